@@ -1,0 +1,394 @@
+//! Name → expression. Table-like on purpose: one arm per Spark function that needs more
+//! than a registry lookup.
+
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::ScalarValue;
+use datafusion::execution::FunctionRegistry;
+use datafusion::functions_aggregate::expr_fn as aggregate;
+use datafusion::logical_expr::expr::{AggregateFunction, ScalarFunction, WindowFunction};
+use datafusion::logical_expr::{binary_expr, cast, lit, not, when, Expr, Operator};
+use datafusion::prelude::{coalesce, in_list};
+
+use crate::operators::{binary_operator, divide};
+use crate::{FunctionError, FunctionResult};
+
+/// Registers `datafusion-spark`'s functions over DataFusion's own, so names shared by both
+/// get Spark's semantics (`ceil` returning BIGINT, `concat` with NULL, ...).
+pub fn register_spark_functions(registry: &mut dyn FunctionRegistry) -> FunctionResult<()> {
+    datafusion_spark::register_all(registry)?;
+    Ok(())
+}
+
+/// True when `name` is an aggregate, so `df.select(sum("x"))` plans as an aggregation.
+pub fn is_aggregate_function(registry: &dyn FunctionRegistry, name: &str) -> bool {
+    let name = canonical_name(name);
+    matches!(name.as_str(), "count" | "count_distinct" | "countdistinct" | "mean" | "std")
+        || registry.udaf(&name).is_ok()
+}
+
+fn canonical_name(name: &str) -> String {
+    name.to_ascii_lowercase()
+}
+
+fn expect_count(name: &str, args: &[Expr], expected: usize) -> FunctionResult<()> {
+    if args.len() == expected {
+        Ok(())
+    } else {
+        Err(FunctionError::WrongArgumentCount {
+            name: name.to_string(),
+            expected: expected.to_string(),
+            actual: args.len(),
+        })
+    }
+}
+
+fn first_argument(name: &str, args: Vec<Expr>) -> FunctionResult<Expr> {
+    expect_count(name, &args, 1)?;
+    args.into_iter().next().ok_or_else(|| FunctionError::UnknownFunction(name.into()))
+}
+
+fn two_arguments(name: &str, args: Vec<Expr>) -> FunctionResult<(Expr, Expr)> {
+    expect_count(name, &args, 2)?;
+    let mut iter = args.into_iter();
+    match (iter.next(), iter.next()) {
+        (Some(a), Some(b)) => Ok((a, b)),
+        _ => Err(FunctionError::UnknownFunction(name.into())),
+    }
+}
+
+/// Builds the DataFusion expression for a Spark function call. `types` are the resolved
+/// argument types, in order.
+pub fn call_function(
+    registry: &dyn FunctionRegistry,
+    name: &str,
+    args: Vec<Expr>,
+    types: &[DataType],
+    is_distinct: bool,
+) -> FunctionResult<Expr> {
+    let lower = canonical_name(name);
+    if let Some(op) = binary_operator(&lower) {
+        let (left, right) = two_arguments(name, args)?;
+        return Ok(binary_expr(left, op, right));
+    }
+    let expr = match lower.as_str() {
+        "/" => {
+            let (left, right) = two_arguments(name, args)?;
+            let (lt, rt) = (types.first().cloned(), types.get(1).cloned());
+            divide(left, right, &lt.unwrap_or(DataType::Null), &rt.unwrap_or(DataType::Null))
+        }
+        "not" => not(first_argument(name, args)?),
+        "negative" => Expr::Negative(Box::new(first_argument(name, args)?)),
+        "positive" => first_argument(name, args)?,
+        "isnull" => first_argument(name, args)?.is_null(),
+        "isnotnull" => first_argument(name, args)?.is_not_null(),
+        "isnan" => {
+            let value = first_argument(name, args)?;
+            call_registry(registry, "isnan", vec![value])?
+        }
+        "in" => {
+            let mut iter = args.into_iter();
+            let value = iter.next().ok_or_else(|| FunctionError::WrongArgumentCount {
+                name: "in".into(),
+                expected: "> 0".into(),
+                actual: 0,
+            })?;
+            in_list(value, iter.collect(), false)
+        }
+        "between" => {
+            let mut iter = args.into_iter();
+            match (iter.next(), iter.next(), iter.next()) {
+                (Some(v), Some(low), Some(high)) => v.between(low, high),
+                _ => {
+                    return Err(FunctionError::WrongArgumentCount {
+                        name: "between".into(),
+                        expected: "3".into(),
+                        actual: 0,
+                    })
+                }
+            }
+        }
+        "like" => {
+            let (value, pattern) = two_arguments(name, args)?;
+            value.like(pattern)
+        }
+        "ilike" => {
+            let (value, pattern) = two_arguments(name, args)?;
+            value.ilike(pattern)
+        }
+        "rlike" | "regexp" | "regexp_like" => {
+            let (value, pattern) = two_arguments(name, args)?;
+            binary_expr(value, Operator::RegexMatch, pattern)
+        }
+        "when" | "case_when" => case_when(args)?,
+        "if" | "iff" => {
+            expect_count(name, &args, 3)?;
+            let mut iter = args.into_iter();
+            match (iter.next(), iter.next(), iter.next()) {
+                (Some(c), Some(t), Some(e)) => when(c, t).otherwise(e)?,
+                _ => return Err(FunctionError::UnknownFunction(name.into())),
+            }
+        }
+        "coalesce" => coalesce(args),
+        "nvl" | "ifnull" => {
+            let (a, b) = two_arguments(name, args)?;
+            coalesce(vec![a, b])
+        }
+        "count" => count(args, is_distinct),
+        "count_distinct" | "countdistinct" => count(args, true),
+        "mean" => aggregate_call(registry, "avg", args, is_distinct)?,
+        "std" | "stddev" => aggregate_call(registry, "stddev", args, is_distinct)?,
+        "sumdistinct" | "sum_distinct" => aggregate_call(registry, "sum", args, true)?,
+        "approx_count_distinct" => count(args.into_iter().take(1).collect(), true),
+        "first" | "first_value" => first_last(registry, "first_value", args)?,
+        "last" | "last_value" => first_last(registry, "last_value", args)?,
+        "substr" => call_registry(registry, "substring", args)?,
+        "power" => call_registry(registry, "pow", args)?,
+        "ln" => call_registry(registry, "ln", args)?,
+        "day" | "dayofmonth" => date_part("day", args)?,
+        "year" | "month" | "hour" | "minute" | "second" | "quarter" => {
+            date_part(&lower, args)?
+        }
+        "dayofweek" => {
+            // Spark counts Sunday as 1; DataFusion's `dow` counts it as 0.
+            binary_expr(date_part("dow", args)?, Operator::Plus, lit(1i32))
+        }
+        "dayofyear" => date_part("doy", args)?,
+        "weekofyear" => date_part("week", args)?,
+        "to_date" => to_date(registry, args)?,
+        "current_timestamp" | "now" => call_registry(registry, "now", args)?,
+        "row_number" | "rank" | "dense_rank" | "percent_rank" | "cume_dist" | "ntile"
+        | "lag" | "lead" | "nth_value" => window_call(registry, &lower, args)?,
+        _ => registry_call(registry, &lower, args, is_distinct)?,
+    };
+    Ok(expr)
+}
+
+fn case_when(args: Vec<Expr>) -> FunctionResult<Expr> {
+    let mut iter = args.into_iter();
+    let mut branches = Vec::new();
+    let mut otherwise = None;
+    loop {
+        match (iter.next(), iter.next()) {
+            (Some(condition), Some(value)) => branches.push((condition, value)),
+            (Some(default), None) => {
+                otherwise = Some(default);
+                break;
+            }
+            _ => break,
+        }
+    }
+    let mut branches = branches.into_iter();
+    let Some((condition, value)) = branches.next() else {
+        return Err(FunctionError::WrongArgumentCount {
+            name: "when".into(),
+            expected: "> 1".into(),
+            actual: 0,
+        });
+    };
+    let mut builder = when(condition, value);
+    for (condition, value) in branches {
+        builder = builder.when(condition, value);
+    }
+    Ok(match otherwise {
+        Some(default) => builder.otherwise(default)?,
+        None => builder.end()?,
+    })
+}
+
+fn count(args: Vec<Expr>, is_distinct: bool) -> Expr {
+    // count(*) arrives with the star already replaced by a literal 1.
+    let args = if args.is_empty() { vec![lit(1i32)] } else { args };
+    if is_distinct {
+        if args.len() == 1 {
+            let mut iter = args.into_iter();
+            return aggregate::count_distinct(iter.next().unwrap_or(lit(1i32)));
+        }
+        // count(DISTINCT a, b) counts rows where every argument is non-null.
+        let all_present = args
+            .iter()
+            .cloned()
+            .map(|a| a.is_not_null())
+            .reduce(|a, b| a.and(b))
+            .unwrap_or(lit(true));
+        let tuple = datafusion::functions::expr_fn::named_struct(
+            args.into_iter()
+                .enumerate()
+                .flat_map(|(i, a)| [lit(format!("c{i}")), a])
+                .collect(),
+        );
+        let guarded = when(all_present, tuple).end().unwrap_or(lit(ScalarValue::Null));
+        return aggregate::count_distinct(guarded);
+    }
+    if args.len() > 1 {
+        let all_present = args
+            .into_iter()
+            .map(|a| a.is_not_null())
+            .reduce(|a, b| a.and(b))
+            .unwrap_or(lit(true));
+        let guarded = when(all_present, lit(1i32)).end().unwrap_or(lit(ScalarValue::Null));
+        return aggregate::count(guarded);
+    }
+    aggregate::count(args.into_iter().next().unwrap_or(lit(1i32)))
+}
+
+fn first_last(
+    registry: &dyn FunctionRegistry,
+    name: &str,
+    mut args: Vec<Expr>,
+) -> FunctionResult<Expr> {
+    // Spark's optional second argument is `ignoreNulls`.
+    let ignore_nulls = match args.get(1) {
+        Some(Expr::Literal(ScalarValue::Boolean(Some(flag)), _)) => *flag,
+        _ => false,
+    };
+    args.truncate(1);
+    let udaf = registry.udaf(name)?;
+    let null_treatment = if ignore_nulls {
+        Some(datafusion::sql::sqlparser::ast::NullTreatment::IgnoreNulls.into())
+    } else {
+        None
+    };
+    Ok(Expr::AggregateFunction(AggregateFunction::new_udf(
+        udaf,
+        args,
+        false,
+        None,
+        vec![],
+        null_treatment,
+    )))
+}
+
+fn date_part(part: &str, args: Vec<Expr>) -> FunctionResult<Expr> {
+    let value = first_argument(part, args)?;
+    let extracted = datafusion::functions::expr_fn::date_part(lit(part), value);
+    Ok(cast(extracted, DataType::Int32))
+}
+
+fn to_date(registry: &dyn FunctionRegistry, args: Vec<Expr>) -> FunctionResult<Expr> {
+    match args.len() {
+        1 => Ok(cast(args.into_iter().next().unwrap_or(lit(ScalarValue::Null)), DataType::Date32)),
+        _ => {
+            let parsed = call_registry(registry, "to_timestamp", spark_format_args(args))?;
+            Ok(cast(parsed, DataType::Date32))
+        }
+    }
+}
+
+/// Spark's datetime patterns (`yyyy-MM-dd HH:mm:ss`) in chrono's form (`%Y-%m-%d %H:%M:%S`).
+pub(crate) fn spark_pattern_to_chrono(pattern: &str) -> String {
+    let mut out = String::new();
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let mut run = 1;
+        while i + run < chars.len() && chars[i + run] == c {
+            run += 1;
+        }
+        let piece = match (c, run) {
+            ('y', 2) => "%y".to_string(),
+            ('y', _) => "%Y".to_string(),
+            ('M', 1) | ('M', 2) => "%m".to_string(),
+            ('M', 3) => "%b".to_string(),
+            ('M', _) => "%B".to_string(),
+            ('d', _) => "%d".to_string(),
+            ('H', _) => "%H".to_string(),
+            ('h', _) => "%I".to_string(),
+            ('m', _) => "%M".to_string(),
+            ('s', _) => "%S".to_string(),
+            ('S', n) => format!("%{n}f"),
+            ('a', _) => "%p".to_string(),
+            ('E', 1..=3) => "%a".to_string(),
+            ('E', _) => "%A".to_string(),
+            ('X', _) | ('Z', _) => "%z".to_string(),
+            ('\'', _) => {
+                let mut j = i + 1;
+                while j < chars.len() && chars[j] != '\'' {
+                    out.push(chars[j]);
+                    j += 1;
+                }
+                i = j + 1;
+                continue;
+            }
+            (other, n) => std::iter::repeat_n(other, n).collect(),
+        };
+        out.push_str(&piece);
+        i += run;
+    }
+    out
+}
+
+fn spark_format_args(args: Vec<Expr>) -> Vec<Expr> {
+    args.into_iter()
+        .enumerate()
+        .map(|(i, a)| match (i, a) {
+            (1, Expr::Literal(ScalarValue::Utf8(Some(p)), _)) => lit(spark_pattern_to_chrono(&p)),
+            (_, a) => a,
+        })
+        .collect()
+}
+
+fn call_registry(
+    registry: &dyn FunctionRegistry,
+    name: &str,
+    args: Vec<Expr>,
+) -> FunctionResult<Expr> {
+    let udf = registry.udf(name).map_err(|_| FunctionError::UnknownFunction(name.into()))?;
+    Ok(Expr::ScalarFunction(ScalarFunction::new_udf(udf, args)))
+}
+
+fn aggregate_call(
+    registry: &dyn FunctionRegistry,
+    name: &str,
+    args: Vec<Expr>,
+    is_distinct: bool,
+) -> FunctionResult<Expr> {
+    let udaf = registry.udaf(name).map_err(|_| FunctionError::UnknownFunction(name.into()))?;
+    Ok(Expr::AggregateFunction(AggregateFunction::new_udf(udaf, args, is_distinct, None, vec![], None)))
+}
+
+fn window_call(
+    registry: &dyn FunctionRegistry,
+    name: &str,
+    args: Vec<Expr>,
+) -> FunctionResult<Expr> {
+    let udwf = registry.udwf(name).map_err(|_| FunctionError::UnknownFunction(name.into()))?;
+    Ok(Expr::WindowFunction(Box::new(WindowFunction::new(Arc::clone(&udwf), args))))
+}
+
+fn registry_call(
+    registry: &dyn FunctionRegistry,
+    name: &str,
+    args: Vec<Expr>,
+    is_distinct: bool,
+) -> FunctionResult<Expr> {
+    if let Ok(udf) = registry.udf(name) {
+        let args = if matches!(name, "to_timestamp" | "date_format" | "from_unixtime" | "unix_timestamp") {
+            spark_format_args(args)
+        } else {
+            args
+        };
+        return Ok(Expr::ScalarFunction(ScalarFunction::new_udf(udf, args)));
+    }
+    if registry.udaf(name).is_ok() {
+        return aggregate_call(registry, name, args, is_distinct);
+    }
+    if registry.udwf(name).is_ok() {
+        return window_call(registry, name, args);
+    }
+    Err(FunctionError::UnknownFunction(name.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spark_pattern_to_chrono;
+
+    #[test]
+    fn converts_spark_datetime_patterns() {
+        assert_eq!(spark_pattern_to_chrono("yyyy-MM-dd HH:mm:ss"), "%Y-%m-%d %H:%M:%S");
+        assert_eq!(spark_pattern_to_chrono("dd/MM/yy"), "%d/%m/%y");
+        assert_eq!(spark_pattern_to_chrono("yyyy-MM-dd'T'HH"), "%Y-%m-%dT%H");
+    }
+}

@@ -1,0 +1,15 @@
+//! The Spark function catalog: a Spark function name and resolved arguments become a
+//! DataFusion expression with Spark's semantics.
+//!
+//! Operators arrive under the names the Spark Connect client sends (`+`, `==`, `and`, ...).
+//! Most functions come from the session's registry, which holds DataFusion's built-ins with
+//! `datafusion-spark`'s Spark-flavoured implementations registered over them
+//! ([`register_spark_functions`]); the few whose Spark behaviour differs in shape
+//! (`count(*)`, `/` on integers, `when`, `in`, ...) are built here.
+
+mod catalog;
+mod error;
+mod operators;
+
+pub use catalog::{call_function, is_aggregate_function, register_spark_functions};
+pub use error::{FunctionError, FunctionResult};

@@ -1,0 +1,10 @@
+//! The Spark Connect protocol (`spark.connect` package) as Rust types and a tonic service,
+//! generated at build time from the descriptors of the pinned `pyspark-client` release.
+//! Nothing else lives here: conversion to Ember's plans is `ember-connect`'s job.
+
+#[allow(clippy::all, clippy::unwrap_used, missing_docs)]
+pub mod spark {
+    pub mod connect {
+        tonic::include_proto!("spark.connect");
+    }
+}

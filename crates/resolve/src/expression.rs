@@ -1,0 +1,500 @@
+//! Expression resolution against an input schema: each expression comes back with the
+//! name Spark gives it.
+
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::DataType as ArrowType;
+use datafusion::common::{Column, DFSchema, ScalarValue};
+use datafusion::functions::core::expr_fn::get_field;
+use datafusion::logical_expr::expr::{AggregateFunction, WindowFunction};
+use datafusion::logical_expr::{
+    cast, lit, try_cast, when, Expr, ExprSchemable, SortExpr, WindowFrame, WindowFrameBound,
+    WindowFrameUnits, WindowFunctionDefinition,
+};
+use ember_spec::{self as spec, FrameBoundary, FrameKind, NullOrdering, SortDirection};
+
+use crate::error::{unsupported, ResolveError, ResolveResult};
+use crate::naming::{cast_name, function_name, literal_name};
+use crate::types::{literal_to_scalar, to_arrow};
+use crate::Resolver;
+
+/// A resolved expression and its Spark output name.
+pub(crate) struct Named {
+    pub expr: Expr,
+    pub name: String,
+}
+
+impl Named {
+    fn new(expr: Expr, name: impl Into<String>) -> Self {
+        Named { expr, name: name.into() }
+    }
+
+    /// The expression as a projection item: plain columns keep their qualifier.
+    pub fn into_projection(self) -> Expr {
+        match &self.expr {
+            Expr::Column(column) if column.name == self.name => self.expr,
+            _ => self.expr.alias(self.name),
+        }
+    }
+}
+
+impl Resolver<'_> {
+    /// Resolves a projection item; `*` expands to many.
+    pub(crate) fn resolve_items(
+        &self,
+        expr: &spec::Expr,
+        schema: &DFSchema,
+    ) -> ResolveResult<Vec<Named>> {
+        match expr {
+            spec::Expr::Star { target, plan_id } => self.expand_star(target.as_deref(), *plan_id, schema),
+            other => Ok(vec![self.resolve_expr(other, schema)?]),
+        }
+    }
+
+    pub(crate) fn expand_star(
+        &self,
+        target: Option<&[String]>,
+        plan_id: Option<i64>,
+        schema: &DFSchema,
+    ) -> ResolveResult<Vec<Named>> {
+        let wanted = match (target, self.qualifier_of(plan_id)) {
+            (Some(parts), _) => Some(parts.join(".")),
+            (None, Some(qualifier)) if schema.iter().any(|(q, _)| q.map(|q| q.table()) == Some(qualifier.as_str())) => Some(qualifier),
+            _ => None,
+        };
+        let mut out = Vec::new();
+        for (qualifier, field) in schema.iter() {
+            if let Some(wanted) = &wanted {
+                let matches = qualifier.is_some_and(|q| q.table().eq_ignore_ascii_case(wanted));
+                if !matches {
+                    continue;
+                }
+            }
+            if field.name().starts_with("__") {
+                continue;
+            }
+            out.push(Named::new(
+                Expr::Column(Column::new(qualifier.cloned(), field.name())),
+                field.name().clone(),
+            ));
+        }
+        if out.is_empty() {
+            if let Some(wanted) = wanted {
+                return Err(ResolveError::UnresolvedColumn {
+                    name: format!("`{wanted}`.*"),
+                    suggestions: String::new(),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    pub(crate) fn resolve_expr(&self, expr: &spec::Expr, schema: &DFSchema) -> ResolveResult<Named> {
+        match expr {
+            spec::Expr::Literal(literal) => {
+                Ok(Named::new(lit(literal_to_scalar(literal)?), literal_name(literal)))
+            }
+            spec::Expr::Column { name, plan_id } => self.resolve_column(name, *plan_id, schema),
+            spec::Expr::Star { .. } => unsupported("`*` outside a projection or count(*)"),
+            spec::Expr::Alias { expr, name } => {
+                let inner = self.resolve_expr(expr, schema)?;
+                Ok(Named::new(inner.expr, name.join(".")))
+            }
+            spec::Expr::Cast { expr, data_type, is_try } => {
+                let inner = self.resolve_expr(expr, schema)?;
+                let target = to_arrow(data_type)?;
+                let name = cast_name(&inner.name, data_type, *is_try);
+                let expr = if *is_try { try_cast(inner.expr, target) } else { cast(inner.expr, target) };
+                Ok(Named::new(expr, name))
+            }
+            spec::Expr::Function { name, arguments, is_distinct } => {
+                self.resolve_function(name, arguments, *is_distinct, schema)
+            }
+            spec::Expr::CaseWhen { branches, otherwise } => {
+                let mut names = Vec::new();
+                let mut resolved = Vec::new();
+                for (condition, value) in branches {
+                    let c = self.resolve_expr(condition, schema)?;
+                    let v = self.resolve_expr(value, schema)?;
+                    names.push(c.name.clone());
+                    names.push(v.name.clone());
+                    resolved.push((c.expr, v.expr));
+                }
+                let mut iter = resolved.into_iter();
+                let Some((c, v)) = iter.next() else {
+                    return Err(ResolveError::InvalidArgument("CASE without WHEN".into()));
+                };
+                let mut builder = when(c, v);
+                for (c, v) in iter {
+                    builder = builder.when(c, v);
+                }
+                let expr = match otherwise {
+                    Some(default) => {
+                        let d = self.resolve_expr(default, schema)?;
+                        names.push(d.name.clone());
+                        builder.otherwise(d.expr)?
+                    }
+                    None => builder.end()?,
+                };
+                Ok(Named::new(expr, function_name("when", &names, false)))
+            }
+            spec::Expr::ExtractValue { child, extraction } => {
+                let child = self.resolve_expr(child, schema)?;
+                self.extract_value(child, extraction, schema)
+            }
+            spec::Expr::SortOrder(order) => self.resolve_expr(&order.child, schema),
+            spec::Expr::Window { function, partition_by, order_by, frame } => {
+                self.resolve_window(function, partition_by, order_by, frame.as_ref(), schema)
+            }
+            spec::Expr::NamedArgument { value, .. } => self.resolve_expr(value, schema),
+            spec::Expr::UpdateFields { struct_expr, field_name, value } => {
+                self.update_fields(struct_expr, field_name, value.as_deref(), schema)
+            }
+            spec::Expr::Lambda { .. } | spec::Expr::LambdaVariable(_) => {
+                unsupported("lambda functions")
+            }
+        }
+    }
+
+    pub(crate) fn resolve_sort(
+        &self,
+        order: &spec::SortOrder,
+        schema: &DFSchema,
+    ) -> ResolveResult<(SortExpr, String)> {
+        let child = self.resolve_expr(&order.child, schema)?;
+        let asc = order.direction == SortDirection::Ascending;
+        let nulls_first = order.null_ordering == NullOrdering::NullsFirst;
+        let suffix = format!(
+            "{} {}",
+            if asc { "ASC" } else { "DESC" },
+            if nulls_first { "NULLS FIRST" } else { "NULLS LAST" }
+        );
+        let name = format!("{} {suffix}", child.name);
+        Ok((SortExpr::new(child.expr, asc, nulls_first), name))
+    }
+
+    fn resolve_column(
+        &self,
+        parts: &[String],
+        plan_id: Option<i64>,
+        schema: &DFSchema,
+    ) -> ResolveResult<Named> {
+        let Some(first) = parts.first() else {
+            return unsupported("empty column name");
+        };
+        // A reference taken from a DataFrame (`df["k"]`) prefers that DataFrame's columns.
+        if let Some(qualifier) = self.qualifier_of(plan_id) {
+            for (q, field) in schema.iter() {
+                if q.is_some_and(|q| q.table() == qualifier) && field.name().eq_ignore_ascii_case(first) {
+                    let column = Expr::Column(Column::new(q.cloned(), field.name()));
+                    return self.nested(column, field.name().clone(), &parts[1..]);
+                }
+            }
+        }
+        let mut qualified = Vec::new();
+        let mut unqualified = Vec::new();
+        for (q, field) in schema.iter() {
+            if field.name().eq_ignore_ascii_case(first) {
+                unqualified.push((q.cloned(), field.name().clone()));
+            }
+            if parts.len() > 1
+                && field.name().eq_ignore_ascii_case(&parts[1])
+                && q.is_some_and(|q| q.table().eq_ignore_ascii_case(first))
+            {
+                qualified.push((q.cloned(), field.name().clone()));
+            }
+        }
+        let (matches, rest) = if !qualified.is_empty() {
+            (qualified, &parts[2..])
+        } else {
+            (unqualified, &parts[1..])
+        };
+        match matches.as_slice() {
+            [] => Err(self.unresolved(parts, schema)),
+            [(q, name)] => {
+                self.nested(Expr::Column(Column::new(q.clone(), name)), name.clone(), rest)
+            }
+            many => {
+                // Two sides of a join both offering a column: an ambiguity unless all but one
+                // are hidden helper columns.
+                let candidates: Vec<String> = many
+                    .iter()
+                    .map(|(q, n)| match q {
+                        Some(q) => format!("`{}`.`{n}`", q.table()),
+                        None => format!("`{n}`"),
+                    })
+                    .collect();
+                Err(ResolveError::AmbiguousReference {
+                    name: format!("`{}`", parts.join("`.`")),
+                    candidates: candidates.join(", "),
+                })
+            }
+        }
+    }
+
+    fn nested(&self, mut expr: Expr, mut name: String, rest: &[String]) -> ResolveResult<Named> {
+        for part in rest {
+            expr = get_field(expr, part.as_str());
+            name = part.clone();
+        }
+        Ok(Named::new(expr, name))
+    }
+
+    fn unresolved(&self, parts: &[String], schema: &DFSchema) -> ResolveError {
+        let wanted = parts.join(".").to_ascii_lowercase();
+        let mut names: Vec<(usize, String)> = schema
+            .iter()
+            .filter(|(_, f)| !f.name().starts_with("__"))
+            .map(|(_, f)| (edit_distance(&wanted, &f.name().to_ascii_lowercase()), f.name().clone()))
+            .collect();
+        names.sort();
+        let suggestions: Vec<String> =
+            names.into_iter().take(5).map(|(_, n)| format!("`{n}`")).collect();
+        ResolveError::UnresolvedColumn {
+            name: format!("`{}`", parts.join("`.`")),
+            suggestions: suggestions.join(", "),
+        }
+    }
+
+    fn resolve_function(
+        &self,
+        name: &str,
+        arguments: &[spec::Expr],
+        is_distinct: bool,
+        schema: &DFSchema,
+    ) -> ResolveResult<Named> {
+        let mut exprs = Vec::with_capacity(arguments.len());
+        let mut names = Vec::with_capacity(arguments.len());
+        let mut types = Vec::with_capacity(arguments.len());
+        for argument in arguments {
+            match argument {
+                // count(*) counts rows: the star stands for a constant.
+                spec::Expr::Star { target: None, .. } => {
+                    exprs.push(lit(1i32));
+                    names.push("*".to_string());
+                    types.push(ArrowType::Int32);
+                }
+                other => {
+                    let resolved = self.resolve_expr(other, schema)?;
+                    types.push(resolved.expr.get_type(schema).unwrap_or(ArrowType::Null));
+                    exprs.push(resolved.expr);
+                    names.push(resolved.name);
+                }
+            }
+        }
+        let expr =
+            ember_functions::call_function(&self.state, name, exprs, &types, is_distinct)?;
+        Ok(Named::new(expr, function_name(name, &names, is_distinct)))
+    }
+
+    fn extract_value(
+        &self,
+        child: Named,
+        extraction: &spec::Expr,
+        schema: &DFSchema,
+    ) -> ResolveResult<Named> {
+        let child_type = child.expr.get_type(schema)?;
+        let key = self.resolve_expr(extraction, schema)?;
+        let Expr::Literal(scalar, _) = &key.expr else {
+            return unsupported("non-literal extraction");
+        };
+        match (&child_type, scalar) {
+            (ArrowType::Struct(_), ScalarValue::Utf8(Some(field))) => {
+                Ok(Named::new(get_field(child.expr, field.as_str()), format!("{}.{field}", child.name)))
+            }
+            (ArrowType::List(_) | ArrowType::LargeList(_) | ArrowType::FixedSizeList(..), _) => {
+                // Spark's `col[i]` is 0-based; DataFusion's array_element is 1-based.
+                let index = key.expr.clone().cast_to(&ArrowType::Int64, schema)? + lit(1i64);
+                let expr = datafusion::functions_nested::expr_fn::array_element(child.expr, index);
+                Ok(Named::new(expr, format!("{}[{}]", child.name, key.name)))
+            }
+            (ArrowType::Map(..), _) => {
+                let values = datafusion::functions_nested::expr_fn::map_extract(child.expr, key.expr);
+                let first = datafusion::functions_nested::expr_fn::array_element(values, lit(1i64));
+                Ok(Named::new(first, format!("{}[{}]", child.name, key.name)))
+            }
+            _ => Err(ResolveError::InvalidArgument(format!(
+                "[INVALID_EXTRACT_BASE_FIELD_TYPE] Can't extract a value from {}. Need a complex type [STRUCT, ARRAY, MAP] but got {child_type}.",
+                child.name
+            ))),
+        }
+    }
+
+    fn update_fields(
+        &self,
+        struct_expr: &spec::Expr,
+        field_name: &str,
+        value: Option<&spec::Expr>,
+        schema: &DFSchema,
+    ) -> ResolveResult<Named> {
+        let base = self.resolve_expr(struct_expr, schema)?;
+        let ArrowType::Struct(fields) = base.expr.get_type(schema)? else {
+            return Err(ResolveError::InvalidArgument(format!(
+                "[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] {} is not a struct",
+                base.name
+            )));
+        };
+        let replacement = value.map(|v| self.resolve_expr(v, schema)).transpose()?;
+        let mut args = Vec::new();
+        let mut replaced = false;
+        for field in fields.iter() {
+            if field.name().eq_ignore_ascii_case(field_name) {
+                if let Some(new_value) = &replacement {
+                    args.push(lit(field.name().clone()));
+                    args.push(new_value.expr.clone());
+                    replaced = true;
+                }
+                continue;
+            }
+            args.push(lit(field.name().clone()));
+            args.push(get_field(base.expr.clone(), field.name().as_str()));
+        }
+        if let (Some(new_value), false) = (replacement, replaced) {
+            args.push(lit(field_name.to_string()));
+            args.push(new_value.expr);
+        }
+        let expr = datafusion::functions::expr_fn::named_struct(args);
+        Ok(Named::new(expr, base.name))
+    }
+
+    fn resolve_window(
+        &self,
+        function: &spec::Expr,
+        partition_by: &[spec::Expr],
+        order_by: &[spec::SortOrder],
+        frame: Option<&spec::WindowFrame>,
+        schema: &DFSchema,
+    ) -> ResolveResult<Named> {
+        let function = self.resolve_expr(function, schema)?;
+        let mut partitions = Vec::new();
+        let mut partition_names = Vec::new();
+        for p in partition_by {
+            let r = self.resolve_expr(p, schema)?;
+            partition_names.push(r.name);
+            partitions.push(r.expr);
+        }
+        let mut orders = Vec::new();
+        let mut order_names = Vec::new();
+        for o in order_by {
+            let (sort, name) = self.resolve_sort(o, schema)?;
+            orders.push(sort);
+            order_names.push(name);
+        }
+        let (definition, args, distinct) = match function.expr {
+            Expr::WindowFunction(window) => {
+                let WindowFunction { fun, params } = *window;
+                (fun, params.args, params.distinct)
+            }
+            Expr::AggregateFunction(AggregateFunction { func, params }) => {
+                (WindowFunctionDefinition::AggregateUDF(Arc::clone(&func)), params.args, params.distinct)
+            }
+            other => {
+                return Err(ResolveError::InvalidArgument(format!(
+                    "[UNSUPPORTED_EXPR_FOR_WINDOW] Expression {other} not supported within a window function."
+                )))
+            }
+        };
+        let window_frame = match frame {
+            Some(frame) => convert_frame(frame)?,
+            None => WindowFrame::new(if orders.is_empty() { None } else { Some(false) }),
+        };
+        let mut window = WindowFunction::new(definition, args);
+        window.params.partition_by = partitions;
+        window.params.order_by = orders;
+        window.params.window_frame = window_frame;
+        window.params.distinct = distinct;
+        let mut spec_text = Vec::new();
+        if !partition_names.is_empty() {
+            spec_text.push(format!("PARTITION BY {}", partition_names.join(", ")));
+        }
+        if !order_names.is_empty() {
+            spec_text.push(format!("ORDER BY {}", order_names.join(", ")));
+        }
+        spec_text.push(frame_text(frame, !order_names.is_empty()));
+        let name = format!("{} OVER ({})", function.name, spec_text.join(" "));
+        Ok(Named::new(Expr::WindowFunction(Box::new(window)), name))
+    }
+}
+
+fn frame_text(frame: Option<&spec::WindowFrame>, ordered: bool) -> String {
+    let bound = |b: &FrameBoundary| match b {
+        FrameBoundary::UnboundedPreceding => "UNBOUNDED PRECEDING".to_string(),
+        FrameBoundary::UnboundedFollowing => "UNBOUNDED FOLLOWING".to_string(),
+        FrameBoundary::CurrentRow => "CURRENT ROW".to_string(),
+        FrameBoundary::Offset(e) => match e.as_ref() {
+            spec::Expr::Literal(l) => {
+                let text = literal_name(l);
+                match text.strip_prefix('-') {
+                    Some(positive) => format!("-{positive}"),
+                    None => text,
+                }
+            }
+            _ => "offset".to_string(),
+        },
+    };
+    match frame {
+        Some(f) => format!(
+            "{} BETWEEN {} AND {}",
+            if f.kind == FrameKind::Rows { "ROWS" } else { "RANGE" },
+            bound(&f.lower),
+            bound(&f.upper)
+        ),
+        None if ordered => "RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW".into(),
+        None => "ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING".into(),
+    }
+}
+
+fn convert_frame(frame: &spec::WindowFrame) -> ResolveResult<WindowFrame> {
+    let units = match frame.kind {
+        FrameKind::Rows => WindowFrameUnits::Rows,
+        FrameKind::Range => WindowFrameUnits::Range,
+    };
+    let bound = |b: &FrameBoundary, lower: bool| -> ResolveResult<WindowFrameBound> {
+        Ok(match b {
+            FrameBoundary::UnboundedPreceding => WindowFrameBound::Preceding(ScalarValue::Null),
+            FrameBoundary::UnboundedFollowing => WindowFrameBound::Following(ScalarValue::Null),
+            FrameBoundary::CurrentRow => WindowFrameBound::CurrentRow,
+            FrameBoundary::Offset(e) => {
+                let spec::Expr::Literal(l) = e.as_ref() else {
+                    return unsupported("non-literal window frame boundary");
+                };
+                let value = match literal_to_scalar(l)? {
+                    ScalarValue::Int32(Some(v)) => i64::from(v),
+                    ScalarValue::Int64(Some(v)) => v,
+                    other => {
+                        return unsupported(format!("window frame boundary {other}"));
+                    }
+                };
+                let magnitude = if frame.kind == FrameKind::Rows {
+                    ScalarValue::UInt64(Some(value.unsigned_abs()))
+                } else {
+                    ScalarValue::Int64(Some(value.abs()))
+                };
+                match value.cmp(&0) {
+                    std::cmp::Ordering::Less => WindowFrameBound::Preceding(magnitude),
+                    std::cmp::Ordering::Equal => WindowFrameBound::CurrentRow,
+                    std::cmp::Ordering::Greater => WindowFrameBound::Following(magnitude),
+                }
+            }
+        })
+        .map(|b| {
+            let _ = lower;
+            b
+        })
+    };
+    Ok(WindowFrame::new_bounds(units, bound(&frame.lower, true)?, bound(&frame.upper, false)?))
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b_chars: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b_chars.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b_chars.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            current.push((previous[j] + cost).min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b_chars.len()]
+}

@@ -1,0 +1,24 @@
+//! The analyzer: turns Ember's unresolved plan (`ember-spec`) into a DataFusion
+//! `LogicalPlan` with Spark's semantics.
+//!
+//! - names resolve case-insensitively, qualified or nested, and `df["k"]` references find
+//!   their DataFrame through the client's plan ids (self-joins);
+//! - functions come from `ember-functions`;
+//! - every output column carries the name Spark would give it (`(a + b)`, `count(1)`).
+//!
+//! The entry point is [`Resolver::resolve`]; it is async because some relations need data
+//! first (file schemas, pivot values, `show()` text).
+
+mod error;
+mod expression;
+mod naming;
+mod query;
+mod resolver;
+mod show;
+mod types;
+
+pub use error::{ResolveError, ResolveResult};
+pub use naming::date_text;
+pub use resolver::Resolver;
+pub use show::{format_batches_as_show_string, ShowOptions};
+pub use types::{client_arrow_type, from_arrow, literal_to_scalar, to_arrow, TIMESTAMP_ZONE};

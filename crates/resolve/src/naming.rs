@@ -1,0 +1,199 @@
+//! Spark's output column names (`(a + b)`, `count(1)`, `CAST(x AS INT)`), built from the
+//! names of already-resolved children, because users read columns back by these names.
+
+use ember_spec::{DataType, Literal};
+
+pub fn literal_name(literal: &Literal) -> String {
+    match literal {
+        Literal::Null(_) => "NULL".into(),
+        Literal::Boolean(v) => v.to_string(),
+        Literal::Byte(v) => v.to_string(),
+        Literal::Short(v) => v.to_string(),
+        Literal::Integer(v) => v.to_string(),
+        Literal::Long(v) => v.to_string(),
+        Literal::Float(v) => float_text(f64::from(*v)),
+        Literal::Double(v) => float_text(*v),
+        Literal::Decimal { value, scale, .. } => decimal_text(*value, *scale),
+        Literal::String(v) => v.clone(),
+        Literal::Binary(v) => {
+            format!("X'{}'", v.iter().map(|b| format!("{b:02X}")).collect::<String>())
+        }
+        Literal::Date(days) => format!("DATE '{}'", date_text(*days)),
+        Literal::Timestamp(micros) | Literal::TimestampNtz(micros) => {
+            let prefix = if matches!(literal, Literal::Timestamp(_)) {
+                "TIMESTAMP"
+            } else {
+                "TIMESTAMP_NTZ"
+            };
+            match chrono_like_timestamp(*micros) {
+                Some(text) => format!("{prefix} '{text}'"),
+                None => prefix.into(),
+            }
+        }
+        Literal::DayTimeInterval(v) => format!("INTERVAL '{v}' MICROSECOND"),
+        Literal::YearMonthInterval(v) => format!("INTERVAL '{v}' MONTH"),
+        Literal::Array { elements, .. } => {
+            let inner: Vec<String> = elements.iter().map(literal_name).collect();
+            format!("array({})", inner.join(", "))
+        }
+        Literal::Map { keys, values, .. } => {
+            let inner: Vec<String> = keys
+                .iter()
+                .zip(values)
+                .flat_map(|(k, v)| [literal_name(k), literal_name(v)])
+                .collect();
+            format!("map({})", inner.join(", "))
+        }
+        Literal::Struct { fields } => {
+            let inner: Vec<String> = fields.iter().map(|(_, v)| literal_name(v)).collect();
+            format!("struct({})", inner.join(", "))
+        }
+    }
+}
+
+fn float_text(v: f64) -> String {
+    if v.is_finite() && v.fract() == 0.0 && v.abs() < 1e16 {
+        format!("{v:.1}")
+    } else {
+        format!("{v}")
+    }
+}
+
+pub fn decimal_text(value: i128, scale: i8) -> String {
+    if scale <= 0 {
+        return value.to_string();
+    }
+    let negative = value < 0;
+    let digits = value.unsigned_abs().to_string();
+    let scale = scale as usize;
+    let padded = if digits.len() <= scale {
+        format!("{}{}", "0".repeat(scale - digits.len() + 1), digits)
+    } else {
+        digits
+    };
+    let (whole, fraction) = padded.split_at(padded.len() - scale);
+    format!("{}{whole}.{fraction}", if negative { "-" } else { "" })
+}
+
+pub fn date_text(days: i32) -> String {
+    // Civil-from-days (Howard Hinnant's algorithm), to avoid a date library dependency here.
+    let z = i64::from(days) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+fn chrono_like_timestamp(micros: i64) -> Option<String> {
+    let days = micros.div_euclid(86_400_000_000);
+    let rest = micros.rem_euclid(86_400_000_000);
+    let date = date_text(i32::try_from(days).ok()?);
+    let seconds = rest / 1_000_000;
+    let fraction = rest % 1_000_000;
+    let time = format!("{:02}:{:02}:{:02}", seconds / 3600, (seconds / 60) % 60, seconds % 60);
+    if fraction == 0 {
+        Some(format!("{date} {time}"))
+    } else {
+        let text = format!("{fraction:06}");
+        Some(format!("{date} {time}.{}", text.trim_end_matches('0')))
+    }
+}
+
+/// The name Spark gives a call of `function` on children named `arguments`.
+pub fn function_name(function: &str, arguments: &[String], is_distinct: bool) -> String {
+    let lower = function.to_ascii_lowercase();
+    let binary = |symbol: &str| -> String {
+        match arguments {
+            [a, b] => format!("({a} {symbol} {b})"),
+            _ => format!("{lower}({})", arguments.join(", ")),
+        }
+    };
+    match lower.as_str() {
+        "+" | "-" | "*" | "/" | "%" | "<" | "<=" | ">" | ">=" | "<=>" | "&" | "|" | "^" => {
+            binary(&lower)
+        }
+        "==" => binary("="),
+        "!=" => binary("!="),
+        "and" => binary("AND"),
+        "or" => binary("OR"),
+        "not" => format!("(NOT {})", arguments.join(", ")),
+        "negative" => format!("(- {})", arguments.join(", ")),
+        "positive" => format!("(+ {})", arguments.join(", ")),
+        "isnull" => format!("({} IS NULL)", arguments.join(", ")),
+        "isnotnull" => format!("({} IS NOT NULL)", arguments.join(", ")),
+        "in" => match arguments.split_first() {
+            Some((value, list)) => format!("({value} IN ({}))", list.join(", ")),
+            None => "in()".into(),
+        },
+        "like" | "ilike" | "rlike" => match arguments {
+            [a, b] if lower == "rlike" => format!("RLIKE({a}, {b})"),
+            [a, b] => format!("{a} {} {b}", lower.to_uppercase()),
+            _ => format!("{lower}({})", arguments.join(", ")),
+        },
+        "between" => match arguments {
+            [v, low, high] => format!("(({v} >= {low}) AND ({v} <= {high}))"),
+            _ => format!("between({})", arguments.join(", ")),
+        },
+        "when" | "case_when" => {
+            let mut text = String::from("CASE");
+            let mut chunks = arguments.chunks(2);
+            for chunk in chunks.by_ref() {
+                match chunk {
+                    [condition, value] => text.push_str(&format!(" WHEN {condition} THEN {value}")),
+                    [default] => text.push_str(&format!(" ELSE {default}")),
+                    _ => {}
+                }
+            }
+            text.push_str(" END");
+            text
+        }
+        "count" if arguments.is_empty() || arguments == ["*"] => {
+            if is_distinct {
+                "count(DISTINCT 1)".into()
+            } else {
+                "count(1)".into()
+            }
+        }
+        "count_distinct" | "countdistinct" => format!("count(DISTINCT {})", arguments.join(", ")),
+        "mean" => format!("avg({})", arguments.join(", ")),
+        "std" => format!("stddev({})", arguments.join(", ")),
+        "sumdistinct" | "sum_distinct" => format!("sum(DISTINCT {})", arguments.join(", ")),
+        _ if is_distinct => format!("{lower}(DISTINCT {})", arguments.join(", ")),
+        _ => format!("{lower}({})", arguments.join(", ")),
+    }
+}
+
+pub fn cast_name(child: &str, data_type: &DataType, is_try: bool) -> String {
+    let keyword = if is_try { "TRY_CAST" } else { "CAST" };
+    format!("{keyword}({child} AS {})", data_type.sql_name())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operators_and_aggregates_are_named_like_spark() {
+        let ab = ["a".to_string(), "b".to_string()];
+        assert_eq!(function_name("+", &ab, false), "(a + b)");
+        assert_eq!(function_name("==", &ab, false), "(a = b)");
+        assert_eq!(function_name("count", &["*".to_string()], false), "count(1)");
+        assert_eq!(function_name("count", &["x".to_string()], true), "count(DISTINCT x)");
+        assert_eq!(function_name("SUM", &["x".to_string()], false), "sum(x)");
+    }
+
+    #[test]
+    fn literals_and_dates_print_like_spark() {
+        assert_eq!(date_text(0), "1970-01-01");
+        assert_eq!(date_text(18_262), "2020-01-01");
+        assert_eq!(decimal_text(-5, 2), "-0.05");
+        assert_eq!(literal_name(&Literal::Long(3)), "3");
+        assert_eq!(literal_name(&Literal::Null(DataType::Null)), "NULL");
+    }
+}

@@ -1,0 +1,174 @@
+//! groupBy / rollup / cube / grouping sets / pivot.
+
+use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::common::ScalarValue;
+use datafusion::logical_expr::{col, lit, when, Expr, GroupingSet, LogicalPlan, LogicalPlanBuilder, SortExpr};
+use ember_spec::{self as spec, GroupType, Pivot};
+
+use super::project::project_named;
+use crate::error::{ResolveError, ResolveResult};
+use crate::expression::Named;
+use crate::show::scalar_text;
+use crate::Resolver;
+
+impl Resolver<'_> {
+    pub(crate) async fn resolve_query_aggregate(
+        &self,
+        input: LogicalPlan,
+        group_type: GroupType,
+        grouping: &[spec::Expr],
+        aggregates: &[spec::Expr],
+        pivot: Option<&Pivot>,
+        grouping_sets: &[Vec<spec::Expr>],
+    ) -> ResolveResult<LogicalPlan> {
+        let schema = input.schema().clone();
+        let mut groups = Vec::new();
+        for g in grouping {
+            groups.extend(self.resolve_items(g, &schema)?);
+        }
+        let mut aggs = Vec::new();
+        for a in aggregates {
+            aggs.extend(self.resolve_items(a, &schema)?);
+        }
+        if let (GroupType::Pivot, Some(pivot)) = (group_type, pivot) {
+            aggs = self.pivot_aggregates(&input, pivot, aggs).await?;
+        }
+        // Computed grouping keys are named once, below the aggregate, so the output can
+        // reference them by Spark's name.
+        let needs_pre_projection = groups.iter().any(|g| !matches!(g.expr, Expr::Column(_)))
+            || !grouping_sets.is_empty();
+        let (input, group_refs, mut set_refs) = if needs_pre_projection {
+            let mut items = super::columns::input_columns(&input);
+            let mut refs = Vec::new();
+            for (i, g) in groups.iter().enumerate() {
+                let name = format!("__group_{i}");
+                items.push(Named { expr: g.expr.clone(), name: name.clone() });
+                refs.push(col(name));
+            }
+            let mut set_refs = Vec::new();
+            for (s, set) in grouping_sets.iter().enumerate() {
+                let mut refs_in_set = Vec::new();
+                for (i, e) in set.iter().enumerate() {
+                    let resolved = self.resolve_expr(e, &schema)?;
+                    let name = format!("__set_{s}_{i}");
+                    items.push(Named { expr: resolved.expr, name: name.clone() });
+                    refs_in_set.push((col(name), resolved.name));
+                }
+                set_refs.push(refs_in_set);
+            }
+            (project_named(input, items, Vec::new())?, refs, set_refs)
+        } else {
+            let refs = groups.iter().map(|g| g.expr.clone()).collect();
+            (input, refs, Vec::new())
+        };
+        let aggs: Vec<Named> = if needs_pre_projection {
+            // Aggregates were resolved against the original input; columns keep their
+            // qualifiers through the projection above, so they still resolve.
+            aggs
+        } else {
+            aggs
+        };
+        let group_expr = match group_type {
+            GroupType::Rollup => vec![Expr::GroupingSet(GroupingSet::Rollup(group_refs.clone()))],
+            GroupType::Cube => vec![Expr::GroupingSet(GroupingSet::Cube(group_refs.clone()))],
+            GroupType::GroupingSets => {
+                // Grouping sets name their keys by the distinct expressions they use.
+                let mut distinct: Vec<(Expr, String)> = Vec::new();
+                for set in &set_refs {
+                    for (e, n) in set {
+                        if !distinct.iter().any(|(_, dn)| dn == n) {
+                            distinct.push((e.clone(), n.clone()));
+                        }
+                    }
+                }
+                let sets = set_refs
+                    .drain(..)
+                    .map(|set| {
+                        set.into_iter()
+                            .map(|(_, n)| distinct.iter().find(|(_, dn)| *dn == n).map(|(e, _)| e.clone()).unwrap_or(lit(ScalarValue::Null)))
+                            .collect()
+                    })
+                    .collect();
+                groups = distinct
+                    .iter()
+                    .map(|(e, n)| Named { expr: e.clone(), name: n.clone() })
+                    .collect();
+                vec![Expr::GroupingSet(GroupingSet::GroupingSets(sets))]
+            }
+            _ => group_refs.clone(),
+        };
+        let mut items: Vec<Named> = groups
+            .into_iter()
+            .zip(group_refs.iter().cloned().chain(std::iter::repeat(lit(ScalarValue::Null))))
+            .map(|(g, r)| Named { expr: if needs_pre_projection && group_type != GroupType::GroupingSets { r } else { g.expr }, name: g.name })
+            .collect();
+        items.extend(aggs);
+        project_named(input, items, group_expr)
+    }
+
+    async fn pivot_aggregates(
+        &self,
+        input: &LogicalPlan,
+        pivot: &Pivot,
+        aggregates: Vec<Named>,
+    ) -> ResolveResult<Vec<Named>> {
+        let column = self.resolve_expr(&pivot.column, input.schema())?;
+        let values: Vec<ScalarValue> = if pivot.values.is_empty() {
+            self.distinct_values(input, &column.expr).await?
+        } else {
+            pivot.values.iter().map(crate::types::literal_to_scalar).collect::<ResolveResult<_>>()?
+        };
+        let mut out = Vec::new();
+        for value in &values {
+            let label = scalar_text(value);
+            for aggregate in &aggregates {
+                let condition = column.expr.clone().eq(lit(value.clone()));
+                let expr = aggregate
+                    .expr
+                    .clone()
+                    .transform_down(|node| match node {
+                        Expr::AggregateFunction(mut function) => {
+                            function.params.args = function
+                                .params
+                                .args
+                                .into_iter()
+                                .map(|a| when(condition.clone(), a).end())
+                                .collect::<Result<_, _>>()?;
+                            Ok(Transformed::new(Expr::AggregateFunction(function), true, datafusion::common::tree_node::TreeNodeRecursion::Jump))
+                        }
+                        other => Ok(Transformed::no(other)),
+                    })?
+                    .data;
+                let name = if aggregates.len() == 1 {
+                    label.clone()
+                } else {
+                    format!("{label}_{}", aggregate.name)
+                };
+                out.push(Named { expr, name });
+            }
+        }
+        Ok(out)
+    }
+
+    async fn distinct_values(&self, input: &LogicalPlan, column: &Expr) -> ResolveResult<Vec<ScalarValue>> {
+        let plan = LogicalPlanBuilder::from(input.clone())
+            .project(vec![column.clone().alias("__pivot")])?
+            .distinct()?
+            .sort(vec![SortExpr::new(col("__pivot"), true, true)])?
+            .limit(0, Some(10_001))?
+            .build()?;
+        let batches = self.context.execute_logical_plan(plan).await?.collect().await?;
+        let mut values = Vec::new();
+        for batch in batches {
+            for row in 0..batch.num_rows() {
+                values.push(ScalarValue::try_from_array(batch.column(0), row)?);
+            }
+        }
+        if values.len() > 10_000 {
+            return Err(ResolveError::InvalidArgument(
+                "[PIVOT_VALUE_COUNT_EXCEEDED] The pivot column has more than 10000 distinct values.".into(),
+            ));
+        }
+        Ok(values)
+    }
+}

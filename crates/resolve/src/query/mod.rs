@@ -1,0 +1,160 @@
+//! Relation resolution, one file per construct; this dispatcher is the only `match`.
+
+mod aggregate;
+mod columns;
+mod join;
+mod local_relation;
+mod na;
+mod project;
+mod read;
+mod set_operation;
+mod show_string;
+mod summary;
+
+use datafusion::logical_expr::{LogicalPlan, LogicalPlanBuilder};
+use ember_spec::{Plan, Relation};
+
+use crate::error::unsupported;
+use crate::{ResolveResult, Resolver};
+
+impl Resolver<'_> {
+    pub(crate) async fn resolve_relation(&self, plan: Plan) -> ResolveResult<LogicalPlan> {
+        let plan_id = plan.plan_id;
+        match plan.relation {
+            Relation::Read(source) => self.resolve_query_read(source).await,
+            Relation::Project { input, expressions } => {
+                let input = self.resolve_plan(*input).await?;
+                self.resolve_query_project(input, &expressions)
+            }
+            Relation::Filter { input, condition } => {
+                let input = self.resolve_plan(*input).await?;
+                self.resolve_query_filter(input, &condition)
+            }
+            Relation::Join { left, right, join_type, condition, using_columns } => {
+                let (left_id, right_id) = (left.plan_id, right.plan_id);
+                let left = self.resolve_plan(*left).await?;
+                let right = self.resolve_plan(*right).await?;
+                self.resolve_query_join(
+                    (left, left_id),
+                    (right, right_id),
+                    join_type,
+                    condition.as_ref(),
+                    &using_columns,
+                )
+            }
+            Relation::SetOperation { left, right, kind, is_all, by_name, allow_missing_columns } => {
+                let left = self.resolve_plan(*left).await?;
+                let right = self.resolve_plan(*right).await?;
+                self.resolve_query_set_operation(left, right, kind, is_all, by_name, allow_missing_columns)
+            }
+            Relation::Sort { input, order } => {
+                let input = self.resolve_plan(*input).await?;
+                self.resolve_query_sort(input, &order)
+            }
+            Relation::Limit { input, limit } => {
+                let input = self.resolve_plan(*input).await?;
+                Ok(LogicalPlanBuilder::from(input).limit(0, Some(limit))?.build()?)
+            }
+            Relation::Offset { input, offset } => {
+                let input = self.resolve_plan(*input).await?;
+                Ok(LogicalPlanBuilder::from(input).limit(offset, None)?.build()?)
+            }
+            Relation::Tail { input, limit } => {
+                let input = self.resolve_plan(*input).await?;
+                self.resolve_query_tail(input, limit).await
+            }
+            Relation::Aggregate { input, group_type, grouping, aggregates, pivot, grouping_sets } => {
+                let input = self.resolve_plan(*input).await?;
+                self.resolve_query_aggregate(input, group_type, &grouping, &aggregates, pivot.as_ref(), &grouping_sets)
+                    .await
+            }
+            Relation::LocalRelation { arrow_ipc, schema } => {
+                self.resolve_query_local_relation(arrow_ipc.as_deref(), schema.as_ref())
+            }
+            Relation::Range { start, end, step } => self.resolve_query_range(start, end, step),
+            Relation::SubqueryAlias { input, alias } => {
+                let input = self.resolve_plan(*input).await?;
+                self.remember_qualifier(plan_id, &alias);
+                Ok(LogicalPlanBuilder::from(input).alias(alias)?.build()?)
+            }
+            Relation::Deduplicate { input, columns, .. } => {
+                let input = self.resolve_plan(*input).await?;
+                self.resolve_query_deduplicate(input, columns.as_deref())
+            }
+            Relation::Sample { input, lower_bound, upper_bound, with_replacement, seed } => {
+                let input = self.resolve_plan(*input).await?;
+                self.resolve_query_sample(input, lower_bound, upper_bound, with_replacement, seed)
+            }
+            Relation::WithColumns { input, columns } => {
+                let input = self.resolve_plan(*input).await?;
+                self.resolve_query_with_columns(input, &columns)
+            }
+            Relation::WithColumnsRenamed { input, renames } => {
+                let input = self.resolve_plan(*input).await?;
+                self.resolve_query_with_columns_renamed(input, &renames)
+            }
+            Relation::Drop { input, columns, names } => {
+                let input = self.resolve_plan(*input).await?;
+                self.resolve_query_drop(input, &columns, &names)
+            }
+            Relation::ToDf { input, names } => {
+                let input = self.resolve_plan(*input).await?;
+                self.resolve_query_to_df(input, &names)
+            }
+            Relation::ToSchema { input, schema } => {
+                let input = self.resolve_plan(*input).await?;
+                self.resolve_query_to_schema(input, &schema)
+            }
+            Relation::ShowString { input, num_rows, truncate, vertical } => {
+                let input = self.resolve_plan(*input).await?;
+                self.resolve_query_show_string(input, num_rows, truncate, vertical, false).await
+            }
+            Relation::HtmlString { input, num_rows, truncate } => {
+                let input = self.resolve_plan(*input).await?;
+                self.resolve_query_show_string(input, num_rows, truncate, false, true).await
+            }
+            Relation::Repartition { input } | Relation::Cached { input } => {
+                self.resolve_plan(*input).await
+            }
+            Relation::FillNa { input, columns, values } => {
+                let input = self.resolve_plan(*input).await?;
+                self.resolve_query_fill_na(input, &columns, &values)
+            }
+            Relation::DropNa { input, columns, min_non_nulls } => {
+                let input = self.resolve_plan(*input).await?;
+                self.resolve_query_drop_na(input, &columns, min_non_nulls)
+            }
+            Relation::Replace { input, columns, replacements } => {
+                let input = self.resolve_plan(*input).await?;
+                self.resolve_query_replace(input, &columns, &replacements)
+            }
+            Relation::Sql { query } => {
+                let plan = self.state.create_logical_plan(&query).await?;
+                Ok(plan)
+            }
+            Relation::Describe { input, columns } => {
+                let input = self.resolve_plan(*input).await?;
+                let statistics = ["count", "mean", "stddev", "min", "max"].map(String::from).to_vec();
+                self.resolve_query_summary(input, &columns, &statistics).await
+            }
+            Relation::Summary { input, statistics } => {
+                let input = self.resolve_plan(*input).await?;
+                let statistics = if statistics.is_empty() {
+                    ["count", "mean", "stddev", "min", "25%", "50%", "75%", "max"]
+                        .map(String::from)
+                        .to_vec()
+                } else {
+                    statistics
+                };
+                self.resolve_query_summary(input, &[], &statistics).await
+            }
+            other => unsupported(relation_name(&other)),
+        }
+    }
+}
+
+fn relation_name(relation: &Relation) -> String {
+    let debug = format!("{relation:?}");
+    let name = debug.split([' ', '{', '(']).next().unwrap_or("relation").to_string();
+    format!("the {name} relation")
+}

@@ -1,0 +1,108 @@
+//! Project, filter and sort, with aggregates and window functions lifted out of
+//! projections the way Spark's analyzer does.
+
+use std::collections::HashMap;
+
+use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::common::Column;
+use datafusion::logical_expr::utils::{find_aggregate_exprs, find_window_exprs};
+use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder};
+use ember_spec as spec;
+
+use crate::expression::Named;
+use crate::{ResolveResult, Resolver};
+
+impl Resolver<'_> {
+    pub(crate) fn resolve_query_project(
+        &self,
+        input: LogicalPlan,
+        expressions: &[spec::Expr],
+    ) -> ResolveResult<LogicalPlan> {
+        let mut items = Vec::new();
+        for expression in expressions {
+            items.extend(self.resolve_items(expression, input.schema())?);
+        }
+        project_named(input, items, Vec::new())
+    }
+
+    pub(crate) fn resolve_query_filter(
+        &self,
+        input: LogicalPlan,
+        condition: &spec::Expr,
+    ) -> ResolveResult<LogicalPlan> {
+        let condition = self.resolve_expr(condition, input.schema())?;
+        Ok(LogicalPlanBuilder::from(input).filter(condition.expr)?.build()?)
+    }
+
+    pub(crate) fn resolve_query_sort(
+        &self,
+        input: LogicalPlan,
+        order: &[spec::SortOrder],
+    ) -> ResolveResult<LogicalPlan> {
+        let mut sorts = Vec::with_capacity(order.len());
+        for o in order {
+            sorts.push(self.resolve_sort(o, input.schema())?.0);
+        }
+        Ok(LogicalPlanBuilder::from(input).sort(sorts)?.build()?)
+    }
+}
+
+/// Builds a projection of `items`. Aggregate calls in it become an Aggregate below (grouped
+/// by `group_by`), window calls a Window node, each replaced by a reference to its output.
+pub(crate) fn project_named(
+    input: LogicalPlan,
+    items: Vec<Named>,
+    group_by: Vec<Expr>,
+) -> ResolveResult<LogicalPlan> {
+    let mut exprs: Vec<Expr> = items.into_iter().map(Named::into_projection).collect();
+    let aggregates = find_aggregate_exprs(exprs.iter());
+    let mut plan = input;
+    if !aggregates.is_empty() || !group_by.is_empty() {
+        let group_output: Vec<(Expr, Expr)> = group_by
+            .iter()
+            .map(|g| (g.clone(), output_reference(g)))
+            .collect();
+        plan = LogicalPlanBuilder::from(plan).aggregate(group_by, aggregates.clone())?.build()?;
+        let mut replacements: HashMap<Expr, Expr> = group_output.into_iter().collect();
+        for aggregate in aggregates {
+            let reference = output_reference(&aggregate);
+            replacements.insert(aggregate, reference);
+        }
+        exprs = exprs.into_iter().map(|e| replace(e, &replacements)).collect::<ResolveResult<_>>()?;
+    }
+    let windows = find_window_exprs(exprs.iter());
+    if !windows.is_empty() {
+        plan = LogicalPlanBuilder::window_plan(plan, windows.clone())?;
+        let replacements: HashMap<Expr, Expr> =
+            windows.iter().map(|w| (w.clone(), output_reference(w))).collect();
+        exprs = exprs.into_iter().map(|e| replace(e, &replacements)).collect::<ResolveResult<_>>()?;
+    }
+    Ok(LogicalPlanBuilder::from(plan).project(exprs)?.build()?)
+}
+
+/// How an expression computed by a node below is referenced from above.
+fn output_reference(expr: &Expr) -> Expr {
+    match expr {
+        Expr::Column(_) => expr.clone(),
+        Expr::Alias(alias) => Expr::Column(Column::new(alias.relation.clone(), &alias.name)),
+        other => Expr::Column(Column::new_unqualified(other.schema_name().to_string())),
+    }
+}
+
+fn replace(expr: Expr, replacements: &HashMap<Expr, Expr>) -> ResolveResult<Expr> {
+    // Keep a top-level alias in place so the output name survives the rewrite.
+    if let Expr::Alias(alias) = &expr {
+        if !replacements.contains_key(&expr) {
+            let inner = replace((*alias.expr).clone(), replacements)?;
+            return Ok(inner.alias_qualified(alias.relation.clone(), alias.name.clone()));
+        }
+    }
+    Ok(expr
+        .transform_down(|node| {
+            Ok(match replacements.get(&node) {
+                Some(reference) => Transformed::new(reference.clone(), true, datafusion::common::tree_node::TreeNodeRecursion::Jump),
+                None => Transformed::no(node),
+            })
+        })?
+        .data)
+}

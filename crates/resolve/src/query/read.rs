@@ -1,0 +1,126 @@
+//! Reads: catalog tables and views, and files (parquet, csv, json, text).
+
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::{DataType as ArrowType, Field, Schema};
+use datafusion::logical_expr::{LogicalPlan, LogicalPlanBuilder};
+use datafusion::prelude::{CsvReadOptions, JsonReadOptions, ParquetReadOptions};
+use ember_spec::{DataType, ReadSource};
+
+use crate::error::{unsupported, ResolveError, ResolveResult};
+use crate::types::to_arrow;
+use crate::Resolver;
+
+fn option<'a>(options: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    options.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v.as_str())
+}
+
+fn flag(options: &[(String, String)], key: &str) -> bool {
+    option(options, key).is_some_and(|v| v.eq_ignore_ascii_case("true"))
+}
+
+impl Resolver<'_> {
+    pub(crate) async fn resolve_query_read(&self, source: ReadSource) -> ResolveResult<LogicalPlan> {
+        match source {
+            ReadSource::Table { name } => {
+                let reference = name.join(".");
+                let frame = self
+                    .context
+                    .table(reference.as_str())
+                    .await
+                    .map_err(|_| ResolveError::TableNotFound(format!("`{}`", name.join("`.`"))))?;
+                let plan = frame.into_unoptimized_plan();
+                Ok(LogicalPlanBuilder::from(plan).alias(name.last().cloned().unwrap_or_default())?.build()?)
+            }
+            ReadSource::Files { format, paths, schema, options } => {
+                self.read_files(&format.to_ascii_lowercase(), paths, schema, &options).await
+            }
+        }
+    }
+
+    async fn read_files(
+        &self,
+        format: &str,
+        paths: Vec<String>,
+        schema: Option<DataType>,
+        options: &[(String, String)],
+    ) -> ResolveResult<LogicalPlan> {
+        if paths.is_empty() {
+            return Err(ResolveError::InvalidArgument("[UNABLE_TO_INFER_SCHEMA] no path given".into()));
+        }
+        for path in &paths {
+            let local = path.strip_prefix("file://").unwrap_or(path);
+            if !local.contains("://") && !local.contains(['*', '?']) && !std::path::Path::new(local).exists() {
+                return Err(ResolveError::PathNotFound(format!("file:{local}")));
+            }
+        }
+        let arrow_schema = match &schema {
+            Some(DataType::Struct(fields)) => Some(Schema::new(
+                fields
+                    .iter()
+                    .map(|f| Ok(Field::new(&f.name, to_arrow(&f.data_type)?, true)))
+                    .collect::<ResolveResult<Vec<_>>>()?,
+            )),
+            Some(_) => return Err(ResolveError::InvalidArgument("a read schema must be a struct".into())),
+            None => None,
+        };
+        let frame = match format {
+            "parquet" => {
+                let mut read = ParquetReadOptions::default();
+                if let Some(s) = &arrow_schema {
+                    read = read.schema(s);
+                }
+                self.context.read_parquet(paths, read).await?
+            }
+            "csv" => {
+                let delimiter = option(options, "sep").or(option(options, "delimiter")).unwrap_or(",");
+                let mut read = CsvReadOptions::new()
+                    .has_header(flag(options, "header"))
+                    .delimiter(delimiter.as_bytes().first().copied().unwrap_or(b','))
+                    .file_extension("");
+                if let Some(q) = option(options, "quote").and_then(|q| q.as_bytes().first().copied()) {
+                    read = read.quote(q);
+                }
+                let string_schema;
+                if let Some(s) = &arrow_schema {
+                    read = read.schema(s);
+                } else if !flag(options, "inferSchema") {
+                    // Without inferSchema, Spark reads every column as a string.
+                    let inferred = self.context.read_csv(paths.clone(), read.clone()).await?;
+                    string_schema = Schema::new(
+                        inferred
+                            .schema()
+                            .fields()
+                            .iter()
+                            .map(|f| Field::new(f.name(), ArrowType::Utf8, true))
+                            .collect::<Vec<_>>(),
+                    );
+                    read = read.schema(&string_schema);
+                    return Ok(self.context.read_csv(paths, read).await?.into_unoptimized_plan());
+                }
+                self.context.read_csv(paths, read).await?
+            }
+            "json" => {
+                let mut read = JsonReadOptions::default().file_extension("");
+                if let Some(s) = &arrow_schema {
+                    read = read.schema(s);
+                }
+                self.context.read_json(paths, read).await?
+            }
+            "text" => {
+                let text_schema = Schema::new(vec![Field::new("value", ArrowType::Utf8, true)]);
+                // One column per line: a delimiter and quote that never occur in text.
+                let read = CsvReadOptions::new()
+                    .has_header(false)
+                    .delimiter(0x1f)
+                    .quote(0x1e)
+                    .file_extension("")
+                    .schema(&text_schema);
+                self.context.read_csv(paths, read).await?
+            }
+            other => return unsupported(format!("the {other} data source")),
+        };
+        let _ = Arc::new(());
+        Ok(frame.into_unoptimized_plan())
+    }
+}

@@ -1,0 +1,58 @@
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use datafusion::execution::context::SessionState;
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::prelude::SessionContext;
+use ember_spec::Plan;
+use futures::future::BoxFuture;
+
+use crate::ResolveResult;
+
+/// Analyzes plans for one session. Holds what must be remembered across a plan's nodes:
+/// which qualifier each client plan id ended up under.
+pub struct Resolver<'a> {
+    pub(crate) context: &'a SessionContext,
+    pub(crate) state: SessionState,
+    scopes: Mutex<Scopes>,
+}
+
+#[derive(Default)]
+struct Scopes {
+    qualifiers: HashMap<i64, String>,
+    next_alias: usize,
+}
+
+impl<'a> Resolver<'a> {
+    pub fn new(context: &'a SessionContext) -> Self {
+        Resolver { context, state: context.state(), scopes: Mutex::new(Scopes::default()) }
+    }
+
+    /// Resolves a whole query into a plan whose output names are Spark's.
+    pub async fn resolve(&self, plan: Plan) -> ResolveResult<LogicalPlan> {
+        self.resolve_plan(plan).await
+    }
+
+    pub(crate) fn resolve_plan(&self, plan: Plan) -> BoxFuture<'_, ResolveResult<LogicalPlan>> {
+        Box::pin(async move { self.resolve_relation(plan).await })
+    }
+
+    pub(crate) fn fresh_alias(&self) -> String {
+        let mut scopes = self.scopes.lock().unwrap_or_else(|e| e.into_inner());
+        scopes.next_alias += 1;
+        format!("__ember_{}", scopes.next_alias)
+    }
+
+    pub(crate) fn remember_qualifier(&self, plan_id: Option<i64>, qualifier: &str) {
+        if let Some(id) = plan_id {
+            let mut scopes = self.scopes.lock().unwrap_or_else(|e| e.into_inner());
+            scopes.qualifiers.insert(id, qualifier.to_string());
+        }
+    }
+
+    pub(crate) fn qualifier_of(&self, plan_id: Option<i64>) -> Option<String> {
+        let id = plan_id?;
+        let scopes = self.scopes.lock().unwrap_or_else(|e| e.into_inner());
+        scopes.qualifiers.get(&id).cloned()
+    }
+}

@@ -1,0 +1,95 @@
+/// A Spark SQL data type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DataType {
+    Null,
+    Boolean,
+    Byte,
+    Short,
+    Integer,
+    Long,
+    Float,
+    Double,
+    Decimal { precision: u8, scale: i8 },
+    String,
+    Char(u32),
+    Varchar(u32),
+    Binary,
+    Date,
+    Timestamp,
+    TimestampNtz,
+    DayTimeInterval,
+    YearMonthInterval,
+    CalendarInterval,
+    Array { element: Box<DataType>, contains_null: bool },
+    Map { key: Box<DataType>, value: Box<DataType>, value_contains_null: bool },
+    Struct(Vec<StructField>),
+    /// A type given as DDL text (`"a INT, b STRING"`), parsed by the analyzer's caller.
+    Unparsed(String),
+}
+
+/// One field of a struct type or of a schema.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StructField {
+    pub name: String,
+    pub data_type: DataType,
+    pub nullable: bool,
+}
+
+impl DataType {
+    /// Spark's short SQL name of the type, as `DataType.simpleString` prints it.
+    pub fn simple_string(&self) -> String {
+        match self {
+            DataType::Null => "void".into(),
+            DataType::Boolean => "boolean".into(),
+            DataType::Byte => "tinyint".into(),
+            DataType::Short => "smallint".into(),
+            DataType::Integer => "int".into(),
+            DataType::Long => "bigint".into(),
+            DataType::Float => "float".into(),
+            DataType::Double => "double".into(),
+            DataType::Decimal { precision, scale } => format!("decimal({precision},{scale})"),
+            DataType::String => "string".into(),
+            DataType::Char(n) => format!("char({n})"),
+            DataType::Varchar(n) => format!("varchar({n})"),
+            DataType::Binary => "binary".into(),
+            DataType::Date => "date".into(),
+            DataType::Timestamp => "timestamp".into(),
+            DataType::TimestampNtz => "timestamp_ntz".into(),
+            DataType::DayTimeInterval => "interval day to second".into(),
+            DataType::YearMonthInterval => "interval year to month".into(),
+            DataType::CalendarInterval => "interval".into(),
+            DataType::Array { element, .. } => format!("array<{}>", element.simple_string()),
+            DataType::Map { key, value, .. } => {
+                format!("map<{},{}>", key.simple_string(), value.simple_string())
+            }
+            DataType::Struct(fields) => {
+                let inner: Vec<String> = fields
+                    .iter()
+                    .map(|f| format!("{}:{}", f.name, f.data_type.simple_string()))
+                    .collect();
+                format!("struct<{}>", inner.join(","))
+            }
+            DataType::Unparsed(text) => text.clone(),
+        }
+    }
+
+    /// The upper-case form Spark uses inside `CAST(x AS INT)` column names.
+    pub fn sql_name(&self) -> String {
+        match self {
+            DataType::Array { element, .. } => format!("ARRAY<{}>", element.sql_name()),
+            DataType::Map { key, value, .. } => {
+                format!("MAP<{}, {}>", key.sql_name(), value.sql_name())
+            }
+            DataType::Struct(fields) => {
+                let inner: Vec<String> = fields
+                    .iter()
+                    .map(|f| format!("{}: {}", f.name, f.data_type.sql_name()))
+                    .collect();
+                format!("STRUCT<{}>", inner.join(", "))
+            }
+            DataType::DayTimeInterval => "INTERVAL DAY TO SECOND".into(),
+            DataType::YearMonthInterval => "INTERVAL YEAR TO MONTH".into(),
+            other => other.simple_string().to_uppercase(),
+        }
+    }
+}

@@ -1,0 +1,84 @@
+use crate::{DataType, Literal};
+
+/// An unresolved expression.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    Literal(Literal),
+    /// A column reference by (possibly qualified or nested) name parts. `plan_id` points at
+    /// the DataFrame the reference was taken from (`df["k"]`), which disambiguates self-joins.
+    Column { name: Vec<String>, plan_id: Option<i64> },
+    /// `*` or `t.*`.
+    Star { target: Option<Vec<String>>, plan_id: Option<i64> },
+    Alias { expr: Box<Expr>, name: Vec<String> },
+    Cast { expr: Box<Expr>, data_type: DataType, is_try: bool },
+    /// A function call, operators included (`+`, `==`, `and`, ...), by Spark's name.
+    Function { name: String, arguments: Vec<Expr>, is_distinct: bool },
+    /// `col[key]`, `col.field` on a resolved value.
+    ExtractValue { child: Box<Expr>, extraction: Box<Expr> },
+    SortOrder(Box<SortOrder>),
+    Window {
+        function: Box<Expr>,
+        partition_by: Vec<Expr>,
+        order_by: Vec<SortOrder>,
+        frame: Option<WindowFrame>,
+    },
+    Lambda { body: Box<Expr>, parameters: Vec<String> },
+    LambdaVariable(String),
+    /// `withField` (value present) and `dropFields` (value absent).
+    UpdateFields { struct_expr: Box<Expr>, field_name: String, value: Option<Box<Expr>> },
+    NamedArgument { key: String, value: Box<Expr> },
+    /// `expr IN (subquery)` / scalar subqueries are not yet supported; SQL text keeps its form.
+    CaseWhen { branches: Vec<(Expr, Expr)>, otherwise: Option<Box<Expr>> },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortDirection {
+    Ascending,
+    Descending,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NullOrdering {
+    NullsFirst,
+    NullsLast,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SortOrder {
+    pub child: Expr,
+    pub direction: SortDirection,
+    pub null_ordering: NullOrdering,
+}
+
+impl SortOrder {
+    /// Spark's default: ascending puts nulls first, descending puts them last.
+    pub fn new(child: Expr, direction: SortDirection, null_ordering: Option<NullOrdering>) -> Self {
+        let null_ordering = null_ordering.unwrap_or(match direction {
+            SortDirection::Ascending => NullOrdering::NullsFirst,
+            SortDirection::Descending => NullOrdering::NullsLast,
+        });
+        SortOrder { child, direction, null_ordering }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameKind {
+    Rows,
+    Range,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum FrameBoundary {
+    UnboundedPreceding,
+    UnboundedFollowing,
+    CurrentRow,
+    /// Offset relative to the current row: negative precedes, positive follows.
+    Offset(Box<Expr>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowFrame {
+    pub kind: FrameKind,
+    pub lower: FrameBoundary,
+    pub upper: FrameBoundary,
+}

@@ -1,0 +1,19 @@
+//! Ember's unresolved plan: what a Spark program asked for, before any name is looked up.
+//!
+//! Both front ends produce it: `ember-connect` converts Spark Connect protocol messages and
+//! `ember-sql` parses Spark SQL text. `ember-resolve` then analyzes it once into a DataFusion
+//! logical plan. The types use Spark's own words (relations, expressions, data types,
+//! literals) and know nothing of protobuf or DataFusion.
+
+mod data_type;
+mod expression;
+mod literal;
+mod plan;
+
+pub use data_type::{DataType, StructField};
+pub use expression::{Expr, FrameBoundary, FrameKind, NullOrdering, SortDirection, SortOrder, WindowFrame};
+pub use literal::Literal;
+pub use plan::{
+    GroupType, JoinType, Pivot, Plan, Relation, SaveMode, SetOperationKind, WriteOperation,
+    ReadSource,
+};

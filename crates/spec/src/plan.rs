@@ -1,0 +1,166 @@
+use crate::{DataType, Expr, Literal, SortOrder};
+
+/// A relation with the client's plan id, which column references may point back to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub plan_id: Option<i64>,
+    pub relation: Relation,
+}
+
+impl Plan {
+    pub fn new(relation: Relation) -> Self {
+        Plan { plan_id: None, relation }
+    }
+}
+
+/// Where a read gets its rows from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReadSource {
+    /// A table or view in the catalog.
+    Table { name: Vec<String> },
+    /// Files of a format (`parquet`, `csv`, `json`, `text`), with an optional user schema.
+    Files {
+        format: String,
+        paths: Vec<String>,
+        schema: Option<DataType>,
+        options: Vec<(String, String)>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinType {
+    Inner,
+    LeftOuter,
+    RightOuter,
+    FullOuter,
+    LeftSemi,
+    LeftAnti,
+    Cross,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetOperationKind {
+    Union,
+    Intersect,
+    Except,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupType {
+    GroupBy,
+    Rollup,
+    Cube,
+    Pivot,
+    GroupingSets,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pivot {
+    pub column: Expr,
+    /// Empty: the distinct values of `column`, found by running a query first.
+    pub values: Vec<Literal>,
+}
+
+/// A relational operator, named as Spark names it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Relation {
+    Read(ReadSource),
+    Project { input: Box<Plan>, expressions: Vec<Expr> },
+    Filter { input: Box<Plan>, condition: Expr },
+    Join {
+        left: Box<Plan>,
+        right: Box<Plan>,
+        join_type: JoinType,
+        condition: Option<Expr>,
+        using_columns: Vec<String>,
+    },
+    SetOperation {
+        left: Box<Plan>,
+        right: Box<Plan>,
+        kind: SetOperationKind,
+        is_all: bool,
+        by_name: bool,
+        allow_missing_columns: bool,
+    },
+    Sort { input: Box<Plan>, order: Vec<SortOrder> },
+    Limit { input: Box<Plan>, limit: usize },
+    Offset { input: Box<Plan>, offset: usize },
+    Tail { input: Box<Plan>, limit: usize },
+    Aggregate {
+        input: Box<Plan>,
+        group_type: GroupType,
+        grouping: Vec<Expr>,
+        aggregates: Vec<Expr>,
+        pivot: Option<Pivot>,
+        grouping_sets: Vec<Vec<Expr>>,
+    },
+    /// Rows shipped by the client as Arrow IPC bytes, with an optional declared schema.
+    LocalRelation { arrow_ipc: Option<Vec<u8>>, schema: Option<DataType> },
+    Range { start: i64, end: i64, step: i64 },
+    SubqueryAlias { input: Box<Plan>, alias: String },
+    Deduplicate { input: Box<Plan>, columns: Option<Vec<String>>, within_watermark: bool },
+    Sample {
+        input: Box<Plan>,
+        lower_bound: f64,
+        upper_bound: f64,
+        with_replacement: bool,
+        seed: Option<i64>,
+    },
+    WithColumns { input: Box<Plan>, columns: Vec<(String, Expr)> },
+    WithColumnsRenamed { input: Box<Plan>, renames: Vec<(String, String)> },
+    Drop { input: Box<Plan>, columns: Vec<Expr>, names: Vec<String> },
+    ToDf { input: Box<Plan>, names: Vec<String> },
+    ToSchema { input: Box<Plan>, schema: DataType },
+    ShowString { input: Box<Plan>, num_rows: usize, truncate: usize, vertical: bool },
+    HtmlString { input: Box<Plan>, num_rows: usize, truncate: usize },
+    /// Repartition and hints change layout only, never results.
+    Repartition { input: Box<Plan> },
+    Describe { input: Box<Plan>, columns: Vec<String> },
+    Summary { input: Box<Plan>, statistics: Vec<String> },
+    FillNa { input: Box<Plan>, columns: Vec<String>, values: Vec<Literal> },
+    DropNa { input: Box<Plan>, columns: Vec<String>, min_non_nulls: Option<usize> },
+    Replace { input: Box<Plan>, columns: Vec<String>, replacements: Vec<(Literal, Literal)> },
+    Crosstab { input: Box<Plan>, first: String, second: String },
+    Covariance { input: Box<Plan>, first: String, second: String },
+    Correlation { input: Box<Plan>, first: String, second: String },
+    ApproxQuantile {
+        input: Box<Plan>,
+        columns: Vec<String>,
+        probabilities: Vec<f64>,
+        relative_error: f64,
+    },
+    FreqItems { input: Box<Plan>, columns: Vec<String>, support: f64 },
+    SampleBy { input: Box<Plan>, column: Expr, fractions: Vec<(Literal, f64)>, seed: i64 },
+    Unpivot {
+        input: Box<Plan>,
+        ids: Vec<Expr>,
+        values: Option<Vec<Expr>>,
+        variable_column_name: String,
+        value_column_name: String,
+    },
+    /// A SQL query's parsed form is given by `ember-sql`; here it is the text to parse.
+    Sql { query: String },
+    /// Caching keeps semantics; the plan runs as is.
+    Cached { input: Box<Plan> },
+}
+
+/// How a write treats existing data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaveMode {
+    ErrorIfExists,
+    Append,
+    Overwrite,
+    Ignore,
+}
+
+/// `df.write...save(path)` or `saveAsTable`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WriteOperation {
+    pub input: Plan,
+    pub format: String,
+    pub path: Option<String>,
+    pub table: Option<Vec<String>>,
+    pub mode: SaveMode,
+    pub partition_by: Vec<String>,
+    pub options: Vec<(String, String)>,
+}
