@@ -1,1 +1,39 @@
-fn main() {}
+//! The `ember` binary: `ember server` runs the Spark Connect server in the foreground.
+//! (`ember submit` lives in the Python package, which owns the interpreter that runs jobs.)
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "ember", version, about = "Spark Connect server on DataFusion")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve Spark Connect clients until interrupted.
+    Server {
+        /// Address to bind; loopback unless told otherwise.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        #[arg(long, default_value_t = 15002)]
+        port: u16,
+    },
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).init();
+    match Cli::parse().command {
+        Command::Server { host, port } => {
+            let listener = tokio::net::TcpListener::bind((host.as_str(), port)).await?;
+            println!("Ember Spark Connect server on sc://{host}:{}", listener.local_addr()?.port());
+            let shutdown = async {
+                let _ = tokio::signal::ctrl_c().await;
+            };
+            ember_connect::serve(listener, shutdown).await?;
+        }
+    }
+    Ok(())
+}

@@ -1,1 +1,20 @@
-//! placeholder
+//! The Spark Connect gRPC service.
+//!
+//! A request's path: `service` receives it and finds the session (`sessions`); `convert`
+//! turns protocol messages into `ember-spec` plans (SQL text goes through `ember-sql`);
+//! `ember-exec` resolves and runs them; `results` streams Arrow IPC batches back; `error`
+//! maps failures to the exception classes the PySpark client raises.
+
+mod analyze;
+mod catalog;
+mod config;
+mod convert;
+mod error;
+mod execute;
+mod results;
+mod server;
+mod service;
+mod sessions;
+
+pub use error::{ConnectError, ConnectResult};
+pub use server::{serve, start_background_server, stop_background_server, SPARK_VERSION};

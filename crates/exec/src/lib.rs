@@ -1,1 +1,13 @@
-//! placeholder
+//! Sessions' state and running plans: each Spark session owns a DataFusion
+//! `SessionContext` configured for Spark (all cores, Spark functions, no view types), its
+//! config, temp views and the shared global temp views; plans run locally and stream Arrow
+//! batches; writers commit atomically.
+
+mod config;
+mod error;
+mod session;
+mod write;
+
+pub use config::SessionConfigValues;
+pub use error::{ExecError, ExecResult};
+pub use session::{GlobalViews, Session};

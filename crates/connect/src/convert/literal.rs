@@ -1,0 +1,81 @@
+// Older clients still send fields the protocol has since deprecated.
+#![allow(deprecated)]
+
+use ember_proto::spark::connect::expression::literal::LiteralType;
+use ember_proto::spark::connect::expression::Literal as ProtoLiteral;
+use ember_spec::{DataType, Literal};
+
+use super::{data_type_from_proto, required};
+use crate::error::{ConnectError, ConnectResult};
+
+pub fn literal_from_proto(proto: &ProtoLiteral) -> ConnectResult<Literal> {
+    let value = required(proto.literal_type.as_ref(), "literal.literal_type")?;
+    Ok(match value {
+        LiteralType::Null(t) => Literal::Null(data_type_from_proto(t).unwrap_or(DataType::Null)),
+        LiteralType::Binary(v) => Literal::Binary(v.clone()),
+        LiteralType::Boolean(v) => Literal::Boolean(*v),
+        LiteralType::Byte(v) => Literal::Byte(i8::try_from(*v).unwrap_or_default()),
+        LiteralType::Short(v) => Literal::Short(i16::try_from(*v).unwrap_or_default()),
+        LiteralType::Integer(v) => Literal::Integer(*v),
+        LiteralType::Long(v) => Literal::Long(*v),
+        LiteralType::Float(v) => Literal::Float(*v),
+        LiteralType::Double(v) => Literal::Double(*v),
+        LiteralType::Decimal(d) => decimal(&d.value, d.precision, d.scale)?,
+        LiteralType::String(v) => Literal::String(v.clone()),
+        LiteralType::Date(v) => Literal::Date(*v),
+        LiteralType::Timestamp(v) => Literal::Timestamp(*v),
+        LiteralType::TimestampNtz(v) => Literal::TimestampNtz(*v),
+        LiteralType::YearMonthInterval(v) => Literal::YearMonthInterval(*v),
+        LiteralType::DayTimeInterval(v) => Literal::DayTimeInterval(*v),
+        LiteralType::Array(array) => {
+            let elements = array.elements.iter().map(literal_from_proto).collect::<ConnectResult<Vec<_>>>()?;
+            let element_type = match &array.element_type {
+                Some(t) => data_type_from_proto(t)?,
+                None => elements.first().map(literal_type).unwrap_or(DataType::Null),
+            };
+            Literal::Array { element_type, elements }
+        }
+        LiteralType::Struct(s) => {
+            let names: Vec<String> = match s.struct_type.as_ref().map(data_type_from_proto).transpose()? {
+                Some(DataType::Struct(fields)) => fields.into_iter().map(|f| f.name).collect(),
+                _ => (0..s.elements.len()).map(|i| format!("col{}", i + 1)).collect(),
+            };
+            let fields = names
+                .into_iter()
+                .zip(s.elements.iter())
+                .map(|(n, e)| Ok((n, literal_from_proto(e)?)))
+                .collect::<ConnectResult<_>>()?;
+            Literal::Struct { fields }
+        }
+        other => return Err(ConnectError::Unsupported(format!("literal {other:?}"))),
+    })
+}
+
+fn literal_type(literal: &Literal) -> DataType {
+    match literal {
+        Literal::Null(t) => t.clone(),
+        Literal::Boolean(_) => DataType::Boolean,
+        Literal::Integer(_) => DataType::Integer,
+        Literal::Long(_) => DataType::Long,
+        Literal::Double(_) => DataType::Double,
+        Literal::String(_) => DataType::String,
+        _ => DataType::Null,
+    }
+}
+
+fn decimal(text: &str, precision: Option<i32>, scale: Option<i32>) -> ConnectResult<Literal> {
+    let bad = || ConnectError::InvalidPlan(format!("bad decimal literal {text}"));
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let digits = format!("{whole}{fraction}");
+    let value: i128 = digits.parse().map_err(|_| bad())?;
+    let actual_scale = i8::try_from(fraction.len()).map_err(|_| bad())?;
+    let scale = scale.and_then(|s| i8::try_from(s).ok()).unwrap_or(actual_scale);
+    let value = if scale > actual_scale {
+        value * 10i128.pow(u32::try_from(scale - actual_scale).unwrap_or(0))
+    } else {
+        value
+    };
+    let significant = u8::try_from(digits.trim_start_matches(['-', '0']).len().max(1)).map_err(|_| bad())?;
+    let precision = precision.and_then(|p| u8::try_from(p).ok()).unwrap_or(significant.max(scale.max(0) as u8));
+    Ok(Literal::Decimal { value, precision, scale })
+}

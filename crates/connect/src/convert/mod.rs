@@ -1,0 +1,18 @@
+//! Spark Connect protocol messages → Ember's unresolved plan (`ember-spec`).
+
+mod data_type;
+mod expression;
+mod literal;
+mod relation;
+
+pub use data_type::{data_type_from_proto, data_type_to_proto, parse_schema_text};
+pub use expression::expression_from_proto;
+pub use literal::literal_from_proto;
+pub use relation::{plan_from_proto, write_from_proto};
+
+use crate::error::{ConnectError, ConnectResult};
+
+/// Reads a required proto field, naming it when absent.
+pub(crate) fn required<T>(value: Option<T>, field: &str) -> ConnectResult<T> {
+    value.ok_or_else(|| ConnectError::InvalidPlan(format!("missing field `{field}`")))
+}

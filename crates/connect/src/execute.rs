@@ -1,0 +1,133 @@
+// Older clients still send fields the protocol has since deprecated.
+#![allow(deprecated)]
+
+//! ExecutePlan: a query streams its batches; a command runs and answers.
+
+use std::sync::Arc;
+
+use ember_exec::Session;
+use ember_proto::spark::connect::command::CommandType;
+use ember_proto::spark::connect::execute_plan_response::{ResponseType, SqlCommandResult};
+use ember_proto::spark::connect::plan::OpType;
+use ember_proto::spark::connect::relation::RelType;
+use ember_proto::spark::connect::{ExecutePlanResponse, Plan as ProtoPlan, Relation, Sql};
+use futures::StreamExt;
+use tokio::sync::mpsc::Sender;
+use tonic::Status;
+
+use crate::catalog::run_catalog;
+use crate::convert::{plan_from_proto, required, write_from_proto};
+use crate::error::{ConnectError, ConnectResult};
+use crate::results::{batch_response, schema_to_proto, OperationIds};
+
+type Out = Sender<Result<ExecutePlanResponse, Status>>;
+
+async fn send(out: &Out, response: ExecutePlanResponse) -> ConnectResult<()> {
+    // A closed channel means the client went away: stop quietly.
+    out.send(Ok(response)).await.map_err(|_| ConnectError::InvalidPlan("client disconnected".into()))
+}
+
+pub async fn run_operation(session: Arc<Session>, plan: ProtoPlan, ids: OperationIds, out: Out) -> ConnectResult<()> {
+    match required(plan.op_type.as_ref(), "plan.op_type")? {
+        OpType::Root(relation) => run_relation(&session, relation, &ids, &out).await?,
+        OpType::CompressedOperation(_) => return Err(ConnectError::CompressedPlan),
+        OpType::Command(command) => {
+            match required(command.command_type.as_ref(), "command.command_type")? {
+                CommandType::WriteOperation(write) => {
+                    session.write(write_from_proto(write)?).await?;
+                }
+                CommandType::CreateDataframeView(view) => {
+                    let input = plan_from_proto(required(view.input.as_ref(), "view.input")?)?;
+                    session.create_view(&view.name, input, view.replace, view.is_global).await?;
+                }
+                CommandType::SqlCommand(sql) => run_sql_command(&session, sql, &ids, &out).await?,
+                other => {
+                    let name = format!("{other:?}");
+                    return Err(ConnectError::Unsupported(format!(
+                        "the {} command",
+                        name.split(['(', ' ']).next().unwrap_or("")
+                    )));
+                }
+            }
+        }
+    }
+    send(&out, ids.complete()).await
+}
+
+async fn run_relation(session: &Session, relation: &Relation, ids: &OperationIds, out: &Out) -> ConnectResult<()> {
+    if let Some(RelType::Catalog(catalog)) = &relation.rel_type {
+        let batch = run_catalog(session, catalog).await?;
+        let schema = batch.schema();
+        let mut first = batch_response(ids, &schema, &batch, 0)?;
+        first.schema = Some(schema_to_proto(&schema));
+        return send(out, first).await;
+    }
+    let plan = plan_from_proto(relation)?;
+    let (schema, mut stream) = session.execute(plan).await?;
+    let mut header = ids.response(None);
+    header.schema = Some(schema_to_proto(&schema));
+    let mut offset = 0i64;
+    let mut sent_any = false;
+    while let Some(batch) = stream.next().await {
+        let batch = batch?;
+        if batch.num_rows() == 0 {
+            continue;
+        }
+        let mut response = batch_response(ids, &schema, &batch, offset)?;
+        if !sent_any {
+            response.schema = header.schema.take();
+        }
+        offset += i64::try_from(batch.num_rows()).unwrap_or(0);
+        sent_any = true;
+        send(out, response).await?;
+    }
+    if !sent_any {
+        // An empty result still tells the client its columns.
+        let empty = datafusion::arrow::array::RecordBatch::new_empty(schema.clone());
+        let mut response = batch_response(ids, &schema, &empty, 0)?;
+        response.schema = header.schema.take();
+        send(out, response).await?;
+    }
+    Ok(())
+}
+
+/// `spark.sql(...)`: queries come back as a relation the client runs later; statements
+/// (DDL, SET, ...) run now.
+async fn run_sql_command(
+    session: &Session,
+    sql: &ember_proto::spark::connect::SqlCommand,
+    ids: &OperationIds,
+    out: &Out,
+) -> ConnectResult<()> {
+    if let Some(input) = &sql.input {
+        if let Some(RelType::Sql(query)) = &input.rel_type {
+            return answer_sql(session, query.query.clone(), ids, out).await;
+        }
+        let relation = Relation { common: None, rel_type: input.rel_type.clone() };
+        let response = ids.response(Some(ResponseType::SqlCommandResult(SqlCommandResult { relation: Some(relation) })));
+        return send(out, response).await;
+    }
+    answer_sql(session, sql.sql.clone(), ids, out).await
+}
+
+async fn answer_sql(session: &Session, query: String, ids: &OperationIds, out: &Out) -> ConnectResult<()> {
+    let first_word = query.split_whitespace().next().unwrap_or_default().to_ascii_lowercase();
+    let is_query = matches!(first_word.as_str(), "select" | "with" | "values" | "from" | "table" | "(");
+    if !is_query {
+        let frame = session.context().sql(&query).await?;
+        frame.collect().await?;
+    }
+    let relation = if is_query {
+        Relation { common: None, rel_type: Some(RelType::Sql(Sql { query, ..Default::default() })) }
+    } else {
+        Relation {
+            common: None,
+            rel_type: Some(RelType::LocalRelation(ember_proto::spark::connect::LocalRelation {
+                data: None,
+                schema: Some("struct<>".into()),
+            })),
+        }
+    };
+    let response = ids.response(Some(ResponseType::SqlCommandResult(SqlCommandResult { relation: Some(relation) })));
+    send(out, response).await
+}

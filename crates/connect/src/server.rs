@@ -1,0 +1,71 @@
+//! Starting the server: in the foreground (`ember server`) or on background threads of the
+//! current process (the embedded Python package).
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Mutex;
+
+use ember_proto::spark::connect::spark_connect_service_server::SparkConnectServiceServer;
+use tokio::sync::oneshot;
+use tokio_stream::wrappers::TcpListenerStream;
+
+use crate::service::EmberService;
+
+/// The Spark version Ember speaks for; clients check the major version.
+pub const SPARK_VERSION: &str = "4.1.1";
+
+/// Results and plans can be large; the client's default cap is 128 MiB.
+const MAX_MESSAGE_SIZE: usize = 128 * 1024 * 1024;
+
+fn service() -> SparkConnectServiceServer<EmberService> {
+    SparkConnectServiceServer::new(EmberService::new())
+        .max_decoding_message_size(MAX_MESSAGE_SIZE)
+        .max_encoding_message_size(MAX_MESSAGE_SIZE)
+}
+
+/// Serves until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), tonic::transport::Error> {
+    tonic::transport::Server::builder()
+        .add_service(service())
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .await
+}
+
+static BACKGROUND: Mutex<Option<HashMap<u16, oneshot::Sender<()>>>> = Mutex::new(None);
+
+/// Starts a server on its own runtime thread; returns the bound port once it accepts
+/// connections.
+pub fn start_background_server(host: &str, port: u16) -> std::io::Result<u16> {
+    let addr: SocketAddr = format!("{host}:{port}")
+        .parse()
+        .or_else(|_| format!("127.0.0.1:{port}").parse())
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{e}")))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("ember-server").build()?;
+    let listener = runtime.block_on(tokio::net::TcpListener::bind(addr))?;
+    let bound = listener.local_addr()?.port();
+    let (stop, stopped) = oneshot::channel::<()>();
+    std::thread::Builder::new().name("ember-server-main".into()).spawn(move || {
+        runtime.block_on(async move {
+            let shutdown = async move {
+                let _ = stopped.await;
+            };
+            if let Err(error) = serve(listener, shutdown).await {
+                tracing::error!("server stopped: {error}");
+            }
+        });
+    })?;
+    let mut servers = BACKGROUND.lock().unwrap_or_else(|e| e.into_inner());
+    servers.get_or_insert_with(HashMap::new).insert(bound, stop);
+    Ok(bound)
+}
+
+/// Stops a server started by [`start_background_server`]; unknown ports are ignored.
+pub fn stop_background_server(port: u16) {
+    let mut servers = BACKGROUND.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(stop) = servers.as_mut().and_then(|s| s.remove(&port)) {
+        let _ = stop.send(());
+    }
+}

@@ -1,0 +1,233 @@
+//! The tonic service: one method per RPC, each a thin shell around the modules that do
+//! the work. Every operation runs in its own task, so a panic fails that request only.
+
+use std::collections::HashMap;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+
+use ember_proto::spark::connect::spark_connect_service_server::SparkConnectService;
+use ember_proto::spark::connect::*;
+use futures::Stream;
+use tokio::task::AbortHandle;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::{Request, Response, Status, Streaming};
+
+use crate::analyze::run_analyze;
+use crate::config::run_config;
+use crate::error::{status_from_message, ConnectError};
+use crate::execute::run_operation;
+use crate::results::OperationIds;
+use crate::sessions::SessionManager;
+
+type ResponseStream = Pin<Box<dyn Stream<Item = Result<ExecutePlanResponse, Status>> + Send>>;
+
+struct RunningOperation {
+    session_id: String,
+    tags: Vec<String>,
+    abort: AbortHandle,
+}
+
+#[derive(Default)]
+pub struct EmberService {
+    sessions: SessionManager,
+    operations: Arc<Mutex<HashMap<String, RunningOperation>>>,
+    /// One id per server run: clients notice a restarted server by its change.
+    server_side_session_id: String,
+}
+
+impl EmberService {
+    pub fn new() -> Self {
+        EmberService {
+            sessions: SessionManager::new(),
+            operations: Arc::default(),
+            server_side_session_id: uuid::Uuid::new_v4().to_string(),
+        }
+    }
+}
+
+fn user_id(context: &Option<UserContext>) -> String {
+    context.as_ref().map(|c| c.user_id.clone()).unwrap_or_default()
+}
+
+fn panic_message(error: tokio::task::JoinError) -> Status {
+    if error.is_cancelled() {
+        return status_from_message("[OPERATION_CANCELED] Operation has been canceled.".into());
+    }
+    let detail = match error.try_into_panic() {
+        Ok(payload) => payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "unknown panic".into()),
+        Err(_) => "task failed".into(),
+    };
+    status_from_message(format!("[INTERNAL_ERROR] {detail}"))
+}
+
+#[tonic::async_trait]
+impl SparkConnectService for EmberService {
+    type ExecutePlanStream = ResponseStream;
+    type ReattachExecuteStream = ResponseStream;
+
+    async fn execute_plan(&self, request: Request<ExecutePlanRequest>) -> Result<Response<Self::ExecutePlanStream>, Status> {
+        let request = request.into_inner();
+        let session = self.sessions.get_or_create(&user_id(&request.user_context), &request.session_id)?;
+        let plan = request.plan.ok_or_else(|| Status::from(ConnectError::InvalidPlan("missing plan".into())))?;
+        let ids = OperationIds {
+            session_id: request.session_id.clone(),
+            server_side_session_id: self.server_side_session_id.clone(),
+            operation_id: request.operation_id.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+        };
+        let (sender, receiver) = tokio::sync::mpsc::channel(16);
+        let error_sender = sender.clone();
+        let task = tokio::spawn(run_operation(session, plan, ids.clone(), sender));
+        self.operations.lock().unwrap_or_else(|e| e.into_inner()).insert(
+            ids.operation_id.clone(),
+            RunningOperation { session_id: request.session_id, tags: request.tags, abort: task.abort_handle() },
+        );
+        let operations = self.operations.clone();
+        let operation_id = ids.operation_id.clone();
+        tokio::spawn(async move {
+            let outcome = match task.await {
+                Ok(Ok(())) => None,
+                Ok(Err(error)) => Some(Status::from(error)),
+                Err(join_error) => Some(panic_message(join_error)),
+            };
+            if let Some(status) = outcome {
+                let _ = error_sender.send(Err(status)).await;
+            }
+            operations.lock().unwrap_or_else(|e| e.into_inner()).remove(&operation_id);
+        });
+        Ok(Response::new(Box::pin(ReceiverStream::new(receiver))))
+    }
+
+    async fn analyze_plan(&self, request: Request<AnalyzePlanRequest>) -> Result<Response<AnalyzePlanResponse>, Status> {
+        let request = request.into_inner();
+        let session = self.sessions.get_or_create(&user_id(&request.user_context), &request.session_id)?;
+        let analyze = request.analyze.ok_or_else(|| Status::from(ConnectError::InvalidPlan("missing analyze".into())))?;
+        let result = tokio::spawn(async move { run_analyze(&session, &analyze).await })
+            .await
+            .map_err(panic_message)??;
+        Ok(Response::new(AnalyzePlanResponse {
+            session_id: request.session_id,
+            server_side_session_id: self.server_side_session_id.clone(),
+            result: Some(result),
+        }))
+    }
+
+    async fn config(&self, request: Request<ConfigRequest>) -> Result<Response<ConfigResponse>, Status> {
+        let request = request.into_inner();
+        let session = self.sessions.get_or_create(&user_id(&request.user_context), &request.session_id)?;
+        let (pairs, warnings) = run_config(&session, &request)?;
+        Ok(Response::new(ConfigResponse {
+            session_id: request.session_id,
+            server_side_session_id: self.server_side_session_id.clone(),
+            pairs,
+            warnings,
+        }))
+    }
+
+    async fn add_artifacts(&self, request: Request<Streaming<AddArtifactsRequest>>) -> Result<Response<AddArtifactsResponse>, Status> {
+        let mut stream = request.into_inner();
+        let mut session_id = String::new();
+        let mut artifacts = Vec::new();
+        while let Some(message) = stream.message().await? {
+            session_id = message.session_id.clone();
+            match message.payload {
+                Some(add_artifacts_request::Payload::Batch(batch)) => {
+                    for artifact in batch.artifacts {
+                        artifacts.push(add_artifacts_response::ArtifactSummary { name: artifact.name, is_crc_successful: true });
+                    }
+                }
+                Some(add_artifacts_request::Payload::BeginChunk(chunk)) => {
+                    artifacts.push(add_artifacts_response::ArtifactSummary { name: chunk.name, is_crc_successful: true });
+                }
+                _ => {}
+            }
+        }
+        Ok(Response::new(AddArtifactsResponse {
+            session_id,
+            server_side_session_id: self.server_side_session_id.clone(),
+            artifacts,
+        }))
+    }
+
+    async fn artifact_status(&self, request: Request<ArtifactStatusesRequest>) -> Result<Response<ArtifactStatusesResponse>, Status> {
+        let request = request.into_inner();
+        let statuses = request
+            .names
+            .into_iter()
+            .map(|name| (name, artifact_statuses_response::ArtifactStatus { exists: false }))
+            .collect();
+        Ok(Response::new(ArtifactStatusesResponse {
+            session_id: request.session_id,
+            server_side_session_id: self.server_side_session_id.clone(),
+            statuses,
+        }))
+    }
+
+    async fn interrupt(&self, request: Request<InterruptRequest>) -> Result<Response<InterruptResponse>, Status> {
+        let request = request.into_inner();
+        let mut interrupted = Vec::new();
+        let operations = self.operations.lock().unwrap_or_else(|e| e.into_inner());
+        for (id, operation) in operations.iter() {
+            if operation.session_id != request.session_id {
+                continue;
+            }
+            let matches = match &request.interrupt {
+                Some(interrupt_request::Interrupt::OperationTag(tag)) => operation.tags.contains(tag),
+                Some(interrupt_request::Interrupt::OperationId(wanted)) => wanted == id,
+                None => true,
+            };
+            if matches {
+                operation.abort.abort();
+                interrupted.push(id.clone());
+            }
+        }
+        Ok(Response::new(InterruptResponse {
+            session_id: request.session_id,
+            server_side_session_id: self.server_side_session_id.clone(),
+            interrupted_ids: interrupted,
+        }))
+    }
+
+    async fn reattach_execute(&self, _request: Request<ReattachExecuteRequest>) -> Result<Response<Self::ReattachExecuteStream>, Status> {
+        // Every stream ends with ResultComplete, so a client reattaches only after losing
+        // the connection; the operation's results are gone by then.
+        Err(status_from_message(
+            "[INVALID_HANDLE.OPERATION_NOT_FOUND] The operation was not found; its results are no longer available.".into(),
+        ))
+    }
+
+    async fn release_execute(&self, request: Request<ReleaseExecuteRequest>) -> Result<Response<ReleaseExecuteResponse>, Status> {
+        let request = request.into_inner();
+        Ok(Response::new(ReleaseExecuteResponse {
+            session_id: request.session_id,
+            server_side_session_id: self.server_side_session_id.clone(),
+            operation_id: Some(request.operation_id),
+        }))
+    }
+
+    async fn release_session(&self, request: Request<ReleaseSessionRequest>) -> Result<Response<ReleaseSessionResponse>, Status> {
+        let request = request.into_inner();
+        self.sessions.release(&user_id(&request.user_context), &request.session_id);
+        Ok(Response::new(ReleaseSessionResponse {
+            session_id: request.session_id,
+            server_side_session_id: self.server_side_session_id.clone(),
+        }))
+    }
+
+    async fn fetch_error_details(&self, request: Request<FetchErrorDetailsRequest>) -> Result<Response<FetchErrorDetailsResponse>, Status> {
+        let request = request.into_inner();
+        Ok(Response::new(FetchErrorDetailsResponse {
+            session_id: request.session_id,
+            server_side_session_id: self.server_side_session_id.clone(),
+            root_error_idx: None,
+            errors: Vec::new(),
+        }))
+    }
+
+    async fn clone_session(&self, _request: Request<CloneSessionRequest>) -> Result<Response<CloneSessionResponse>, Status> {
+        Err(Status::from(ConnectError::Unsupported("cloning sessions".into())))
+    }
+}

@@ -1,0 +1,66 @@
+//! Spark SQL configuration values of one session.
+
+use std::collections::BTreeMap;
+
+/// Keys a session starts with; everything else is unset until the client sets it.
+const DEFAULTS: &[(&str, &str)] = &[
+    ("spark.sql.ansi.enabled", "true"),
+    ("spark.sql.caseSensitive", "false"),
+    ("spark.sql.session.timeZone", "UTC"),
+    ("spark.sql.shuffle.partitions", "200"),
+    ("spark.app.name", "ember"),
+    ("spark.master", "local[*]"),
+];
+
+/// Settings whose change takes effect only at start-up; setting them later is refused.
+const STATIC_PREFIXES: &[&str] = &["spark.driver.", "spark.executor.", "spark.master"];
+
+#[derive(Debug, Clone)]
+pub struct SessionConfigValues {
+    values: BTreeMap<String, String>,
+}
+
+impl Default for SessionConfigValues {
+    fn default() -> Self {
+        let values = DEFAULTS.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        SessionConfigValues { values }
+    }
+}
+
+impl SessionConfigValues {
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.values.get(key).map(String::as_str)
+    }
+
+    pub fn set(&mut self, key: &str, value: &str) {
+        self.values.insert(key.to_string(), value.to_string());
+    }
+
+    pub fn unset(&mut self, key: &str) {
+        self.values.remove(key);
+    }
+
+    pub fn all(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.values.iter()
+    }
+
+    pub fn is_modifiable(key: &str) -> bool {
+        !STATIC_PREFIXES.iter().any(|p| key.starts_with(p))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_follow_spark_4() {
+        let mut config = SessionConfigValues::default();
+        assert_eq!(config.get("spark.sql.ansi.enabled"), Some("true"));
+        config.set("a.b", "1");
+        assert_eq!(config.get("a.b"), Some("1"));
+        config.unset("a.b");
+        assert_eq!(config.get("a.b"), None);
+        assert!(!SessionConfigValues::is_modifiable("spark.executor.memory"));
+    }
+}

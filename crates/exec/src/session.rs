@@ -1,0 +1,171 @@
+//! One Spark session: a DataFusion context configured for Spark, plus config and views.
+
+use std::sync::{Arc, Mutex};
+
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::catalog::{MemorySchemaProvider, SchemaProvider};
+use datafusion::datasource::ViewTable;
+use datafusion::execution::SendableRecordBatchStream;
+use datafusion::logical_expr::{cast, Expr, LogicalPlan, LogicalPlanBuilder};
+use datafusion::prelude::{SessionConfig, SessionContext};
+use ember_resolve::{client_arrow_type, Resolver};
+use ember_spec::Plan;
+
+use crate::{ExecError, ExecResult, SessionConfigValues};
+
+/// Views every session sees under `global_temp`.
+pub type GlobalViews = Arc<MemorySchemaProvider>;
+
+pub struct Session {
+    pub id: String,
+    context: SessionContext,
+    config: Mutex<SessionConfigValues>,
+}
+
+fn spark_context(global_views: &GlobalViews) -> ExecResult<SessionContext> {
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    let mut config = SessionConfig::new()
+        .with_target_partitions(cores)
+        .with_information_schema(true)
+        .with_default_catalog_and_schema("spark_catalog", "default");
+    // Spark clients read plain Utf8; view types would need a cast on every result.
+    config.options_mut().execution.parquet.schema_force_view_types = false;
+    config.options_mut().sql_parser.map_string_types_to_utf8view = false;
+    config.options_mut().sql_parser.enable_ident_normalization = true;
+    let context = SessionContext::new_with_config(config);
+    let mut state = context.state();
+    ember_functions::register_spark_functions(&mut state)
+        .map_err(|e| ExecError::Unsupported(e.to_string()))?;
+    let context = SessionContext::new_with_state(state);
+    if let Some(catalog) = context.catalog("spark_catalog") {
+        catalog.register_schema("global_temp", global_views.clone())?;
+    }
+    Ok(context)
+}
+
+impl Session {
+    pub fn new(id: String, global_views: &GlobalViews) -> ExecResult<Self> {
+        Ok(Session {
+            id,
+            context: spark_context(global_views)?,
+            config: Mutex::new(SessionConfigValues::default()),
+        })
+    }
+
+    pub fn context(&self) -> &SessionContext {
+        &self.context
+    }
+
+    pub fn with_config<T>(&self, f: impl FnOnce(&mut SessionConfigValues) -> T) -> T {
+        let mut guard = self.config.lock().unwrap_or_else(|e| e.into_inner());
+        f(&mut guard)
+    }
+
+    /// Analyzes a plan into a DataFusion plan whose output types are the ones Spark clients
+    /// read (plain Utf8, microsecond timestamps).
+    pub async fn logical_plan(&self, plan: Plan) -> ExecResult<LogicalPlan> {
+        let resolver = Resolver::new(&self.context);
+        let plan = resolver.resolve(plan).await?;
+        client_types(plan)
+    }
+
+    /// Runs a plan, streaming its batches.
+    pub async fn execute(&self, plan: Plan) -> ExecResult<(SchemaRef, SendableRecordBatchStream)> {
+        let logical = self.logical_plan(plan).await?;
+        self.execute_logical(logical).await
+    }
+
+    pub async fn execute_logical(
+        &self,
+        logical: LogicalPlan,
+    ) -> ExecResult<(SchemaRef, SendableRecordBatchStream)> {
+        let frame = self.context.execute_logical_plan(logical).await?;
+        let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
+        let stream = frame.execute_stream().await?;
+        Ok((schema, stream))
+    }
+
+    /// `createTempView` and friends; `global` puts the view under `global_temp`.
+    pub async fn create_view(
+        &self,
+        name: &str,
+        plan: Plan,
+        replace: bool,
+        global: bool,
+    ) -> ExecResult<()> {
+        let logical = self.logical_plan(plan).await?;
+        let view = Arc::new(ViewTable::new(logical, None));
+        let exists = self.view_exists(name, global);
+        if exists && !replace {
+            return Err(ExecError::ViewAlreadyExists(name.to_string()));
+        }
+        if global {
+            let schema = self.global_schema()?;
+            schema.deregister_table(name)?;
+            schema.register_table(name.to_string(), view)?;
+        } else {
+            self.context.deregister_table(name)?;
+            self.context.register_table(name, view)?;
+        }
+        Ok(())
+    }
+
+    fn global_schema(&self) -> ExecResult<Arc<dyn SchemaProvider>> {
+        self.context
+            .catalog("spark_catalog")
+            .and_then(|c| c.schema("global_temp"))
+            .ok_or_else(|| ExecError::Unsupported("global temp views".into()))
+    }
+
+    pub fn view_exists(&self, name: &str, global: bool) -> bool {
+        if global {
+            self.global_schema().map(|s| s.table_exist(name)).unwrap_or(false)
+        } else {
+            self.context.table_exist(name).unwrap_or(false)
+        }
+    }
+
+    /// Drops a temp view; true when it existed.
+    pub fn drop_view(&self, name: &str, global: bool) -> ExecResult<bool> {
+        if global {
+            Ok(self.global_schema()?.deregister_table(name)?.is_some())
+        } else {
+            Ok(self.context.deregister_table(name)?.is_some())
+        }
+    }
+
+    /// Names of the session's temp views and tables in the default schema.
+    pub fn table_names(&self) -> Vec<String> {
+        self.context
+            .catalog("spark_catalog")
+            .and_then(|c| c.schema("default"))
+            .map(|s| {
+                let mut names = s.table_names();
+                names.sort();
+                names
+            })
+            .unwrap_or_default()
+    }
+
+}
+
+/// Casts output columns whose Arrow type is not the one Spark clients expect.
+fn client_types(plan: LogicalPlan) -> ExecResult<LogicalPlan> {
+    let schema = plan.schema().clone();
+    let mut changed = false;
+    let mut exprs: Vec<Expr> = Vec::new();
+    for (qualifier, field) in schema.iter() {
+        let column = Expr::Column(datafusion::common::Column::new(qualifier.cloned(), field.name()));
+        let wanted = client_arrow_type(field.data_type());
+        if &wanted == field.data_type() {
+            exprs.push(column);
+        } else {
+            changed = true;
+            exprs.push(cast(column, wanted).alias_qualified(qualifier.cloned(), field.name()));
+        }
+    }
+    if !changed {
+        return Ok(plan);
+    }
+    Ok(LogicalPlanBuilder::from(plan).project(exprs)?.build()?)
+}

@@ -1,0 +1,106 @@
+"""The ``ember`` command: ``ember server``, ``ember submit``, ``ember version``.
+
+``submit`` is the main job: it starts the embedded server in this process and runs an unmodified
+PySpark script in a child Python with ``SPARK_REMOTE`` pointing at it, so the script's
+``SparkSession.builder.getOrCreate()`` connects to Ember.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Sequence
+from types import FrameType
+
+from ember import server
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ember", description="Ember: a Spark Connect server written in Rust."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("server", help="run a Spark Connect server until interrupted")
+    serve.add_argument("--host", default=server.LOCALHOST, help="address to bind (%(default)s)")
+    serve.add_argument("--port", type=int, default=15002, help="port to bind, 0 = any free one")
+
+    submit = commands.add_parser(
+        "submit", help="run a PySpark script against an embedded server, return its exit code"
+    )
+    submit.add_argument("script", help="the Python script to run")
+    submit.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the script")
+
+    commands.add_parser("version", help="print the versions of Ember and its PySpark client")
+    return parser
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def run_server(host: str, port: int) -> int:
+    """Start a server on ``host:port``, print its URL, and block until Ctrl-C or SIGTERM."""
+    bound = server.start_server(host, port)
+    print(f"Ember Spark Connect server listening on {server.remote_url(bound, host)}", flush=True)
+    print("Press Ctrl-C to stop.", flush=True)
+    signal.signal(signal.SIGTERM, _interrupt)
+    stopped = threading.Event()
+    try:
+        while not stopped.wait(3600):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop_server(bound)
+    return 0
+
+
+def run_submit(script: str, args: Sequence[str]) -> int:
+    """Run ``script`` with this Python against the embedded server; return its exit code."""
+    if not os.path.isfile(script):
+        print(f"ember submit: no such file: {script}", file=sys.stderr)
+        return 2
+    env = dict(os.environ)
+    env["SPARK_REMOTE"] = server.embedded_url()
+    env.setdefault("PYARROW_IGNORE_TIMEZONE", "1")
+    child = subprocess.Popen([sys.executable, script, *args], env=env)
+    while True:
+        try:
+            code = child.wait()
+            break
+        except KeyboardInterrupt:
+            # The terminal sent SIGINT to the child too; let it finish its own cleanup.
+            continue
+    # A child killed by a signal reports -N; shells report that as 128 + N.
+    return code if code >= 0 else 128 - code
+
+
+def print_version() -> int:
+    from importlib.metadata import PackageNotFoundError, version
+
+    import ember
+
+    try:
+        client = version("pyspark-client")
+    except PackageNotFoundError:
+        client = "not installed"
+    print(f"ember {ember.__version__} (pyspark-client {client})")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    options = _parser().parse_args(argv)
+    if options.command == "server":
+        return run_server(options.host, options.port)
+    if options.command == "submit":
+        return run_submit(options.script, options.args)
+    return print_version()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

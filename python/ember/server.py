@@ -1,0 +1,81 @@
+"""The embedded server: Ember's Spark Connect server running inside this Python process.
+
+The Rust side (``ember._native``) runs the gRPC service on its own threads, so the server
+keeps working while Python code blocks in the PySpark client waiting for results. The native
+module is imported lazily so that ``import ember`` and ``ember version`` work before it is built.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+LOCALHOST = "127.0.0.1"
+
+_lock = threading.Lock()
+_embedded_port: int | None = None
+
+
+def start_server(host: str = LOCALHOST, port: int = 0) -> int:
+    """Start a Spark Connect server on ``host:port`` and return the bound port.
+
+    Port 0 picks a free port. Each call starts a new server; see :func:`session` for the
+    once-per-process embedded one.
+    """
+    from ember import _native
+
+    return _native.start_server(host, port)
+
+
+def stop_server(port: int) -> None:
+    """Stop the server that :func:`start_server` bound to ``port``."""
+    global _embedded_port
+    from ember import _native
+
+    with _lock:
+        _native.stop_server(port)
+        if _embedded_port == port:
+            _embedded_port = None
+
+
+def remote_url(port: int, host: str = LOCALHOST) -> str:
+    """The ``sc://`` URL a Spark Connect client uses to reach a server on ``host:port``."""
+    if host in ("", "0.0.0.0", "::"):
+        host = "localhost"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"sc://{host}:{port}"
+
+
+def embedded_port() -> int:
+    """The port of this process's embedded server, starting it on first use (thread-safe)."""
+    global _embedded_port
+    with _lock:
+        if _embedded_port is None:
+            from ember import _native
+
+            _embedded_port = _native.start_server(LOCALHOST, 0)
+        return _embedded_port
+
+
+def embedded_url() -> str:
+    """The ``sc://`` URL of this process's embedded server, starting it on first use."""
+    return remote_url(embedded_port())
+
+
+def session(**config: Any) -> SparkSession:
+    """A PySpark session connected to this process's embedded Ember server.
+
+    The server starts on first use, on 127.0.0.1 and a free port. ``config`` items are Spark
+    configuration keys and values, e.g. ``ember.session(**{"spark.sql.shuffle.partitions": 4})``.
+    Like ``SparkSession.builder.getOrCreate()``, later calls return the same session.
+    """
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.remote(embedded_url())
+    for key, value in config.items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()

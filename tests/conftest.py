@@ -1,0 +1,37 @@
+"""Shared fixtures: one PySpark session against Ember for the whole run.
+
+By default the session comes from ``ember.session()``, which starts the embedded server in this
+process. Set ``EMBER_TEST_REMOTE=sc://host:port`` to run the same suite against another Spark
+Connect server instead, e.g. Apache Spark 4.1.1, to check that an expected value is Spark's.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from helpers import REMOTE_ENV
+from pyspark.sql import SparkSession
+
+
+@pytest.fixture(scope="session")
+def remote_url() -> str:
+    """The ``sc://`` URL of the server under test."""
+    remote = os.environ.get(REMOTE_ENV)
+    if remote:
+        return remote
+    import ember
+
+    return ember.embedded_url()
+
+
+@pytest.fixture(scope="session")
+def spark(remote_url: str) -> Iterator[SparkSession]:
+    if os.environ.get(REMOTE_ENV):
+        session = SparkSession.builder.remote(remote_url).getOrCreate()
+    else:
+        import ember
+
+        session = ember.session()
+    yield session

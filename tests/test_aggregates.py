@@ -1,0 +1,196 @@
+"""Grouping, aggregate naming, rollup/cube, pivot and window functions."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import rows, sorted_rows
+from pyspark.sql import DataFrame, Row, SparkSession, Window
+from pyspark.sql import functions as F
+
+
+@pytest.fixture
+def sales(spark: SparkSession) -> DataFrame:
+    return spark.createDataFrame(
+        [
+            ("a", "x", 1),
+            ("a", "y", 2),
+            ("a", "x", 3),
+            ("b", "x", 4),
+            ("b", "y", None),
+            ("c", "y", 6),
+        ],
+        "k string, g string, v int",
+    )
+
+
+def test_group_by_default_names(sales: DataFrame) -> None:
+    out = sales.groupBy("k").agg(
+        F.count("*"),
+        F.count("v"),
+        F.sum("v"),
+        F.avg("v"),
+        F.min("v"),
+        F.max("v"),
+        F.countDistinct("g"),
+    )
+    assert out.columns == [
+        "k",
+        "count(1)",
+        "count(v)",
+        "sum(v)",
+        "avg(v)",
+        "min(v)",
+        "max(v)",
+        "count(DISTINCT g)",
+    ]
+    assert rows(out.orderBy("k")) == [
+        ("a", 3, 3, 6, 2.0, 1, 3, 2),
+        ("b", 2, 1, 4, 4.0, 4, 4, 2),
+        ("c", 1, 1, 6, 6.0, 6, 6, 1),
+    ]
+
+
+def test_aggregate_result_types(sales: DataFrame) -> None:
+    out = sales.groupBy("k").agg(F.count("*"), F.sum("v"), F.avg("v"), F.max("v"))
+    assert out.dtypes == [
+        ("k", "string"),
+        ("count(1)", "bigint"),
+        ("sum(v)", "bigint"),
+        ("avg(v)", "double"),
+        ("max(v)", "int"),
+    ]
+
+
+def test_grouped_data_shortcuts(sales: DataFrame) -> None:
+    counted = sales.groupBy("k").count()
+    assert counted.columns == ["k", "count"]
+    assert sorted_rows(counted) == [("a", 3), ("b", 2), ("c", 1)]
+    assert sales.groupBy("k").sum("v").columns == ["k", "sum(v)"]
+    assert sales.groupBy("k").avg("v").columns == ["k", "avg(v)"]
+    assert sales.groupBy("k").max("v").columns == ["k", "max(v)"]
+
+
+def test_global_aggregate(sales: DataFrame) -> None:
+    out = sales.agg(F.sum("v").alias("total"), F.count(F.lit(1)).alias("n"))
+    assert out.collect() == [Row(total=16, n=6)]
+    assert sales.select(F.sum("v")).columns == ["sum(v)"]
+
+
+def test_aggregate_of_empty_input(sales: DataFrame) -> None:
+    empty = sales.filter("v > 100")
+    assert rows(empty.agg(F.count("*"), F.sum("v"))) == [(0, None)]
+    assert empty.groupBy("k").count().count() == 0
+
+
+def test_agg_dict_form(sales: DataFrame) -> None:
+    out = sales.groupBy("k").agg({"v": "max"})
+    assert out.columns == ["k", "max(v)"]
+    assert sorted_rows(out) == [("a", 3), ("b", 4), ("c", 6)]
+    assert sales.agg({"v": "sum"}).columns == ["sum(v)"]
+    assert sales.agg({"*": "count"}).columns == ["count(1)"]
+
+
+def test_group_by_expression_and_multiple_keys(sales: DataFrame) -> None:
+    out = sales.groupBy("k", "g").agg(F.sum("v").alias("s"))
+    assert sorted_rows(out) == [
+        ("a", "x", 4),
+        ("a", "y", 2),
+        ("b", "x", 4),
+        ("b", "y", None),
+        ("c", "y", 6),
+    ]
+    by_expr = sales.groupBy(F.upper("k").alias("K")).count()
+    assert sorted_rows(by_expr) == [("A", 3), ("B", 2), ("C", 1)]
+
+
+def test_having_style_filter_on_aggregate(sales: DataFrame) -> None:
+    out = sales.groupBy("k").agg(F.count("*").alias("n")).filter(F.col("n") > 1)
+    assert sorted_rows(out) == [("a", 3), ("b", 2)]
+
+
+def test_rollup(sales: DataFrame) -> None:
+    out = sales.rollup("k").agg(F.sum("v").alias("s"))
+    assert sorted_rows(out) == [(None, 16), ("a", 6), ("b", 4), ("c", 6)]
+    two = sales.rollup("k", "g").count()
+    # 5 (k, g) groups + 3 subtotals by k + 1 grand total
+    assert two.count() == 9
+
+
+def test_cube(sales: DataFrame) -> None:
+    out = sales.cube("k", "g").agg(F.count("*").alias("n"))
+    # 5 (k, g) + 3 (k, *) + 2 (*, g) + 1 (*, *)
+    assert out.count() == 11
+    assert sorted_rows(out.filter("k IS NULL")) == [(None, None, 6), (None, "x", 3), (None, "y", 3)]
+
+
+def test_pivot_with_values(spark: SparkSession) -> None:
+    df = spark.createDataFrame(
+        [
+            (2012, "dotNET", 10000),
+            (2012, "dotNET", 5000),
+            (2012, "Java", 20000),
+            (2013, "dotNET", 48000),
+            (2013, "Java", 30000),
+        ],
+        "year int, course string, earnings int",
+    )
+    out = df.groupBy("year").pivot("course", ["dotNET", "Java"]).sum("earnings")
+    assert out.columns == ["year", "dotNET", "Java"]
+    assert rows(out.orderBy("year")) == [(2012, 15000, 20000), (2013, 48000, 30000)]
+
+
+def test_pivot_without_values_sorts_distinct_values(spark: SparkSession) -> None:
+    df = spark.createDataFrame(
+        [("r1", "b", 1), ("r1", "a", 2), ("r2", "c", 3)], "row string, col string, v int"
+    )
+    out = df.groupBy("row").pivot("col").agg(F.sum("v"))
+    assert out.columns == ["row", "a", "b", "c"]
+    assert rows(out.orderBy("row")) == [("r1", 2, 1, None), ("r2", None, None, 3)]
+
+
+def test_window_row_number_and_rank(spark: SparkSession) -> None:
+    df = spark.createDataFrame(
+        [("a", 10), ("a", 20), ("a", 20), ("a", 30), ("b", 5)], "k string, v int"
+    )
+    w = Window.partitionBy("k").orderBy("v")
+    out = df.select(
+        "k",
+        "v",
+        F.row_number().over(w).alias("rn"),
+        F.rank().over(w).alias("rank"),
+        F.dense_rank().over(w).alias("dense"),
+    )
+    assert rows(out.orderBy("k", "rn")) == [
+        ("a", 10, 1, 1, 1),
+        ("a", 20, 2, 2, 2),
+        ("a", 20, 3, 2, 2),
+        ("a", 30, 4, 4, 3),
+        ("b", 5, 1, 1, 1),
+    ]
+
+
+def test_window_sum_over_partition_and_running_total(spark: SparkSession) -> None:
+    df = spark.createDataFrame([("a", 1), ("a", 2), ("a", 2), ("b", 5)], "k string, v int")
+    whole = Window.partitionBy("k")
+    # With ORDER BY and no frame, Spark uses RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW:
+    # rows tied on v share the same running total.
+    running = Window.partitionBy("k").orderBy("v")
+    out = df.select(
+        "k",
+        "v",
+        F.sum("v").over(whole).alias("total"),
+        F.sum("v").over(running).alias("running"),
+    )
+    assert sorted_rows(out) == [("a", 1, 5, 1), ("a", 2, 5, 5), ("a", 2, 5, 5), ("b", 5, 5, 5)]
+
+
+def test_window_rows_frame_and_lag(spark: SparkSession) -> None:
+    df = spark.createDataFrame([(1, 10), (2, 20), (3, 30)], "t int, v int")
+    w = Window.orderBy("t")
+    out = df.select(
+        "t",
+        F.lag("v").over(w).alias("prev"),
+        F.lead("v", 1, 0).over(w).alias("next"),
+        F.sum("v").over(w.rowsBetween(-1, 0)).alias("pair"),
+    )
+    assert rows(out.orderBy("t")) == [(1, None, 20, 10), (2, 10, 30, 30), (3, 20, 0, 50)]

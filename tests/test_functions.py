@@ -1,0 +1,270 @@
+"""Scalar functions and Column operators, with Spark's result names, types and null handling."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+from helpers import rows
+from pyspark.errors import NumberFormatException
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+
+@pytest.fixture
+def utc(spark: SparkSession) -> Iterator[None]:
+    """Run a test with the session time zone set to UTC, restoring it afterwards."""
+    before = spark.conf.get("spark.sql.session.timeZone")
+    assert before is not None
+    spark.conf.set("spark.sql.session.timeZone", "UTC")
+    yield
+    spark.conf.set("spark.sql.session.timeZone", before)
+
+
+@pytest.fixture
+def words(spark: SparkSession) -> DataFrame:
+    return spark.createDataFrame(
+        [(1, "Spark", "SQL"), (2, "ember", None), (3, None, "x")], "id int, a string, b string"
+    )
+
+
+# --- casts --------------------------------------------------------------------------------------
+
+
+def test_cast_keeps_column_name(spark: SparkSession) -> None:
+    df = spark.createDataFrame([("42", 3.7, 1)], "s string, d double, i int")
+    out = df.select(
+        F.col("s").cast("int"),
+        F.col("d").cast("int"),
+        F.col("i").cast("string"),
+        F.col("i").cast("boolean"),
+        (F.col("i") + 1).cast("string"),
+    )
+    # Column.cast of a named column keeps that name; other expressions get CAST(...).
+    assert out.dtypes == [
+        ("s", "int"),
+        ("d", "int"),
+        ("i", "string"),
+        ("i", "boolean"),
+        ("CAST((i + 1) AS STRING)", "string"),
+    ]
+    assert rows(out) == [(42, 3, "1", True, "2")]
+
+
+def test_sql_cast_names(spark: SparkSession) -> None:
+    df = spark.createDataFrame([("42", 1)], "s string, i int")
+    out = df.selectExpr("CAST(s AS INT)", "CAST(i AS STRING)", "CAST(s AS DOUBLE) AS sd")
+    assert out.dtypes == [("s", "int"), ("i", "string"), ("sd", "double")]
+    assert rows(out) == [(42, "1", 42.0)]
+
+
+def test_cast_to_decimal_and_date(spark: SparkSession) -> None:
+    df = spark.createDataFrame([("1.25", "2024-03-01")], "n string, d string")
+    out = df.select(F.col("n").cast("decimal(10,2)"), F.col("d").cast("date"))
+    assert out.dtypes == [("n", "decimal(10,2)"), ("d", "date")]
+    assert rows(out) == [(Decimal("1.25"), datetime.date(2024, 3, 1))]
+
+
+def test_invalid_cast_raises_under_ansi(spark: SparkSession) -> None:
+    df = spark.createDataFrame([("abc",)], ["s"])
+    with pytest.raises(NumberFormatException) as info:
+        df.select(F.col("s").cast("int")).collect()
+    assert info.value.getCondition() == "CAST_INVALID_INPUT"
+    assert rows(df.select(F.col("s").try_cast("int"))) == [(None,)]
+
+
+# --- conditionals and nulls ---------------------------------------------------------------------
+
+
+def test_when_otherwise(spark: SparkSession) -> None:
+    df = spark.createDataFrame([(1,), (5,), (None,)], "v int")
+    out = df.select(F.when(F.col("v") > 2, "big").otherwise("small"))
+    assert out.columns == ["CASE WHEN (v > 2) THEN big ELSE small END"]
+    assert rows(out) == [("small",), ("big",), ("small",)]
+    no_else = df.select(F.when(F.col("v") > 2, 1).alias("flag"))
+    assert rows(no_else) == [(None,), (1,), (None,)]
+
+
+def test_chained_when(spark: SparkSession) -> None:
+    df = spark.createDataFrame([(1,), (5,), (10,)], "v int")
+    grade = F.when(F.col("v") >= 10, "high").when(F.col("v") >= 5, "mid").otherwise("low")
+    assert [r[0] for r in df.select(grade).collect()] == ["low", "mid", "high"]
+
+
+def test_coalesce(words: DataFrame) -> None:
+    out = words.select(F.coalesce("a", "b", F.lit("none")))
+    assert out.columns == ["coalesce(a, b, none)"]
+    assert rows(out) == [("Spark",), ("ember",), ("x",)]
+
+
+def test_is_null_and_is_not_null(words: DataFrame) -> None:
+    assert [r.id for r in words.filter(F.col("b").isNull()).collect()] == [2]
+    assert [r.id for r in words.filter(F.col("a").isNotNull()).collect()] == [1, 2]
+    out = words.select(F.col("a").isNull(), F.isnull("b"))
+    assert out.columns == ["(a IS NULL)", "(b IS NULL)"]
+
+
+def test_null_comparison_and_null_safe_equality(spark: SparkSession) -> None:
+    df = spark.createDataFrame([(1, None), (None, None), (2, 2)], "x int, y int")
+    assert rows(df.select(F.col("x") == F.col("y"))) == [(None,), (None,), (True,)]
+    assert rows(df.select(F.col("x").eqNullSafe(F.col("y")))) == [(False,), (True,), (True,)]
+
+
+# --- strings ------------------------------------------------------------------------------------
+
+
+def test_concat_propagates_null(words: DataFrame) -> None:
+    out = words.select(F.concat("a", F.lit("-"), "b"))
+    assert out.columns == ["concat(a, -, b)"]
+    assert rows(out) == [("Spark-SQL",), (None,), (None,)]
+
+
+def test_concat_ws_skips_null(words: DataFrame) -> None:
+    out = words.select(F.concat_ws("-", "a", "b"))
+    assert out.columns == ["concat_ws(-, a, b)"]
+    assert rows(out) == [("Spark-SQL",), ("ember",), ("x",)]
+
+
+def test_upper_lower_length(words: DataFrame) -> None:
+    out = words.select(F.upper("a"), F.lower("a"), F.length("a"))
+    assert out.columns == ["upper(a)", "lower(a)", "length(a)"]
+    assert rows(out) == [("SPARK", "spark", 5), ("EMBER", "ember", 5), (None, None, None)]
+
+
+def test_substring_is_one_based(words: DataFrame) -> None:
+    out = words.select(F.substring("a", 1, 3), F.col("a").substr(2, 2), F.substring("a", -2, 2))
+    assert out.columns[0] == "substring(a, 1, 3)"
+    assert rows(out)[:2] == [("Spa", "pa", "rk"), ("emb", "mb", "er")]
+
+
+def test_trim_and_padding(spark: SparkSession) -> None:
+    df = spark.createDataFrame([("  hi  ",)], ["s"])
+    out = df.select(F.trim("s"), F.ltrim("s"), F.rtrim("s"), F.lpad(F.trim("s"), 4, "*"))
+    assert rows(out) == [("hi", "hi  ", "  hi", "**hi")]
+
+
+def test_like_rlike_contains(words: DataFrame) -> None:
+    assert [r.id for r in words.filter(F.col("a").like("Sp%")).collect()] == [1]
+    assert [r.id for r in words.filter(F.col("a").like("_mber")).collect()] == [2]
+    assert [r.id for r in words.filter(F.col("a").rlike("^[a-z]+$")).collect()] == [2]
+    assert [r.id for r in words.filter(F.col("a").contains("ar")).collect()] == [1]
+    assert [r.id for r in words.filter(F.col("a").startswith("e")).collect()] == [2]
+
+
+# --- membership and ranges ----------------------------------------------------------------------
+
+
+def test_isin(spark: SparkSession) -> None:
+    df = spark.createDataFrame([(1,), (2,), (3,), (None,)], "v int")
+    assert [r.v for r in df.filter(F.col("v").isin(1, 3)).collect()] == [1, 3]
+    assert [r.v for r in df.filter(F.col("v").isin([2])).collect()] == [2]
+    assert [r.v for r in df.filter(~F.col("v").isin(1, 3)).collect()] == [2]
+
+
+def test_between_is_inclusive(spark: SparkSession) -> None:
+    df = spark.range(10)
+    assert [r.id for r in df.filter(F.col("id").between(3, 5)).collect()] == [3, 4, 5]
+    assert df.select(F.col("id").between(3, 5)).columns == ["((id >= 3) AND (id <= 5))"]
+
+
+# --- arithmetic ---------------------------------------------------------------------------------
+
+
+def test_arithmetic_types(spark: SparkSession) -> None:
+    df = spark.createDataFrame([(7, 2)], "a int, b int")
+    out = df.select(F.col("a") / F.col("b"), F.col("a") % F.col("b"), F.col("a") - F.col("b"))
+    # `/` on integers is true division returning double.
+    assert out.dtypes == [("(a / b)", "double"), ("(a % b)", "int"), ("(a - b)", "int")]
+    assert rows(out) == [(3.5, 1, 5)]
+
+
+def test_round_and_abs(spark: SparkSession) -> None:
+    df = spark.createDataFrame([(2.5, -3)], "d double, i int")
+    out = df.select(F.round("d"), F.round(F.lit(2.345), 2), F.abs("i"))
+    assert out.columns == ["round(d, 0)", "round(2.345, 2)", "abs(i)"]
+    assert rows(out) == [(3.0, 2.35, 3)]
+
+
+# --- literals -----------------------------------------------------------------------------------
+
+
+def test_literal_types_and_names(spark: SparkSession) -> None:
+    out = spark.range(1).select(
+        F.lit(1),
+        F.lit(2**40),
+        F.lit(1.5),
+        F.lit("s"),
+        F.lit(True),
+        F.lit(None),
+        F.lit(datetime.date(2024, 3, 1)),
+        F.lit(Decimal("1.50")),
+    )
+    assert out.dtypes == [
+        ("1", "int"),
+        ("1099511627776", "bigint"),
+        ("1.5", "double"),
+        ("s", "string"),
+        ("true", "boolean"),
+        ("NULL", "void"),
+        ("DATE '2024-03-01'", "date"),
+        # The client sends DecimalType() (10, 0); Spark keeps the precision and takes the
+        # value's scale.
+        ("1.50", "decimal(10,2)"),
+    ]
+    assert rows(out) == [
+        (1, 2**40, 1.5, "s", True, None, datetime.date(2024, 3, 1), Decimal("1.50"))
+    ]
+
+
+# --- dates and times ----------------------------------------------------------------------------
+
+
+def test_to_date(spark: SparkSession) -> None:
+    df = spark.createDataFrame([("2024-03-01", "01/04/2024")], "iso string, eu string")
+    out = df.select(F.to_date("iso"), F.to_date("eu", "dd/MM/yyyy"))
+    assert out.columns == ["to_date(iso)", "to_date(eu, dd/MM/yyyy)"]
+    assert out.dtypes[0][1] == "date"
+    assert rows(out) == [(datetime.date(2024, 3, 1), datetime.date(2024, 4, 1))]
+
+
+@pytest.mark.usefixtures("utc")
+def test_from_unixtime_and_to_timestamp(spark: SparkSession) -> None:
+    df = spark.createDataFrame([(1_709_251_200,), (1_709_337_599,)], "ts long")
+    out = df.select(
+        F.from_unixtime("ts").alias("text"),
+        F.to_timestamp(F.from_unixtime(F.col("ts"))).alias("t"),
+    )
+    assert out.dtypes == [("text", "string"), ("t", "timestamp")]
+    assert [r.text for r in out.collect()] == ["2024-03-01 00:00:00", "2024-03-01 23:59:59"]
+    dated = out.select(F.to_date("t").alias("d"), F.date_format("t", "yyyy-MM-dd HH:mm"))
+    assert rows(dated) == [
+        (datetime.date(2024, 3, 1), "2024-03-01 00:00"),
+        (datetime.date(2024, 3, 1), "2024-03-01 23:59"),
+    ]
+    back = out.select(F.unix_timestamp("t"))
+    assert [r[0] for r in back.collect()] == [1_709_251_200, 1_709_337_599]
+
+
+def test_from_unixtime_names(spark: SparkSession) -> None:
+    df = spark.createDataFrame([(0,)], "ts long")
+    out = df.select(F.from_unixtime("ts"), F.to_timestamp(F.from_unixtime("ts")))
+    assert out.columns == [
+        "from_unixtime(ts, yyyy-MM-dd HH:mm:ss)",
+        "to_timestamp(from_unixtime(ts, yyyy-MM-dd HH:mm:ss))",
+    ]
+
+
+def test_date_format_and_parts(spark: SparkSession) -> None:
+    df = spark.createDataFrame([(datetime.date(2024, 3, 9),)], "d date")
+    out = df.select(
+        F.date_format("d", "yyyy/MM/dd"),
+        F.year("d"),
+        F.month("d"),
+        F.dayofmonth("d"),
+        F.date_add("d", 30),
+        F.datediff(F.lit(datetime.date(2024, 3, 1)), "d"),
+    )
+    assert out.columns[:2] == ["date_format(d, yyyy/MM/dd)", "year(d)"]
+    assert rows(out) == [("2024/03/09", 2024, 3, 9, datetime.date(2024, 4, 8), -8)]

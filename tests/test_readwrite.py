@@ -1,0 +1,207 @@
+"""Writing and reading Parquet, CSV, JSON and text files, save modes and partitioning."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from helpers import sorted_rows
+from pyspark.errors import AnalysisException
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql.types import (
+    DoubleType,
+    IntegerType,
+    LongType,
+    StringType,
+    StructField,
+    StructType,
+)
+
+
+@pytest.fixture
+def items(spark: SparkSession) -> DataFrame:
+    return spark.createDataFrame(
+        [(1, "apple", 0.5), (2, "pear", None), (3, "plum", 1.25)],
+        "id long, name string, price double",
+    )
+
+
+def data_files(path: Path, suffix: str) -> list[Path]:
+    return [p for p in path.rglob(f"*{suffix}") if not p.name.startswith((".", "_"))]
+
+
+# --- parquet ------------------------------------------------------------------------------------
+
+
+def test_parquet_round_trip_keeps_schema(
+    spark: SparkSession, items: DataFrame, tmp_path: Path
+) -> None:
+    out = str(tmp_path / "items")
+    items.write.parquet(out)
+    assert data_files(tmp_path / "items", ".parquet")
+    back = spark.read.parquet(out)
+    assert back.schema == items.schema
+    assert sorted_rows(back) == [(1, "apple", 0.5), (2, "pear", None), (3, "plum", 1.25)]
+
+
+def test_save_mode_error_is_default(spark: SparkSession, items: DataFrame, tmp_path: Path) -> None:
+    out = str(tmp_path / "items")
+    items.write.parquet(out)
+    with pytest.raises(AnalysisException) as info:
+        items.write.parquet(out)
+    assert info.value.getCondition() == "PATH_ALREADY_EXISTS"
+    with pytest.raises(AnalysisException):
+        items.write.mode("error").parquet(out)
+    assert spark.read.parquet(out).count() == 3
+
+
+def test_save_mode_append(spark: SparkSession, items: DataFrame, tmp_path: Path) -> None:
+    out = str(tmp_path / "items")
+    items.write.mode("append").parquet(out)
+    items.filter("id = 1").write.mode("append").parquet(out)
+    assert spark.read.parquet(out).count() == 4
+
+
+def test_save_mode_overwrite(spark: SparkSession, items: DataFrame, tmp_path: Path) -> None:
+    out = str(tmp_path / "items")
+    items.write.parquet(out)
+    items.filter("id = 3").write.mode("overwrite").parquet(out)
+    assert sorted_rows(spark.read.parquet(out)) == [(3, "plum", 1.25)]
+
+
+def test_save_mode_ignore(spark: SparkSession, items: DataFrame, tmp_path: Path) -> None:
+    out = str(tmp_path / "items")
+    items.filter("id = 1").write.parquet(out)
+    items.write.mode("ignore").parquet(out)
+    assert spark.read.parquet(out).count() == 1
+    fresh = str(tmp_path / "fresh")
+    items.write.mode("ignore").parquet(fresh)
+    assert spark.read.parquet(fresh).count() == 3
+
+
+def test_generic_save_and_load(spark: SparkSession, items: DataFrame, tmp_path: Path) -> None:
+    out = str(tmp_path / "items")
+    items.write.format("parquet").mode("overwrite").save(out)
+    assert spark.read.format("parquet").load(out).count() == 3
+
+
+def test_partition_by(spark: SparkSession, tmp_path: Path) -> None:
+    df = spark.createDataFrame(
+        [(1, "a", 2024), (2, "b", 2024), (3, "c", 2025)], "id int, v string, year int"
+    )
+    out = tmp_path / "parts"
+    df.write.partitionBy("year").parquet(str(out))
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["year=2024", "year=2025"]
+    back = spark.read.parquet(str(out))
+    # Partition columns come last; their type is inferred from the directory names.
+    assert back.dtypes == [("id", "int"), ("v", "string"), ("year", "int")]
+    assert sorted_rows(back) == [(1, "a", 2024), (2, "b", 2024), (3, "c", 2025)]
+    assert sorted(r.id for r in back.filter("year = 2024").collect()) == [1, 2]
+
+
+# --- csv ----------------------------------------------------------------------------------------
+
+
+def test_csv_with_header(spark: SparkSession, items: DataFrame, tmp_path: Path) -> None:
+    out = tmp_path / "csv"
+    items.write.option("header", True).csv(str(out))
+    files = data_files(out, ".csv")
+    assert files
+    lines = [line for f in files for line in f.read_text().splitlines()]
+    assert "id,name,price" in lines
+    assert "2,pear," in lines
+
+    strings = spark.read.option("header", True).csv(str(out))
+    assert strings.dtypes == [("id", "string"), ("name", "string"), ("price", "string")]
+    inferred = spark.read.csv(str(out), header=True, inferSchema=True)
+    assert inferred.dtypes == [("id", "int"), ("name", "string"), ("price", "double")]
+    assert sorted_rows(inferred) == [(1, "apple", 0.5), (2, "pear", None), (3, "plum", 1.25)]
+
+
+def test_csv_without_header_gets_default_names(spark: SparkSession, tmp_path: Path) -> None:
+    path = tmp_path / "plain.csv"
+    path.write_text("1,x\n2,y\n")
+    df = spark.read.csv(str(path))
+    assert df.columns == ["_c0", "_c1"]
+    assert sorted_rows(df) == [("1", "x"), ("2", "y")]
+
+
+def test_csv_with_schema(spark: SparkSession, tmp_path: Path) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text("name,age\nAnn,34\nBen,\n")
+    schema = StructType([StructField("name", StringType()), StructField("age", IntegerType())])
+    df = spark.read.schema(schema).option("header", "true").csv(str(path))
+    assert df.schema == schema
+    assert sorted_rows(df) == [("Ann", 34), ("Ben", None)]
+    ddl = spark.read.csv(str(path), schema="name STRING, age INT", header=True)
+    assert ddl.dtypes == [("name", "string"), ("age", "int")]
+
+
+# --- json ---------------------------------------------------------------------------------------
+
+
+def test_json_round_trip(spark: SparkSession, items: DataFrame, tmp_path: Path) -> None:
+    out = tmp_path / "json"
+    items.write.json(str(out))
+    records = [
+        json.loads(line) for f in data_files(out, ".json") for line in f.read_text().splitlines()
+    ]
+    # Null fields are left out of the written JSON.
+    assert sorted(records, key=lambda r: r["id"]) == [
+        {"id": 1, "name": "apple", "price": 0.5},
+        {"id": 2, "name": "pear"},
+        {"id": 3, "name": "plum", "price": 1.25},
+    ]
+    back = spark.read.json(str(out))
+    # Inferred JSON schemas list fields alphabetically; integers are longs.
+    assert back.dtypes == [("id", "bigint"), ("name", "string"), ("price", "double")]
+    assert sorted_rows(back) == [(1, "apple", 0.5), (2, "pear", None), (3, "plum", 1.25)]
+
+
+def test_json_with_schema_and_nulls(spark: SparkSession, tmp_path: Path) -> None:
+    path = tmp_path / "events.json"
+    path.write_text(
+        '{"user": "a", "ts": 10, "revenue": 1.5}\n'
+        '{"user": null, "ts": 20}\n'
+        '{"ts": 30, "revenue": 2, "extra": true}\n'
+    )
+    schema = StructType(
+        [
+            StructField("user", StringType()),
+            StructField("ts", LongType()),
+            StructField("revenue", DoubleType()),
+        ]
+    )
+    df = spark.read.schema(schema).json(str(path))
+    assert df.schema == schema
+    assert sorted_rows(df) == [(None, 20, None), (None, 30, 2.0), ("a", 10, 1.5)]
+
+
+def test_json_reads_a_directory_of_files(spark: SparkSession, tmp_path: Path) -> None:
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    (folder / "part-0.json").write_text('{"v": 1}\n{"v": 2}\n')
+    (folder / "part-1.json").write_text('{"v": 3}\n')
+    df = spark.read.json(str(folder))
+    assert sorted(r.v for r in df.collect()) == [1, 2, 3]
+
+
+# --- text ---------------------------------------------------------------------------------------
+
+
+def test_text_round_trip(spark: SparkSession, tmp_path: Path) -> None:
+    out = tmp_path / "text"
+    spark.createDataFrame([("hello",), ("world",)], ["line"]).write.text(str(out))
+    lines = sorted(line for f in data_files(out, ".txt") for line in f.read_text().splitlines())
+    assert lines == ["hello", "world"]
+    back = spark.read.text(str(out))
+    assert back.dtypes == [("value", "string")]
+    assert sorted(r.value for r in back.collect()) == ["hello", "world"]
+
+
+def test_read_text_file(spark: SparkSession, tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("first line\nsecond line\n")
+    df = spark.read.text(str(path))
+    assert sorted(r.value for r in df.collect()) == ["first line", "second line"]
