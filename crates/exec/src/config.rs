@@ -10,6 +10,33 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("spark.sql.shuffle.partitions", "200"),
     ("spark.app.name", "ember"),
     ("spark.master", "local[*]"),
+    ("spark.sql.timestampType", "TIMESTAMP_LTZ"),
+    // Ember does not accept compressed plans; the client then sends them as they are.
+    ("spark.connect.session.planCompression.threshold", "-1"),
+    ("spark.connect.session.planCompression.defaultAlgorithm", "NONE"),
+    // Rows shipped by createDataFrame stay inline up to this size.
+    ("spark.sql.session.localRelationCacheThreshold", "1073741824"),
+    ("spark.sql.session.localRelationChunkSizeRows", "10000"),
+    ("spark.sql.session.localRelationChunkSizeBytes", "16777216"),
+    ("spark.sql.session.localRelationBatchOfChunksSizeBytes", "134217728"),
+    ("spark.sql.execution.pandas.convertToArrowArraySafely", "false"),
+    ("spark.sql.execution.pandas.inferPandasDictAsMap", "false"),
+    ("spark.sql.execution.pandas.structHandlingMode", "legacy"),
+    ("spark.sql.execution.pyspark.binaryAsBytes", "true"),
+    ("spark.sql.execution.arrow.useLargeVarTypes", "false"),
+    ("spark.sql.execution.arrow.pyspark.enabled", "true"),
+    ("spark.sql.execution.arrow.pyspark.selfDestruct.enabled", "false"),
+    ("spark.sql.execution.pythonUDF.arrow.enabled", "false"),
+    ("spark.sql.execution.pythonUDTF.arrow.enabled", "false"),
+    ("spark.sql.pyspark.inferNestedDictAsStruct.enabled", "false"),
+    ("spark.sql.pyspark.legacy.inferArrayTypeFromFirstElement.enabled", "false"),
+    ("spark.sql.pyspark.legacy.inferMapTypeFromFirstPair.enabled", "false"),
+    ("spark.sql.pyspark.jvmStacktrace.enabled", "false"),
+    ("spark.sql.connect.serverStacktrace.enabled", "false"),
+    ("spark.sql.repl.eagerEval.enabled", "false"),
+    ("spark.sql.repl.eagerEval.maxNumRows", "20"),
+    ("spark.sql.repl.eagerEval.truncate", "20"),
+    ("spark.sql.leafNodeDefaultParallelism", "2"),
 ];
 
 /// Settings whose change takes effect only at start-up; setting them later is refused.

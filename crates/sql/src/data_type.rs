@@ -21,11 +21,12 @@ pub fn parse_schema(text: &str) -> SqlResult<DataType> {
 /// Parses one data type; a field list is read as a struct, as Spark's `DataType.fromDDL` does.
 pub fn parse_data_type(text: &str) -> SqlResult<DataType> {
     let mut cursor = Cursor::new(text);
-    let data_type = cursor.data_type()?;
-    if cursor.at_end() {
-        return Ok(data_type);
+    match cursor.data_type() {
+        Ok(data_type) if cursor.at_end() => Ok(data_type),
+        Ok(_) => parse_schema(text),
+        // `a INT, b STRING` starts with a field name, not a type.
+        Err(type_error) => parse_schema(text).map_err(|_| type_error),
     }
-    parse_schema(text)
 }
 
 struct Cursor<'a> {
