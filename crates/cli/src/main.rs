@@ -24,11 +24,16 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .init();
     match Cli::parse().command {
         Command::Server { host, port } => {
             let listener = tokio::net::TcpListener::bind((host.as_str(), port)).await?;
-            println!("Ember Spark Connect server on sc://{host}:{}", listener.local_addr()?.port());
+            println!(
+                "Ember Spark Connect server on sc://{host}:{}",
+                listener.local_addr()?.port()
+            );
             let shutdown = async {
                 let _ = tokio::signal::ctrl_c().await;
             };

@@ -13,7 +13,10 @@ use crate::error::{ConnectError, ConnectResult};
 use crate::results::schema_to_proto;
 use crate::server::SPARK_VERSION;
 
-async fn logical(session: &Session, plan: Option<&ProtoPlan>) -> ConnectResult<datafusion::logical_expr::LogicalPlan> {
+async fn logical(
+    session: &Session,
+    plan: Option<&ProtoPlan>,
+) -> ConnectResult<datafusion::logical_expr::LogicalPlan> {
     let plan = required(plan, "analyze.plan")?;
     match required(plan.op_type.as_ref(), "plan.op_type")? {
         OpType::Root(relation) => Ok(session.logical_plan(plan_from_proto(relation)?).await?),
@@ -42,12 +45,26 @@ fn spark_fields(schema: &SchemaRef) -> Vec<StructField> {
 fn tree_string(fields: &[StructField], level: Option<usize>) -> String {
     let mut out = String::from("root\n");
     for field in fields {
-        tree_field(&mut out, &field.name, &field.data_type, field.nullable, 1, level);
+        tree_field(
+            &mut out,
+            &field.name,
+            &field.data_type,
+            field.nullable,
+            1,
+            level,
+        );
     }
     out
 }
 
-fn tree_field(out: &mut String, name: &str, data_type: &DataType, nullable: bool, depth: usize, level: Option<usize>) {
+fn tree_field(
+    out: &mut String,
+    name: &str,
+    data_type: &DataType,
+    nullable: bool,
+    depth: usize,
+    level: Option<usize>,
+) {
     if level.is_some_and(|l| depth > l) {
         return;
     }
@@ -58,21 +75,33 @@ fn tree_field(out: &mut String, name: &str, data_type: &DataType, nullable: bool
         DataType::Map { .. } => "map".to_string(),
         other => other.simple_string(),
     };
-    out.push_str(&format!("{prefix} |-- {name}: {type_name} (nullable = {nullable})\n"));
+    out.push_str(&format!(
+        "{prefix} |-- {name}: {type_name} (nullable = {nullable})\n"
+    ));
     match data_type {
         DataType::Struct(fields) => {
             for f in fields {
                 tree_field(out, &f.name, &f.data_type, f.nullable, depth + 1, level);
             }
         }
-        DataType::Array { element, contains_null } => {
+        DataType::Array {
+            element,
+            contains_null,
+        } => {
             let inner = " |   ".repeat(depth);
             if level.is_none_or(|l| depth < l) {
-                out.push_str(&format!("{inner} |-- element: {} (containsNull = {contains_null})\n", element_type_name(element)));
+                out.push_str(&format!(
+                    "{inner} |-- element: {} (containsNull = {contains_null})\n",
+                    element_type_name(element)
+                ));
                 nested_children(out, element, depth + 1, level);
             }
         }
-        DataType::Map { key, value, value_contains_null } => {
+        DataType::Map {
+            key,
+            value,
+            value_contains_null,
+        } => {
             let inner = " |   ".repeat(depth);
             if level.is_none_or(|l| depth < l) {
                 out.push_str(&format!("{inner} |-- key: {}\n", element_type_name(key)));
@@ -119,13 +148,21 @@ pub async fn run_analyze(session: &Session, analyze: &Analyze) -> ConnectResult<
     Ok(match analyze {
         Analyze::Schema(s) => {
             let plan = logical(session, s.plan.as_ref()).await?;
-            answer::Result::Schema(answer::Schema { schema: Some(schema_to_proto(&arrow_schema(&plan))) })
+            answer::Result::Schema(answer::Schema {
+                schema: Some(schema_to_proto(&arrow_schema(&plan))),
+            })
         }
         Analyze::Explain(e) => {
             let plan = logical(session, e.plan.as_ref()).await?;
             let optimized = session.context().state().optimize(&plan)?;
-            let physical = session.context().state().create_physical_plan(&optimized).await?;
-            let physical_text = datafusion::physical_plan::displayable(physical.as_ref()).indent(true).to_string();
+            let physical = session
+                .context()
+                .state()
+                .create_physical_plan(&optimized)
+                .await?;
+            let physical_text = datafusion::physical_plan::displayable(physical.as_ref())
+                .indent(true)
+                .to_string();
             // explain_mode: 1 simple, 2 extended, 3 codegen, 4 cost, 5 formatted.
             let text = if e.explain_mode == 2 || e.explain_mode == 4 {
                 format!(
@@ -137,17 +174,24 @@ pub async fn run_analyze(session: &Session, analyze: &Analyze) -> ConnectResult<
             } else {
                 format!("== Physical Plan ==\n{physical_text}\n")
             };
-            answer::Result::Explain(answer::Explain { explain_string: text })
+            answer::Result::Explain(answer::Explain {
+                explain_string: text,
+            })
         }
         Analyze::TreeString(t) => {
             let plan = logical(session, t.plan.as_ref()).await?;
-            let level = t.level.and_then(|l| usize::try_from(l).ok()).filter(|l| *l > 0);
+            let level = t
+                .level
+                .and_then(|l| usize::try_from(l).ok())
+                .filter(|l| *l > 0);
             answer::Result::TreeString(answer::TreeString {
                 tree_string: tree_string(&spark_fields(&arrow_schema(&plan)), level),
             })
         }
         Analyze::IsLocal(_) => answer::Result::IsLocal(answer::IsLocal { is_local: false }),
-        Analyze::IsStreaming(_) => answer::Result::IsStreaming(answer::IsStreaming { is_streaming: false }),
+        Analyze::IsStreaming(_) => answer::Result::IsStreaming(answer::IsStreaming {
+            is_streaming: false,
+        }),
         Analyze::InputFiles(i) => {
             let plan = logical(session, i.plan.as_ref()).await?;
             let mut files = Vec::new();
@@ -159,15 +203,21 @@ pub async fn run_analyze(session: &Session, analyze: &Analyze) -> ConnectResult<
             })?;
             answer::Result::InputFiles(answer::InputFiles { files })
         }
-        Analyze::SparkVersion(_) => answer::Result::SparkVersion(answer::SparkVersion { version: SPARK_VERSION.into() }),
-        Analyze::DdlParse(d) => {
-            answer::Result::DdlParse(answer::DdlParse { parsed: Some(data_type_to_proto(&parse_schema_text(&d.ddl_string)?)) })
-        }
+        Analyze::SparkVersion(_) => answer::Result::SparkVersion(answer::SparkVersion {
+            version: SPARK_VERSION.into(),
+        }),
+        Analyze::DdlParse(d) => answer::Result::DdlParse(answer::DdlParse {
+            parsed: Some(data_type_to_proto(&parse_schema_text(&d.ddl_string)?)),
+        }),
         Analyze::JsonToDdl(j) => {
             let DataType::Struct(fields) = parse_schema_text(&j.json_string)? else {
-                return Err(ConnectError::InvalidPlan("json_to_ddl needs a struct".into()));
+                return Err(ConnectError::InvalidPlan(
+                    "json_to_ddl needs a struct".into(),
+                ));
             };
-            answer::Result::JsonToDdl(answer::JsonToDdl { ddl_string: ddl(&fields) })
+            answer::Result::JsonToDdl(answer::JsonToDdl {
+                ddl_string: ddl(&fields),
+            })
         }
         Analyze::SameSemantics(s) => {
             let a = logical(session, s.target_plan.as_ref()).await?;
@@ -180,7 +230,9 @@ pub async fn run_analyze(session: &Session, analyze: &Analyze) -> ConnectResult<
             use std::hash::{Hash, Hasher};
             let mut hasher = std::collections::hash_map::DefaultHasher::new();
             format!("{}", plan.display_indent()).hash(&mut hasher);
-            answer::Result::SemanticHash(answer::SemanticHash { result: hasher.finish() as i32 })
+            answer::Result::SemanticHash(answer::SemanticHash {
+                result: hasher.finish() as i32,
+            })
         }
         Analyze::Persist(_) => answer::Result::Persist(answer::Persist {}),
         Analyze::Unpersist(_) => answer::Result::Unpersist(answer::Unpersist {}),

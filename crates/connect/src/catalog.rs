@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{ArrayRef, BooleanArray, ListBuilder, RecordBatch, StringArray, StringBuilder};
+use datafusion::arrow::array::{
+    ArrayRef, BooleanArray, ListBuilder, RecordBatch, StringArray, StringBuilder,
+};
 use datafusion::arrow::datatypes::{DataType as ArrowType, Field, Schema};
 use ember_exec::Session;
 use ember_proto::spark::connect::catalog::CatType;
@@ -13,7 +15,11 @@ use crate::convert::required;
 use crate::error::{ConnectError, ConnectResult};
 
 fn single(name: &str, array: ArrayRef) -> ConnectResult<RecordBatch> {
-    let schema = Arc::new(Schema::new(vec![Field::new(name, array.data_type().clone(), true)]));
+    let schema = Arc::new(Schema::new(vec![Field::new(
+        name,
+        array.data_type().clone(),
+        true,
+    )]));
     Ok(RecordBatch::try_new(schema, vec![array])?)
 }
 
@@ -28,8 +34,14 @@ fn strip_default(name: &str) -> (bool, String) {
 
 pub async fn run_catalog(session: &Session, catalog: &Catalog) -> ConnectResult<RecordBatch> {
     match required(catalog.cat_type.as_ref(), "catalog.cat_type")? {
-        CatType::CurrentDatabase(_) => single("current_database()", Arc::new(StringArray::from(vec!["default"]))),
-        CatType::CurrentCatalog(_) => single("current_catalog()", Arc::new(StringArray::from(vec!["spark_catalog"]))),
+        CatType::CurrentDatabase(_) => single(
+            "current_database()",
+            Arc::new(StringArray::from(vec!["default"])),
+        ),
+        CatType::CurrentCatalog(_) => single(
+            "current_catalog()",
+            Arc::new(StringArray::from(vec!["spark_catalog"])),
+        ),
         CatType::SetCurrentDatabase(_) | CatType::SetCurrentCatalog(_) => {
             Err(ConnectError::Unsupported("switching databases".into()))
         }
@@ -64,7 +76,11 @@ pub async fn run_catalog(session: &Session, catalog: &Catalog) -> ConnectResult<
             let schema = Arc::new(Schema::new(vec![
                 Field::new("name", ArrowType::Utf8, false),
                 Field::new("catalog", ArrowType::Utf8, true),
-                Field::new("namespace", ArrowType::List(Arc::new(Field::new("item", ArrowType::Utf8, true))), true),
+                Field::new(
+                    "namespace",
+                    ArrowType::List(Arc::new(Field::new("item", ArrowType::Utf8, true))),
+                    true,
+                ),
                 Field::new("description", ArrowType::Utf8, true),
                 Field::new("tableType", ArrowType::Utf8, false),
                 Field::new("isTemporary", ArrowType::Boolean, false),
@@ -83,7 +99,10 @@ pub async fn run_catalog(session: &Session, catalog: &Catalog) -> ConnectResult<
         }
         CatType::TableExists(exists) => {
             let (global, name) = strip_default(&exists.table_name);
-            single("tableExists", Arc::new(BooleanArray::from(vec![session.view_exists(&name, global)])))
+            single(
+                "tableExists",
+                Arc::new(BooleanArray::from(vec![session.view_exists(&name, global)])),
+            )
         }
         CatType::DropTempView(drop) => {
             let dropped = session.drop_view(&drop.view_name, false)?;
@@ -91,7 +110,10 @@ pub async fn run_catalog(session: &Session, catalog: &Catalog) -> ConnectResult<
         }
         CatType::DropGlobalTempView(drop) => {
             let dropped = session.drop_view(&drop.view_name, true)?;
-            single("dropGlobalTempView", Arc::new(BooleanArray::from(vec![dropped])))
+            single(
+                "dropGlobalTempView",
+                Arc::new(BooleanArray::from(vec![dropped])),
+            )
         }
         CatType::ListColumns(list) => {
             let name = ember_sql_identifier(&list.table_name);
@@ -101,7 +123,13 @@ pub async fn run_catalog(session: &Session, catalog: &Catalog) -> ConnectResult<
                 .schema()
                 .fields()
                 .iter()
-                .map(|f| (f.name().clone(), ember_resolve::from_arrow(f.data_type()).simple_string(), f.is_nullable()))
+                .map(|f| {
+                    (
+                        f.name().clone(),
+                        ember_resolve::from_arrow(f.data_type()).simple_string(),
+                        f.is_nullable(),
+                    )
+                })
                 .collect();
             let count = fields.len();
             let schema = Arc::new(Schema::new(vec![
@@ -116,26 +144,38 @@ pub async fn run_catalog(session: &Session, catalog: &Catalog) -> ConnectResult<
             Ok(RecordBatch::try_new(
                 schema,
                 vec![
-                    Arc::new(StringArray::from(fields.iter().map(|f| f.0.clone()).collect::<Vec<_>>())),
+                    Arc::new(StringArray::from(
+                        fields.iter().map(|f| f.0.clone()).collect::<Vec<_>>(),
+                    )),
                     Arc::new(StringArray::from(vec![None::<String>; count])),
-                    Arc::new(StringArray::from(fields.iter().map(|f| f.1.clone()).collect::<Vec<_>>())),
-                    Arc::new(BooleanArray::from(fields.iter().map(|f| f.2).collect::<Vec<_>>())),
+                    Arc::new(StringArray::from(
+                        fields.iter().map(|f| f.1.clone()).collect::<Vec<_>>(),
+                    )),
+                    Arc::new(BooleanArray::from(
+                        fields.iter().map(|f| f.2).collect::<Vec<_>>(),
+                    )),
                     Arc::new(BooleanArray::from(vec![false; count])),
                     Arc::new(BooleanArray::from(vec![false; count])),
                     Arc::new(BooleanArray::from(vec![false; count])),
                 ],
             )?)
         }
-        CatType::DatabaseExists(exists) => {
-            single("databaseExists", Arc::new(BooleanArray::from(vec![exists.db_name == "default"])))
-        }
+        CatType::DatabaseExists(exists) => single(
+            "databaseExists",
+            Arc::new(BooleanArray::from(vec![exists.db_name == "default"])),
+        ),
         other => {
             let name = format!("{other:?}");
-            Err(ConnectError::Unsupported(format!("catalog operation {}", name.split(['(', ' ']).next().unwrap_or(""))))
+            Err(ConnectError::Unsupported(format!(
+                "catalog operation {}",
+                name.split(['(', ' ']).next().unwrap_or("")
+            )))
         }
     }
 }
 
 fn ember_sql_identifier(text: &str) -> Vec<String> {
-    text.split('.').map(|p| p.trim_matches('`').to_string()).collect()
+    text.split('.')
+        .map(|p| p.trim_matches('`').to_string())
+        .collect()
 }

@@ -8,11 +8,17 @@ use crate::convert::required;
 use crate::error::{ConnectError, ConnectResult};
 
 fn pair(key: &str, value: Option<&str>) -> KeyValue {
-    KeyValue { key: key.to_string(), value: value.map(str::to_string) }
+    KeyValue {
+        key: key.to_string(),
+        value: value.map(str::to_string),
+    }
 }
 
 /// Returns the pairs to answer with and any warnings.
-pub fn run_config(session: &Session, request: &ConfigRequest) -> ConnectResult<(Vec<KeyValue>, Vec<String>)> {
+pub fn run_config(
+    session: &Session,
+    request: &ConfigRequest,
+) -> ConnectResult<(Vec<KeyValue>, Vec<String>)> {
     let operation = required(request.operation.as_ref(), "config.operation")?;
     let op = required(operation.op_type.as_ref(), "config.operation.op_type")?;
     session.with_config(|config| {
@@ -28,7 +34,9 @@ pub fn run_config(session: &Session, request: &ConfigRequest) -> ConnectResult<(
             }
             OpType::Get(get) => {
                 for key in &get.keys {
-                    let value = config.get(key).ok_or_else(|| ConnectError::from(ember_exec::ExecError::ConfigNotFound(key.clone())))?;
+                    let value = config.get(key).ok_or_else(|| {
+                        ConnectError::from(ember_exec::ExecError::ConfigNotFound(key.clone()))
+                    })?;
                     pairs.push(pair(key, Some(value)));
                 }
             }
@@ -65,7 +73,11 @@ pub fn run_config(session: &Session, request: &ConfigRequest) -> ConnectResult<(
             }
             OpType::IsModifiable(modifiable) => {
                 for key in &modifiable.keys {
-                    let answer = if SessionConfigValues::is_modifiable(key) { "true" } else { "false" };
+                    let answer = if SessionConfigValues::is_modifiable(key) {
+                        "true"
+                    } else {
+                        "false"
+                    };
                     pairs.push(pair(key, Some(answer)));
                 }
             }

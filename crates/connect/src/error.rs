@@ -51,12 +51,27 @@ struct SparkError {
 }
 
 const ANALYSIS: &[&str] = &["org.apache.spark.sql.AnalysisException"];
-const PARSE: &[&str] = &["org.apache.spark.sql.catalyst.parser.ParseException", "org.apache.spark.sql.AnalysisException"];
-const ARITHMETIC: &[&str] = &["org.apache.spark.SparkArithmeticException", "java.lang.ArithmeticException"];
-const NUMBER_FORMAT: &[&str] = &["org.apache.spark.SparkNumberFormatException", "java.lang.NumberFormatException"];
-const UNSUPPORTED: &[&str] = &["org.apache.spark.SparkUnsupportedOperationException", "java.lang.UnsupportedOperationException"];
+const PARSE: &[&str] = &[
+    "org.apache.spark.sql.catalyst.parser.ParseException",
+    "org.apache.spark.sql.AnalysisException",
+];
+const ARITHMETIC: &[&str] = &[
+    "org.apache.spark.SparkArithmeticException",
+    "java.lang.ArithmeticException",
+];
+const NUMBER_FORMAT: &[&str] = &[
+    "org.apache.spark.SparkNumberFormatException",
+    "java.lang.NumberFormatException",
+];
+const UNSUPPORTED: &[&str] = &[
+    "org.apache.spark.SparkUnsupportedOperationException",
+    "java.lang.UnsupportedOperationException",
+];
 const NO_SUCH_ELEMENT: &[&str] = &["org.apache.spark.SparkNoSuchElementException"];
-const ILLEGAL_ARGUMENT: &[&str] = &["org.apache.spark.SparkIllegalArgumentException", "java.lang.IllegalArgumentException"];
+const ILLEGAL_ARGUMENT: &[&str] = &[
+    "org.apache.spark.SparkIllegalArgumentException",
+    "java.lang.IllegalArgumentException",
+];
 const RUNTIME: &[&str] = &["org.apache.spark.SparkRuntimeException"];
 const GENERIC: &[&str] = &["org.apache.spark.SparkException"];
 
@@ -70,7 +85,9 @@ fn error_class_of(message: &str) -> Option<String> {
             let class = &after[..end];
             let valid = !class.is_empty()
                 && class.chars().next().is_some_and(|c| c.is_ascii_uppercase())
-                && class.chars().all(|c| c.is_ascii_uppercase() || c == '_' || c == '.' || c.is_ascii_digit());
+                && class
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c == '_' || c == '.' || c.is_ascii_digit());
             if valid && class.contains('_') {
                 return Some(class.to_string());
             }
@@ -93,7 +110,15 @@ fn classify(message: String) -> SparkError {
                 "PATH_ALREADY_EXISTS" => (ANALYSIS, "42K04"),
                 "UNRESOLVED_ROUTINE" => (ANALYSIS, "42883"),
                 "TEMP_TABLE_OR_VIEW_ALREADY_EXISTS" => (ANALYSIS, "42P07"),
-                "NUM_COLUMNS_MISMATCH" | "DATATYPE_MISMATCH" | "WRONG_NUM_ARGS" | "INVALID_EXTRACT_BASE_FIELD_TYPE" | "UNSUPPORTED_EXPR_FOR_WINDOW" | "CANNOT_INFER_EMPTY_SCHEMA" | "UNABLE_TO_INFER_SCHEMA" | "UNSUPPORTED_DATATYPE" | "INVALID_COLUMN_OR_FIELD_DATA_TYPE" => (ANALYSIS, "42K09"),
+                "NUM_COLUMNS_MISMATCH"
+                | "DATATYPE_MISMATCH"
+                | "WRONG_NUM_ARGS"
+                | "INVALID_EXTRACT_BASE_FIELD_TYPE"
+                | "UNSUPPORTED_EXPR_FOR_WINDOW"
+                | "CANNOT_INFER_EMPTY_SCHEMA"
+                | "UNABLE_TO_INFER_SCHEMA"
+                | "UNSUPPORTED_DATATYPE"
+                | "INVALID_COLUMN_OR_FIELD_DATA_TYPE" => (ANALYSIS, "42K09"),
                 "DIVIDE_BY_ZERO" => (ARITHMETIC, "22012"),
                 "ARITHMETIC_OVERFLOW" => (ARITHMETIC, "22003"),
                 "CAST_INVALID_INPUT" => (NUMBER_FORMAT, "22018"),
@@ -107,13 +132,22 @@ fn classify(message: String) -> SparkError {
             ("DIVIDE_BY_ZERO".into(), ARITHMETIC, "22012")
         } else if lower.contains("overflow") {
             ("ARITHMETIC_OVERFLOW".into(), ARITHMETIC, "22003")
-        } else if lower.contains("cannot cast") || lower.contains("can't cast") || lower.contains("cast error") {
+        } else if lower.contains("cannot cast")
+            || lower.contains("can't cast")
+            || lower.contains("cast error")
+        {
             ("CAST_INVALID_INPUT".into(), NUMBER_FORMAT, "22018")
-        } else if lower.contains("schema error") || lower.contains("no field named") || lower.contains("error during planning") {
+        } else if lower.contains("schema error")
+            || lower.contains("no field named")
+            || lower.contains("error during planning")
+        {
             ("INTERNAL_ERROR".into(), ANALYSIS, "XX000")
         } else if lower.contains("not implemented") || lower.contains("unsupported") {
             ("UNSUPPORTED_FEATURE".into(), UNSUPPORTED, "0A000")
-        } else if lower.contains("arrow error") || lower.contains("execution error") || lower.contains("external error") {
+        } else if lower.contains("arrow error")
+            || lower.contains("execution error")
+            || lower.contains("external error")
+        {
             ("INTERNAL_ERROR".into(), RUNTIME, "XX000")
         } else {
             ("INTERNAL_ERROR".into(), GENERIC, "XX000")
@@ -128,7 +162,12 @@ fn classify(message: String) -> SparkError {
             other => format!("[{other}] {message}"),
         }
     };
-    SparkError { classes, error_class, sql_state, message }
+    SparkError {
+        classes,
+        error_class,
+        sql_state,
+        message,
+    }
 }
 
 fn truncate(message: &str) -> String {
@@ -151,7 +190,12 @@ impl From<ConnectError> for Status {
 pub fn status_from_message(message: String) -> Status {
     let spark = classify(message);
     let mut metadata = HashMap::new();
-    let classes = spark.classes.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(",");
+    let classes = spark
+        .classes
+        .iter()
+        .map(|c| format!("\"{c}\""))
+        .collect::<Vec<_>>()
+        .join(",");
     metadata.insert("classes".to_string(), format!("[{classes}]"));
     metadata.insert("errorClass".to_string(), spark.error_class.clone());
     metadata.insert("sqlState".to_string(), spark.sql_state.to_string());

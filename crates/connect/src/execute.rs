@@ -24,10 +24,17 @@ type Out = Sender<Result<ExecutePlanResponse, Status>>;
 
 async fn send(out: &Out, response: ExecutePlanResponse) -> ConnectResult<()> {
     // A closed channel means the client went away: stop quietly.
-    out.send(Ok(response)).await.map_err(|_| ConnectError::InvalidPlan("client disconnected".into()))
+    out.send(Ok(response))
+        .await
+        .map_err(|_| ConnectError::InvalidPlan("client disconnected".into()))
 }
 
-pub async fn run_operation(session: Arc<Session>, plan: ProtoPlan, ids: OperationIds, out: Out) -> ConnectResult<()> {
+pub async fn run_operation(
+    session: Arc<Session>,
+    plan: ProtoPlan,
+    ids: OperationIds,
+    out: Out,
+) -> ConnectResult<()> {
     match required(plan.op_type.as_ref(), "plan.op_type")? {
         OpType::Root(relation) => run_relation(&session, relation, &ids, &out).await?,
         OpType::CompressedOperation(_) => return Err(ConnectError::CompressedPlan),
@@ -38,7 +45,9 @@ pub async fn run_operation(session: Arc<Session>, plan: ProtoPlan, ids: Operatio
                 }
                 CommandType::CreateDataframeView(view) => {
                     let input = plan_from_proto(required(view.input.as_ref(), "view.input")?)?;
-                    session.create_view(&view.name, input, view.replace, view.is_global).await?;
+                    session
+                        .create_view(&view.name, input, view.replace, view.is_global)
+                        .await?;
                 }
                 CommandType::SqlCommand(sql) => run_sql_command(&session, sql, &ids, &out).await?,
                 other => {
@@ -54,7 +63,12 @@ pub async fn run_operation(session: Arc<Session>, plan: ProtoPlan, ids: Operatio
     send(&out, ids.complete()).await
 }
 
-async fn run_relation(session: &Session, relation: &Relation, ids: &OperationIds, out: &Out) -> ConnectResult<()> {
+async fn run_relation(
+    session: &Session,
+    relation: &Relation,
+    ids: &OperationIds,
+    out: &Out,
+) -> ConnectResult<()> {
     if let Some(RelType::Catalog(catalog)) = &relation.rel_type {
         let batch = run_catalog(session, catalog).await?;
         let schema = batch.schema();
@@ -103,31 +117,58 @@ async fn run_sql_command(
         if let Some(RelType::Sql(query)) = &input.rel_type {
             return answer_sql(session, query.query.clone(), ids, out).await;
         }
-        let relation = Relation { common: None, rel_type: input.rel_type.clone() };
-        let response = ids.response(Some(ResponseType::SqlCommandResult(SqlCommandResult { relation: Some(relation) })));
+        let relation = Relation {
+            common: None,
+            rel_type: input.rel_type.clone(),
+        };
+        let response = ids.response(Some(ResponseType::SqlCommandResult(SqlCommandResult {
+            relation: Some(relation),
+        })));
         return send(out, response).await;
     }
     answer_sql(session, sql.sql.clone(), ids, out).await
 }
 
-async fn answer_sql(session: &Session, query: String, ids: &OperationIds, out: &Out) -> ConnectResult<()> {
-    let first_word = query.split_whitespace().next().unwrap_or_default().to_ascii_lowercase();
-    let is_query = matches!(first_word.as_str(), "select" | "with" | "values" | "from" | "table" | "(");
+async fn answer_sql(
+    session: &Session,
+    query: String,
+    ids: &OperationIds,
+    out: &Out,
+) -> ConnectResult<()> {
+    let first_word = query
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let is_query = matches!(
+        first_word.as_str(),
+        "select" | "with" | "values" | "from" | "table" | "("
+    );
     if !is_query {
         let frame = session.context().sql(&query).await?;
         frame.collect().await?;
     }
     let relation = if is_query {
-        Relation { common: None, rel_type: Some(RelType::Sql(Sql { query, ..Default::default() })) }
+        Relation {
+            common: None,
+            rel_type: Some(RelType::Sql(Sql {
+                query,
+                ..Default::default()
+            })),
+        }
     } else {
         Relation {
             common: None,
-            rel_type: Some(RelType::LocalRelation(ember_proto::spark::connect::LocalRelation {
-                data: None,
-                schema: Some("struct<>".into()),
-            })),
+            rel_type: Some(RelType::LocalRelation(
+                ember_proto::spark::connect::LocalRelation {
+                    data: None,
+                    schema: Some("struct<>".into()),
+                },
+            )),
         }
     };
-    let response = ids.response(Some(ResponseType::SqlCommandResult(SqlCommandResult { relation: Some(relation) })));
+    let response = ids.response(Some(ResponseType::SqlCommandResult(SqlCommandResult {
+        relation: Some(relation),
+    })));
     send(out, response).await
 }

@@ -4,7 +4,9 @@
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::ipc::writer::StreamWriter;
-use ember_proto::spark::connect::execute_plan_response::{ArrowBatch, ResponseType, ResultComplete};
+use ember_proto::spark::connect::execute_plan_response::{
+    ArrowBatch, ResponseType, ResultComplete,
+};
 use ember_proto::spark::connect::{DataType as ProtoType, ExecutePlanResponse};
 
 use crate::convert::data_type_to_proto;

@@ -43,20 +43,25 @@ pub fn start_background_server(host: &str, port: u16) -> std::io::Result<u16> {
         .parse()
         .or_else(|_| format!("127.0.0.1:{port}").parse())
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{e}")))?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("ember-server").build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("ember-server")
+        .build()?;
     let listener = runtime.block_on(tokio::net::TcpListener::bind(addr))?;
     let bound = listener.local_addr()?.port();
     let (stop, stopped) = oneshot::channel::<()>();
-    std::thread::Builder::new().name("ember-server-main".into()).spawn(move || {
-        runtime.block_on(async move {
-            let shutdown = async move {
-                let _ = stopped.await;
-            };
-            if let Err(error) = serve(listener, shutdown).await {
-                tracing::error!("server stopped: {error}");
-            }
-        });
-    })?;
+    std::thread::Builder::new()
+        .name("ember-server-main".into())
+        .spawn(move || {
+            runtime.block_on(async move {
+                let shutdown = async move {
+                    let _ = stopped.await;
+                };
+                if let Err(error) = serve(listener, shutdown).await {
+                    tracing::error!("server stopped: {error}");
+                }
+            });
+        })?;
     let mut servers = BACKGROUND.lock().unwrap_or_else(|e| e.into_inner());
     servers.get_or_insert_with(HashMap::new).insert(bound, stop);
     Ok(bound)

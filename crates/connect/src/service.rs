@@ -46,7 +46,10 @@ impl EmberService {
 }
 
 fn user_id(context: &Option<UserContext>) -> String {
-    context.as_ref().map(|c| c.user_id.clone()).unwrap_or_default()
+    context
+        .as_ref()
+        .map(|c| c.user_id.clone())
+        .unwrap_or_default()
 }
 
 fn panic_message(error: tokio::task::JoinError) -> Status {
@@ -69,22 +72,39 @@ impl SparkConnectService for EmberService {
     type ExecutePlanStream = ResponseStream;
     type ReattachExecuteStream = ResponseStream;
 
-    async fn execute_plan(&self, request: Request<ExecutePlanRequest>) -> Result<Response<Self::ExecutePlanStream>, Status> {
+    async fn execute_plan(
+        &self,
+        request: Request<ExecutePlanRequest>,
+    ) -> Result<Response<Self::ExecutePlanStream>, Status> {
         let request = request.into_inner();
-        let session = self.sessions.get_or_create(&user_id(&request.user_context), &request.session_id)?;
-        let plan = request.plan.ok_or_else(|| Status::from(ConnectError::InvalidPlan("missing plan".into())))?;
+        let session = self
+            .sessions
+            .get_or_create(&user_id(&request.user_context), &request.session_id)?;
+        let plan = request
+            .plan
+            .ok_or_else(|| Status::from(ConnectError::InvalidPlan("missing plan".into())))?;
         let ids = OperationIds {
             session_id: request.session_id.clone(),
             server_side_session_id: self.server_side_session_id.clone(),
-            operation_id: request.operation_id.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+            operation_id: request
+                .operation_id
+                .clone()
+                .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
         };
         let (sender, receiver) = tokio::sync::mpsc::channel(16);
         let error_sender = sender.clone();
         let task = tokio::spawn(run_operation(session, plan, ids.clone(), sender));
-        self.operations.lock().unwrap_or_else(|e| e.into_inner()).insert(
-            ids.operation_id.clone(),
-            RunningOperation { session_id: request.session_id, tags: request.tags, abort: task.abort_handle() },
-        );
+        self.operations
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(
+                ids.operation_id.clone(),
+                RunningOperation {
+                    session_id: request.session_id,
+                    tags: request.tags,
+                    abort: task.abort_handle(),
+                },
+            );
         let operations = self.operations.clone();
         let operation_id = ids.operation_id.clone();
         tokio::spawn(async move {
@@ -96,15 +116,25 @@ impl SparkConnectService for EmberService {
             if let Some(status) = outcome {
                 let _ = error_sender.send(Err(status)).await;
             }
-            operations.lock().unwrap_or_else(|e| e.into_inner()).remove(&operation_id);
+            operations
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&operation_id);
         });
         Ok(Response::new(Box::pin(ReceiverStream::new(receiver))))
     }
 
-    async fn analyze_plan(&self, request: Request<AnalyzePlanRequest>) -> Result<Response<AnalyzePlanResponse>, Status> {
+    async fn analyze_plan(
+        &self,
+        request: Request<AnalyzePlanRequest>,
+    ) -> Result<Response<AnalyzePlanResponse>, Status> {
         let request = request.into_inner();
-        let session = self.sessions.get_or_create(&user_id(&request.user_context), &request.session_id)?;
-        let analyze = request.analyze.ok_or_else(|| Status::from(ConnectError::InvalidPlan("missing analyze".into())))?;
+        let session = self
+            .sessions
+            .get_or_create(&user_id(&request.user_context), &request.session_id)?;
+        let analyze = request
+            .analyze
+            .ok_or_else(|| Status::from(ConnectError::InvalidPlan("missing analyze".into())))?;
         let result = tokio::spawn(async move { run_analyze(&session, &analyze).await })
             .await
             .map_err(panic_message)??;
@@ -115,9 +145,14 @@ impl SparkConnectService for EmberService {
         }))
     }
 
-    async fn config(&self, request: Request<ConfigRequest>) -> Result<Response<ConfigResponse>, Status> {
+    async fn config(
+        &self,
+        request: Request<ConfigRequest>,
+    ) -> Result<Response<ConfigResponse>, Status> {
         let request = request.into_inner();
-        let session = self.sessions.get_or_create(&user_id(&request.user_context), &request.session_id)?;
+        let session = self
+            .sessions
+            .get_or_create(&user_id(&request.user_context), &request.session_id)?;
         let (pairs, warnings) = run_config(&session, &request)?;
         Ok(Response::new(ConfigResponse {
             session_id: request.session_id,
@@ -127,7 +162,10 @@ impl SparkConnectService for EmberService {
         }))
     }
 
-    async fn add_artifacts(&self, request: Request<Streaming<AddArtifactsRequest>>) -> Result<Response<AddArtifactsResponse>, Status> {
+    async fn add_artifacts(
+        &self,
+        request: Request<Streaming<AddArtifactsRequest>>,
+    ) -> Result<Response<AddArtifactsResponse>, Status> {
         let mut stream = request.into_inner();
         let mut session_id = String::new();
         let mut artifacts = Vec::new();
@@ -136,11 +174,17 @@ impl SparkConnectService for EmberService {
             match message.payload {
                 Some(add_artifacts_request::Payload::Batch(batch)) => {
                     for artifact in batch.artifacts {
-                        artifacts.push(add_artifacts_response::ArtifactSummary { name: artifact.name, is_crc_successful: true });
+                        artifacts.push(add_artifacts_response::ArtifactSummary {
+                            name: artifact.name,
+                            is_crc_successful: true,
+                        });
                     }
                 }
                 Some(add_artifacts_request::Payload::BeginChunk(chunk)) => {
-                    artifacts.push(add_artifacts_response::ArtifactSummary { name: chunk.name, is_crc_successful: true });
+                    artifacts.push(add_artifacts_response::ArtifactSummary {
+                        name: chunk.name,
+                        is_crc_successful: true,
+                    });
                 }
                 _ => {}
             }
@@ -152,12 +196,20 @@ impl SparkConnectService for EmberService {
         }))
     }
 
-    async fn artifact_status(&self, request: Request<ArtifactStatusesRequest>) -> Result<Response<ArtifactStatusesResponse>, Status> {
+    async fn artifact_status(
+        &self,
+        request: Request<ArtifactStatusesRequest>,
+    ) -> Result<Response<ArtifactStatusesResponse>, Status> {
         let request = request.into_inner();
         let statuses = request
             .names
             .into_iter()
-            .map(|name| (name, artifact_statuses_response::ArtifactStatus { exists: false }))
+            .map(|name| {
+                (
+                    name,
+                    artifact_statuses_response::ArtifactStatus { exists: false },
+                )
+            })
             .collect();
         Ok(Response::new(ArtifactStatusesResponse {
             session_id: request.session_id,
@@ -166,7 +218,10 @@ impl SparkConnectService for EmberService {
         }))
     }
 
-    async fn interrupt(&self, request: Request<InterruptRequest>) -> Result<Response<InterruptResponse>, Status> {
+    async fn interrupt(
+        &self,
+        request: Request<InterruptRequest>,
+    ) -> Result<Response<InterruptResponse>, Status> {
         let request = request.into_inner();
         let mut interrupted = Vec::new();
         let operations = self.operations.lock().unwrap_or_else(|e| e.into_inner());
@@ -175,7 +230,9 @@ impl SparkConnectService for EmberService {
                 continue;
             }
             let matches = match &request.interrupt {
-                Some(interrupt_request::Interrupt::OperationTag(tag)) => operation.tags.contains(tag),
+                Some(interrupt_request::Interrupt::OperationTag(tag)) => {
+                    operation.tags.contains(tag)
+                }
                 Some(interrupt_request::Interrupt::OperationId(wanted)) => wanted == id,
                 None => true,
             };
@@ -191,7 +248,10 @@ impl SparkConnectService for EmberService {
         }))
     }
 
-    async fn reattach_execute(&self, _request: Request<ReattachExecuteRequest>) -> Result<Response<Self::ReattachExecuteStream>, Status> {
+    async fn reattach_execute(
+        &self,
+        _request: Request<ReattachExecuteRequest>,
+    ) -> Result<Response<Self::ReattachExecuteStream>, Status> {
         // Every stream ends with ResultComplete, so a client reattaches only after losing
         // the connection; the operation's results are gone by then.
         Err(status_from_message(
@@ -199,7 +259,10 @@ impl SparkConnectService for EmberService {
         ))
     }
 
-    async fn release_execute(&self, request: Request<ReleaseExecuteRequest>) -> Result<Response<ReleaseExecuteResponse>, Status> {
+    async fn release_execute(
+        &self,
+        request: Request<ReleaseExecuteRequest>,
+    ) -> Result<Response<ReleaseExecuteResponse>, Status> {
         let request = request.into_inner();
         Ok(Response::new(ReleaseExecuteResponse {
             session_id: request.session_id,
@@ -208,16 +271,23 @@ impl SparkConnectService for EmberService {
         }))
     }
 
-    async fn release_session(&self, request: Request<ReleaseSessionRequest>) -> Result<Response<ReleaseSessionResponse>, Status> {
+    async fn release_session(
+        &self,
+        request: Request<ReleaseSessionRequest>,
+    ) -> Result<Response<ReleaseSessionResponse>, Status> {
         let request = request.into_inner();
-        self.sessions.release(&user_id(&request.user_context), &request.session_id);
+        self.sessions
+            .release(&user_id(&request.user_context), &request.session_id);
         Ok(Response::new(ReleaseSessionResponse {
             session_id: request.session_id,
             server_side_session_id: self.server_side_session_id.clone(),
         }))
     }
 
-    async fn fetch_error_details(&self, request: Request<FetchErrorDetailsRequest>) -> Result<Response<FetchErrorDetailsResponse>, Status> {
+    async fn fetch_error_details(
+        &self,
+        request: Request<FetchErrorDetailsRequest>,
+    ) -> Result<Response<FetchErrorDetailsResponse>, Status> {
         let request = request.into_inner();
         Ok(Response::new(FetchErrorDetailsResponse {
             session_id: request.session_id,
@@ -227,7 +297,12 @@ impl SparkConnectService for EmberService {
         }))
     }
 
-    async fn clone_session(&self, _request: Request<CloneSessionRequest>) -> Result<Response<CloneSessionResponse>, Status> {
-        Err(Status::from(ConnectError::Unsupported("cloning sessions".into())))
+    async fn clone_session(
+        &self,
+        _request: Request<CloneSessionRequest>,
+    ) -> Result<Response<CloneSessionResponse>, Status> {
+        Err(Status::from(ConnectError::Unsupported(
+            "cloning sessions".into(),
+        )))
     }
 }

@@ -16,7 +16,10 @@ pub struct SessionManager {
 
 impl SessionManager {
     pub fn new() -> Self {
-        SessionManager { sessions: Mutex::default(), global_views: Arc::new(MemorySchemaProvider::new()) }
+        SessionManager {
+            sessions: Mutex::default(),
+            global_views: Arc::new(MemorySchemaProvider::new()),
+        }
     }
 
     pub fn get_or_create(&self, user_id: &str, session_id: &str) -> ConnectResult<Arc<Session>> {

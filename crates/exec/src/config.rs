@@ -13,24 +13,45 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("spark.sql.timestampType", "TIMESTAMP_LTZ"),
     // Ember does not accept compressed plans; the client then sends them as they are.
     ("spark.connect.session.planCompression.threshold", "-1"),
-    ("spark.connect.session.planCompression.defaultAlgorithm", "NONE"),
+    (
+        "spark.connect.session.planCompression.defaultAlgorithm",
+        "NONE",
+    ),
     // Rows shipped by createDataFrame stay inline up to this size.
-    ("spark.sql.session.localRelationCacheThreshold", "1073741824"),
+    (
+        "spark.sql.session.localRelationCacheThreshold",
+        "1073741824",
+    ),
     ("spark.sql.session.localRelationChunkSizeRows", "10000"),
     ("spark.sql.session.localRelationChunkSizeBytes", "16777216"),
-    ("spark.sql.session.localRelationBatchOfChunksSizeBytes", "134217728"),
-    ("spark.sql.execution.pandas.convertToArrowArraySafely", "false"),
+    (
+        "spark.sql.session.localRelationBatchOfChunksSizeBytes",
+        "134217728",
+    ),
+    (
+        "spark.sql.execution.pandas.convertToArrowArraySafely",
+        "false",
+    ),
     ("spark.sql.execution.pandas.inferPandasDictAsMap", "false"),
     ("spark.sql.execution.pandas.structHandlingMode", "legacy"),
     ("spark.sql.execution.pyspark.binaryAsBytes", "true"),
     ("spark.sql.execution.arrow.useLargeVarTypes", "false"),
     ("spark.sql.execution.arrow.pyspark.enabled", "true"),
-    ("spark.sql.execution.arrow.pyspark.selfDestruct.enabled", "false"),
+    (
+        "spark.sql.execution.arrow.pyspark.selfDestruct.enabled",
+        "false",
+    ),
     ("spark.sql.execution.pythonUDF.arrow.enabled", "false"),
     ("spark.sql.execution.pythonUDTF.arrow.enabled", "false"),
     ("spark.sql.pyspark.inferNestedDictAsStruct.enabled", "false"),
-    ("spark.sql.pyspark.legacy.inferArrayTypeFromFirstElement.enabled", "false"),
-    ("spark.sql.pyspark.legacy.inferMapTypeFromFirstPair.enabled", "false"),
+    (
+        "spark.sql.pyspark.legacy.inferArrayTypeFromFirstElement.enabled",
+        "false",
+    ),
+    (
+        "spark.sql.pyspark.legacy.inferMapTypeFromFirstPair.enabled",
+        "false",
+    ),
     ("spark.sql.pyspark.jvmStacktrace.enabled", "false"),
     ("spark.sql.connect.serverStacktrace.enabled", "false"),
     ("spark.sql.repl.eagerEval.enabled", "false"),
@@ -49,7 +70,10 @@ pub struct SessionConfigValues {
 
 impl Default for SessionConfigValues {
     fn default() -> Self {
-        let values = DEFAULTS.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let values = DEFAULTS
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         SessionConfigValues { values }
     }
 }

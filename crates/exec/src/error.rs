@@ -17,7 +17,10 @@ pub enum ExecError {
     #[error("[UNSUPPORTED_FEATURE] The feature is not supported: {0}.")]
     Unsupported(String),
     #[error("I/O error while writing {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 pub type ExecResult<T> = Result<T, ExecError>;

@@ -23,13 +23,19 @@ pub struct Session {
 }
 
 fn spark_context(global_views: &GlobalViews) -> ExecResult<SessionContext> {
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2);
     let mut config = SessionConfig::new()
         .with_target_partitions(cores)
         .with_information_schema(true)
         .with_default_catalog_and_schema("spark_catalog", "default");
     // Spark clients read plain Utf8; view types would need a cast on every result.
-    config.options_mut().execution.parquet.schema_force_view_types = false;
+    config
+        .options_mut()
+        .execution
+        .parquet
+        .schema_force_view_types = false;
     config.options_mut().sql_parser.map_string_types_to_utf8view = false;
     config.options_mut().sql_parser.enable_ident_normalization = true;
     let context = SessionContext::new_with_config(config);
@@ -119,7 +125,9 @@ impl Session {
 
     pub fn view_exists(&self, name: &str, global: bool) -> bool {
         if global {
-            self.global_schema().map(|s| s.table_exist(name)).unwrap_or(false)
+            self.global_schema()
+                .map(|s| s.table_exist(name))
+                .unwrap_or(false)
         } else {
             self.context.table_exist(name).unwrap_or(false)
         }
@@ -146,7 +154,6 @@ impl Session {
             })
             .unwrap_or_default()
     }
-
 }
 
 /// Casts output columns whose Arrow type is not the one Spark clients expect.
@@ -155,7 +162,10 @@ fn client_types(plan: LogicalPlan) -> ExecResult<LogicalPlan> {
     let mut changed = false;
     let mut exprs: Vec<Expr> = Vec::new();
     for (qualifier, field) in schema.iter() {
-        let column = Expr::Column(datafusion::common::Column::new(qualifier.cloned(), field.name()));
+        let column = Expr::Column(datafusion::common::Column::new(
+            qualifier.cloned(),
+            field.name(),
+        ));
         let wanted = client_arrow_type(field.data_type());
         if &wanted == field.data_type() {
             exprs.push(column);

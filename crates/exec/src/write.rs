@@ -14,31 +14,53 @@ use tokio::io::AsyncWriteExt;
 use crate::{ExecError, ExecResult, Session};
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> ExecError + '_ {
-    move |source| ExecError::Io { path: path.display().to_string(), source }
+    move |source| ExecError::Io {
+        path: path.display().to_string(),
+        source,
+    }
 }
 
 fn option<'a>(options: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    options.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v.as_str())
+    options
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        .map(|(_, v)| v.as_str())
 }
 
 impl Session {
     pub async fn write(&self, operation: WriteOperation) -> ExecResult<()> {
         let Some(path) = operation.path.clone() else {
-            return Err(ExecError::Unsupported("saveAsTable (write to a path instead)".into()));
+            return Err(ExecError::Unsupported(
+                "saveAsTable (write to a path instead)".into(),
+            ));
         };
         let target = PathBuf::from(path.strip_prefix("file://").unwrap_or(&path));
         let exists = target.exists();
         match (operation.mode, exists) {
             (SaveMode::ErrorIfExists, true) => {
-                return Err(ExecError::PathAlreadyExists(format!("file:{}", target.display())))
+                return Err(ExecError::PathAlreadyExists(format!(
+                    "file:{}",
+                    target.display()
+                )))
             }
             (SaveMode::Ignore, true) => return Ok(()),
             _ => {}
         }
-        let parent = target.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
-        tokio::fs::create_dir_all(&parent).await.map_err(io_error(&parent))?;
-        let file_name = target.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-        let staging = parent.join(format!(".{file_name}.ember-staging-{}", uuid::Uuid::new_v4()));
+        let parent = target
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        tokio::fs::create_dir_all(&parent)
+            .await
+            .map_err(io_error(&parent))?;
+        let file_name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let staging = parent.join(format!(
+            ".{file_name}.ember-staging-{}",
+            uuid::Uuid::new_v4()
+        ));
         let result = self.write_files(&operation, &staging).await;
         if let Err(error) = result {
             let _ = tokio::fs::remove_dir_all(&staging).await;
@@ -48,23 +70,31 @@ impl Session {
     }
 
     async fn write_files(&self, operation: &WriteOperation, staging: &Path) -> ExecResult<()> {
-        tokio::fs::create_dir_all(staging).await.map_err(io_error(staging))?;
+        tokio::fs::create_dir_all(staging)
+            .await
+            .map_err(io_error(staging))?;
         let logical = self.logical_plan(operation.input.clone()).await?;
         let frame = self.context().execute_logical_plan(logical).await?;
         let directory = format!("{}/", staging.display());
-        let options = DataFrameWriteOptions::new().with_partition_by(operation.partition_by.clone());
+        let options =
+            DataFrameWriteOptions::new().with_partition_by(operation.partition_by.clone());
         match operation.format.to_ascii_lowercase().as_str() {
             "parquet" | "" => {
                 let mut parquet = TableParquetOptions::default();
                 if let Some(codec) = option(&operation.options, "compression") {
                     parquet.global.compression = Some(codec.to_string());
                 }
-                frame.write_parquet(&directory, options, Some(parquet)).await?;
+                frame
+                    .write_parquet(&directory, options, Some(parquet))
+                    .await?;
             }
             "csv" => {
-                let header = option(&operation.options, "header").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+                let header = option(&operation.options, "header")
+                    .is_some_and(|v| v.eq_ignore_ascii_case("true"));
                 let mut csv = CsvOptions::default().with_has_header(header);
-                if let Some(sep) = option(&operation.options, "sep").or(option(&operation.options, "delimiter")) {
+                if let Some(sep) =
+                    option(&operation.options, "sep").or(option(&operation.options, "delimiter"))
+                {
                     csv = csv.with_delimiter(sep.as_bytes().first().copied().unwrap_or(b','));
                 }
                 frame.write_csv(&directory, options, Some(csv)).await?;
@@ -74,25 +104,38 @@ impl Session {
             }
             "text" => {
                 let file = staging.join(format!("part-00000-{}.txt", uuid::Uuid::new_v4()));
-                let mut out = tokio::fs::File::create(&file).await.map_err(io_error(&file))?;
+                let mut out = tokio::fs::File::create(&file)
+                    .await
+                    .map_err(io_error(&file))?;
                 let mut stream = frame.execute_stream().await?;
                 while let Some(batch) = stream.next().await {
                     let batch = batch?;
-                    let casted = datafusion::arrow::compute::cast(batch.column(0), &datafusion::arrow::datatypes::DataType::Utf8)?;
+                    let casted = datafusion::arrow::compute::cast(
+                        batch.column(0),
+                        &datafusion::arrow::datatypes::DataType::Utf8,
+                    )?;
                     let strings = casted.as_string::<i32>();
                     let mut text = String::new();
                     for value in strings.iter().flatten() {
                         text.push_str(value);
                         text.push('\n');
                     }
-                    out.write_all(text.as_bytes()).await.map_err(io_error(&file))?;
+                    out.write_all(text.as_bytes())
+                        .await
+                        .map_err(io_error(&file))?;
                 }
                 out.flush().await.map_err(io_error(&file))?;
             }
-            other => return Err(ExecError::Unsupported(format!("writing the {other} format"))),
+            other => {
+                return Err(ExecError::Unsupported(format!(
+                    "writing the {other} format"
+                )))
+            }
         }
         let marker = staging.join("_SUCCESS");
-        tokio::fs::write(&marker, b"").await.map_err(io_error(&marker))?;
+        tokio::fs::write(&marker, b"")
+            .await
+            .map_err(io_error(&marker))?;
         Ok(())
     }
 }
@@ -102,35 +145,52 @@ impl Session {
 async fn commit(staging: &Path, target: &Path, mode: SaveMode) -> ExecResult<()> {
     let exists = target.exists();
     if !exists {
-        return tokio::fs::rename(staging, target).await.map_err(io_error(target));
+        return tokio::fs::rename(staging, target)
+            .await
+            .map_err(io_error(target));
     }
     match mode {
         SaveMode::Append => {
-            let mut entries = tokio::fs::read_dir(staging).await.map_err(io_error(staging))?;
+            let mut entries = tokio::fs::read_dir(staging)
+                .await
+                .map_err(io_error(staging))?;
             while let Some(entry) = entries.next_entry().await.map_err(io_error(staging))? {
                 let destination = target.join(entry.file_name());
                 if entry.file_name() == "_SUCCESS" && destination.exists() {
                     continue;
                 }
-                tokio::fs::rename(entry.path(), &destination).await.map_err(io_error(&destination))?;
+                tokio::fs::rename(entry.path(), &destination)
+                    .await
+                    .map_err(io_error(&destination))?;
             }
-            tokio::fs::remove_dir_all(staging).await.map_err(io_error(staging))
+            tokio::fs::remove_dir_all(staging)
+                .await
+                .map_err(io_error(staging))
         }
         _ => {
             let trash = target.with_file_name(format!(
                 ".{}.ember-old-{}",
-                target.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default(),
+                target
+                    .file_name()
+                    .map(|n| n.to_string_lossy().to_string())
+                    .unwrap_or_default(),
                 uuid::Uuid::new_v4()
             ));
-            tokio::fs::rename(target, &trash).await.map_err(io_error(target))?;
+            tokio::fs::rename(target, &trash)
+                .await
+                .map_err(io_error(target))?;
             if let Err(error) = tokio::fs::rename(staging, target).await {
                 let _ = tokio::fs::rename(&trash, target).await;
                 return Err(io_error(target)(error));
             }
             if trash.is_dir() {
-                tokio::fs::remove_dir_all(&trash).await.map_err(io_error(&trash))
+                tokio::fs::remove_dir_all(&trash)
+                    .await
+                    .map_err(io_error(&trash))
             } else {
-                tokio::fs::remove_file(&trash).await.map_err(io_error(&trash))
+                tokio::fs::remove_file(&trash)
+                    .await
+                    .map_err(io_error(&trash))
             }
         }
     }

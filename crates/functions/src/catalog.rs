@@ -24,8 +24,10 @@ pub fn register_spark_functions(registry: &mut dyn FunctionRegistry) -> Function
 /// True when `name` is an aggregate, so `df.select(sum("x"))` plans as an aggregation.
 pub fn is_aggregate_function(registry: &dyn FunctionRegistry, name: &str) -> bool {
     let name = canonical_name(name);
-    matches!(name.as_str(), "count" | "count_distinct" | "countdistinct" | "mean" | "std")
-        || registry.udaf(&name).is_ok()
+    matches!(
+        name.as_str(),
+        "count" | "count_distinct" | "countdistinct" | "mean" | "std"
+    ) || registry.udaf(&name).is_ok()
 }
 
 fn canonical_name(name: &str) -> String {
@@ -46,7 +48,9 @@ fn expect_count(name: &str, args: &[Expr], expected: usize) -> FunctionResult<()
 
 fn first_argument(name: &str, args: Vec<Expr>) -> FunctionResult<Expr> {
     expect_count(name, &args, 1)?;
-    args.into_iter().next().ok_or_else(|| FunctionError::UnknownFunction(name.into()))
+    args.into_iter()
+        .next()
+        .ok_or_else(|| FunctionError::UnknownFunction(name.into()))
 }
 
 fn two_arguments(name: &str, args: Vec<Expr>) -> FunctionResult<(Expr, Expr)> {
@@ -76,7 +80,12 @@ pub fn call_function(
         "/" => {
             let (left, right) = two_arguments(name, args)?;
             let (lt, rt) = (types.first().cloned(), types.get(1).cloned());
-            divide(left, right, &lt.unwrap_or(DataType::Null), &rt.unwrap_or(DataType::Null))
+            divide(
+                left,
+                right,
+                &lt.unwrap_or(DataType::Null),
+                &rt.unwrap_or(DataType::Null),
+            )
         }
         "not" => not(first_argument(name, args)?),
         "negative" => Expr::Negative(Box::new(first_argument(name, args)?)),
@@ -89,11 +98,13 @@ pub fn call_function(
         }
         "in" => {
             let mut iter = args.into_iter();
-            let value = iter.next().ok_or_else(|| FunctionError::WrongArgumentCount {
-                name: "in".into(),
-                expected: "> 0".into(),
-                actual: 0,
-            })?;
+            let value = iter
+                .next()
+                .ok_or_else(|| FunctionError::WrongArgumentCount {
+                    name: "in".into(),
+                    expected: "> 0".into(),
+                    actual: 0,
+                })?;
             in_list(value, iter.collect(), false)
         }
         "between" => {
@@ -147,9 +158,7 @@ pub fn call_function(
         "power" => call_registry(registry, "pow", args)?,
         "ln" => call_registry(registry, "ln", args)?,
         "day" | "dayofmonth" => date_part("day", args)?,
-        "year" | "month" | "hour" | "minute" | "second" | "quarter" => {
-            date_part(&lower, args)?
-        }
+        "year" | "month" | "hour" | "minute" | "second" | "quarter" => date_part(&lower, args)?,
         "dayofweek" => {
             // Spark counts Sunday as 1; DataFusion's `dow` counts it as 0.
             binary_expr(date_part("dow", args)?, Operator::Plus, lit(1i32))
@@ -158,8 +167,8 @@ pub fn call_function(
         "weekofyear" => date_part("week", args)?,
         "to_date" => to_date(registry, args)?,
         "current_timestamp" | "now" => call_registry(registry, "now", args)?,
-        "row_number" | "rank" | "dense_rank" | "percent_rank" | "cume_dist" | "ntile"
-        | "lag" | "lead" | "nth_value" => window_call(registry, &lower, args)?,
+        "row_number" | "rank" | "dense_rank" | "percent_rank" | "cume_dist" | "ntile" | "lag"
+        | "lead" | "nth_value" => window_call(registry, &lower, args)?,
         _ => registry_call(registry, &lower, args, is_distinct)?,
     };
     Ok(expr)
@@ -199,7 +208,11 @@ fn case_when(args: Vec<Expr>) -> FunctionResult<Expr> {
 
 fn count(args: Vec<Expr>, is_distinct: bool) -> Expr {
     // count(*) arrives with the star already replaced by a literal 1.
-    let args = if args.is_empty() { vec![lit(1i32)] } else { args };
+    let args = if args.is_empty() {
+        vec![lit(1i32)]
+    } else {
+        args
+    };
     if is_distinct {
         if args.len() == 1 {
             let mut iter = args.into_iter();
@@ -218,7 +231,9 @@ fn count(args: Vec<Expr>, is_distinct: bool) -> Expr {
                 .flat_map(|(i, a)| [lit(format!("c{i}")), a])
                 .collect(),
         );
-        let guarded = when(all_present, tuple).end().unwrap_or(lit(ScalarValue::Null));
+        let guarded = when(all_present, tuple)
+            .end()
+            .unwrap_or(lit(ScalarValue::Null));
         return aggregate::count_distinct(guarded);
     }
     if args.len() > 1 {
@@ -227,7 +242,9 @@ fn count(args: Vec<Expr>, is_distinct: bool) -> Expr {
             .map(|a| a.is_not_null())
             .reduce(|a, b| a.and(b))
             .unwrap_or(lit(true));
-        let guarded = when(all_present, lit(1i32)).end().unwrap_or(lit(ScalarValue::Null));
+        let guarded = when(all_present, lit(1i32))
+            .end()
+            .unwrap_or(lit(ScalarValue::Null));
         return aggregate::count(guarded);
     }
     aggregate::count(args.into_iter().next().unwrap_or(lit(1i32)))
@@ -268,7 +285,10 @@ fn date_part(part: &str, args: Vec<Expr>) -> FunctionResult<Expr> {
 
 fn to_date(registry: &dyn FunctionRegistry, args: Vec<Expr>) -> FunctionResult<Expr> {
     match args.len() {
-        1 => Ok(cast(args.into_iter().next().unwrap_or(lit(ScalarValue::Null)), DataType::Date32)),
+        1 => Ok(cast(
+            args.into_iter().next().unwrap_or(lit(ScalarValue::Null)),
+            DataType::Date32,
+        )),
         _ => {
             let parsed = call_registry(registry, "to_timestamp", spark_format_args(args))?;
             Ok(cast(parsed, DataType::Date32))
@@ -335,7 +355,9 @@ fn call_registry(
     name: &str,
     args: Vec<Expr>,
 ) -> FunctionResult<Expr> {
-    let udf = registry.udf(name).map_err(|_| FunctionError::UnknownFunction(name.into()))?;
+    let udf = registry
+        .udf(name)
+        .map_err(|_| FunctionError::UnknownFunction(name.into()))?;
     Ok(Expr::ScalarFunction(ScalarFunction::new_udf(udf, args)))
 }
 
@@ -345,8 +367,17 @@ fn aggregate_call(
     args: Vec<Expr>,
     is_distinct: bool,
 ) -> FunctionResult<Expr> {
-    let udaf = registry.udaf(name).map_err(|_| FunctionError::UnknownFunction(name.into()))?;
-    Ok(Expr::AggregateFunction(AggregateFunction::new_udf(udaf, args, is_distinct, None, vec![], None)))
+    let udaf = registry
+        .udaf(name)
+        .map_err(|_| FunctionError::UnknownFunction(name.into()))?;
+    Ok(Expr::AggregateFunction(AggregateFunction::new_udf(
+        udaf,
+        args,
+        is_distinct,
+        None,
+        vec![],
+        None,
+    )))
 }
 
 fn window_call(
@@ -354,8 +385,13 @@ fn window_call(
     name: &str,
     args: Vec<Expr>,
 ) -> FunctionResult<Expr> {
-    let udwf = registry.udwf(name).map_err(|_| FunctionError::UnknownFunction(name.into()))?;
-    Ok(Expr::WindowFunction(Box::new(WindowFunction::new(Arc::clone(&udwf), args))))
+    let udwf = registry
+        .udwf(name)
+        .map_err(|_| FunctionError::UnknownFunction(name.into()))?;
+    Ok(Expr::WindowFunction(Box::new(WindowFunction::new(
+        Arc::clone(&udwf),
+        args,
+    ))))
 }
 
 fn registry_call(
@@ -365,7 +401,10 @@ fn registry_call(
     is_distinct: bool,
 ) -> FunctionResult<Expr> {
     if let Ok(udf) = registry.udf(name) {
-        let args = if matches!(name, "to_timestamp" | "date_format" | "from_unixtime" | "unix_timestamp") {
+        let args = if matches!(
+            name,
+            "to_timestamp" | "date_format" | "from_unixtime" | "unix_timestamp"
+        ) {
             spark_format_args(args)
         } else {
             args
@@ -387,7 +426,10 @@ mod tests {
 
     #[test]
     fn converts_spark_datetime_patterns() {
-        assert_eq!(spark_pattern_to_chrono("yyyy-MM-dd HH:mm:ss"), "%Y-%m-%d %H:%M:%S");
+        assert_eq!(
+            spark_pattern_to_chrono("yyyy-MM-dd HH:mm:ss"),
+            "%Y-%m-%d %H:%M:%S"
+        );
         assert_eq!(spark_pattern_to_chrono("dd/MM/yy"), "%d/%m/%y");
         assert_eq!(spark_pattern_to_chrono("yyyy-MM-dd'T'HH"), "%Y-%m-%dT%H");
     }

@@ -5,7 +5,11 @@ pub enum FunctionError {
     #[error("[UNRESOLVED_ROUTINE] Cannot resolve routine `{0}` on search path [`system`.`builtin`, `system`.`session`].")]
     UnknownFunction(String),
     #[error("[WRONG_NUM_ARGS.WITHOUT_SUGGESTION] The `{name}` requires {expected} parameters but the actual number is {actual}.")]
-    WrongArgumentCount { name: String, expected: String, actual: usize },
+    WrongArgumentCount {
+        name: String,
+        expected: String,
+        actual: usize,
+    },
     #[error("[DATATYPE_MISMATCH] {0}")]
     TypeMismatch(String),
     #[error(transparent)]

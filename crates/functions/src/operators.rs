@@ -5,11 +5,16 @@ use datafusion::logical_expr::{binary_expr, cast, Expr, Operator};
 
 /// Spark's `/`: integral operands divide as doubles (`1 / 2` is `0.5`), decimals stay decimal.
 pub fn divide(left: Expr, right: Expr, left_type: &DataType, right_type: &DataType) -> Expr {
-    let is_decimal = |t: &DataType| matches!(t, DataType::Decimal128(..) | DataType::Decimal256(..));
+    let is_decimal =
+        |t: &DataType| matches!(t, DataType::Decimal128(..) | DataType::Decimal256(..));
     if is_decimal(left_type) || is_decimal(right_type) {
         binary_expr(left, Operator::Divide, right)
     } else {
-        binary_expr(cast(left, DataType::Float64), Operator::Divide, cast(right, DataType::Float64))
+        binary_expr(
+            cast(left, DataType::Float64),
+            Operator::Divide,
+            cast(right, DataType::Float64),
+        )
     }
 }
 

@@ -9,7 +9,11 @@ use pyo3::prelude::*;
 #[pyfunction]
 fn start_server(py: Python<'_>, host: String, port: u16) -> PyResult<u16> {
     py.detach(|| ember_connect::start_background_server(&host, port))
-        .map_err(|e| PyOSError::new_err(format!("cannot start the Ember server on {host}:{port}: {e}")))
+        .map_err(|e| {
+            PyOSError::new_err(format!(
+                "cannot start the Ember server on {host}:{port}: {e}"
+            ))
+        })
 }
 
 /// Stops a server started by `start_server`.

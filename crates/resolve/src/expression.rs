@@ -26,7 +26,10 @@ pub(crate) struct Named {
 
 impl Named {
     fn new(expr: Expr, name: impl Into<String>) -> Self {
-        Named { expr, name: name.into() }
+        Named {
+            expr,
+            name: name.into(),
+        }
     }
 
     /// The expression as a projection item: plain columns keep their qualifier.
@@ -46,7 +49,9 @@ impl Resolver<'_> {
         schema: &DFSchema,
     ) -> ResolveResult<Vec<Named>> {
         match expr {
-            spec::Expr::Star { target, plan_id } => self.expand_star(target.as_deref(), *plan_id, schema),
+            spec::Expr::Star { target, plan_id } => {
+                self.expand_star(target.as_deref(), *plan_id, schema)
+            }
             other => Ok(vec![self.resolve_expr(other, schema)?]),
         }
     }
@@ -59,7 +64,13 @@ impl Resolver<'_> {
     ) -> ResolveResult<Vec<Named>> {
         let wanted = match (target, self.qualifier_of(plan_id)) {
             (Some(parts), _) => Some(parts.join(".")),
-            (None, Some(qualifier)) if schema.iter().any(|(q, _)| q.map(|q| q.table()) == Some(qualifier.as_str())) => Some(qualifier),
+            (None, Some(qualifier))
+                if schema
+                    .iter()
+                    .any(|(q, _)| q.map(|q| q.table()) == Some(qualifier.as_str())) =>
+            {
+                Some(qualifier)
+            }
             _ => None,
         };
         let mut out = Vec::new();
@@ -89,28 +100,46 @@ impl Resolver<'_> {
         Ok(out)
     }
 
-    pub(crate) fn resolve_expr(&self, expr: &spec::Expr, schema: &DFSchema) -> ResolveResult<Named> {
+    pub(crate) fn resolve_expr(
+        &self,
+        expr: &spec::Expr,
+        schema: &DFSchema,
+    ) -> ResolveResult<Named> {
         match expr {
-            spec::Expr::Literal(literal) => {
-                Ok(Named::new(lit(literal_to_scalar(literal)?), literal_name(literal)))
-            }
+            spec::Expr::Literal(literal) => Ok(Named::new(
+                lit(literal_to_scalar(literal)?),
+                literal_name(literal),
+            )),
             spec::Expr::Column { name, plan_id } => self.resolve_column(name, *plan_id, schema),
             spec::Expr::Star { .. } => unsupported("`*` outside a projection or count(*)"),
             spec::Expr::Alias { expr, name } => {
                 let inner = self.resolve_expr(expr, schema)?;
                 Ok(Named::new(inner.expr, name.join(".")))
             }
-            spec::Expr::Cast { expr, data_type, is_try } => {
+            spec::Expr::Cast {
+                expr,
+                data_type,
+                is_try,
+            } => {
                 let inner = self.resolve_expr(expr, schema)?;
                 let target = to_arrow(data_type)?;
                 let name = cast_name(&inner.name, data_type, *is_try);
-                let expr = if *is_try { try_cast(inner.expr, target) } else { cast(inner.expr, target) };
+                let expr = if *is_try {
+                    try_cast(inner.expr, target)
+                } else {
+                    cast(inner.expr, target)
+                };
                 Ok(Named::new(expr, name))
             }
-            spec::Expr::Function { name, arguments, is_distinct } => {
-                self.resolve_function(name, arguments, *is_distinct, schema)
-            }
-            spec::Expr::CaseWhen { branches, otherwise } => {
+            spec::Expr::Function {
+                name,
+                arguments,
+                is_distinct,
+            } => self.resolve_function(name, arguments, *is_distinct, schema),
+            spec::Expr::CaseWhen {
+                branches,
+                otherwise,
+            } => {
                 let mut names = Vec::new();
                 let mut resolved = Vec::new();
                 for (condition, value) in branches {
@@ -143,13 +172,18 @@ impl Resolver<'_> {
                 self.extract_value(child, extraction, schema)
             }
             spec::Expr::SortOrder(order) => self.resolve_expr(&order.child, schema),
-            spec::Expr::Window { function, partition_by, order_by, frame } => {
-                self.resolve_window(function, partition_by, order_by, frame.as_ref(), schema)
-            }
+            spec::Expr::Window {
+                function,
+                partition_by,
+                order_by,
+                frame,
+            } => self.resolve_window(function, partition_by, order_by, frame.as_ref(), schema),
             spec::Expr::NamedArgument { value, .. } => self.resolve_expr(value, schema),
-            spec::Expr::UpdateFields { struct_expr, field_name, value } => {
-                self.update_fields(struct_expr, field_name, value.as_deref(), schema)
-            }
+            spec::Expr::UpdateFields {
+                struct_expr,
+                field_name,
+                value,
+            } => self.update_fields(struct_expr, field_name, value.as_deref(), schema),
             spec::Expr::Lambda { .. } | spec::Expr::LambdaVariable(_) => {
                 unsupported("lambda functions")
             }
@@ -167,7 +201,11 @@ impl Resolver<'_> {
         let suffix = format!(
             "{} {}",
             if asc { "ASC" } else { "DESC" },
-            if nulls_first { "NULLS FIRST" } else { "NULLS LAST" }
+            if nulls_first {
+                "NULLS FIRST"
+            } else {
+                "NULLS LAST"
+            }
         );
         let name = format!("{} {suffix}", child.name);
         Ok((SortExpr::new(child.expr, asc, nulls_first), name))
@@ -185,7 +223,9 @@ impl Resolver<'_> {
         // A reference taken from a DataFrame (`df["k"]`) prefers that DataFrame's columns.
         if let Some(qualifier) = self.qualifier_of(plan_id) {
             for (q, field) in schema.iter() {
-                if q.is_some_and(|q| q.table() == qualifier) && field.name().eq_ignore_ascii_case(first) {
+                if q.is_some_and(|q| q.table() == qualifier)
+                    && field.name().eq_ignore_ascii_case(first)
+                {
                     let column = Expr::Column(Column::new(q.cloned(), field.name()));
                     return self.nested(column, field.name().clone(), &parts[1..]);
                 }
@@ -211,9 +251,11 @@ impl Resolver<'_> {
         };
         match matches.as_slice() {
             [] => Err(self.unresolved(parts, schema)),
-            [(q, name)] => {
-                self.nested(Expr::Column(Column::new(q.clone(), name)), name.clone(), rest)
-            }
+            [(q, name)] => self.nested(
+                Expr::Column(Column::new(q.clone(), name)),
+                name.clone(),
+                rest,
+            ),
             many => {
                 // Two sides of a join both offering a column: an ambiguity unless all but one
                 // are hidden helper columns.
@@ -245,11 +287,19 @@ impl Resolver<'_> {
         let mut names: Vec<(usize, String)> = schema
             .iter()
             .filter(|(_, f)| !f.name().starts_with("__"))
-            .map(|(_, f)| (edit_distance(&wanted, &f.name().to_ascii_lowercase()), f.name().clone()))
+            .map(|(_, f)| {
+                (
+                    edit_distance(&wanted, &f.name().to_ascii_lowercase()),
+                    f.name().clone(),
+                )
+            })
             .collect();
         names.sort();
-        let suggestions: Vec<String> =
-            names.into_iter().take(5).map(|(_, n)| format!("`{n}`")).collect();
+        let suggestions: Vec<String> = names
+            .into_iter()
+            .take(5)
+            .map(|(_, n)| format!("`{n}`"))
+            .collect();
         ResolveError::UnresolvedColumn {
             name: format!("`{}`", parts.join("`.`")),
             suggestions: suggestions.join(", "),
@@ -282,8 +332,7 @@ impl Resolver<'_> {
                 }
             }
         }
-        let expr =
-            ember_functions::call_function(&self.state, name, exprs, &types, is_distinct)?;
+        let expr = ember_functions::call_function(&self.state, name, exprs, &types, is_distinct)?;
         Ok(Named::new(expr, function_name(name, &names, is_distinct)))
     }
 
@@ -435,7 +484,11 @@ fn frame_text(frame: Option<&spec::WindowFrame>, ordered: bool) -> String {
     match frame {
         Some(f) => format!(
             "{} BETWEEN {} AND {}",
-            if f.kind == FrameKind::Rows { "ROWS" } else { "RANGE" },
+            if f.kind == FrameKind::Rows {
+                "ROWS"
+            } else {
+                "RANGE"
+            },
             bound(&f.lower),
             bound(&f.upper)
         ),
@@ -449,7 +502,7 @@ fn convert_frame(frame: &spec::WindowFrame) -> ResolveResult<WindowFrame> {
         FrameKind::Rows => WindowFrameUnits::Rows,
         FrameKind::Range => WindowFrameUnits::Range,
     };
-    let bound = |b: &FrameBoundary, lower: bool| -> ResolveResult<WindowFrameBound> {
+    let bound = |b: &FrameBoundary| -> ResolveResult<WindowFrameBound> {
         Ok(match b {
             FrameBoundary::UnboundedPreceding => WindowFrameBound::Preceding(ScalarValue::Null),
             FrameBoundary::UnboundedFollowing => WindowFrameBound::Following(ScalarValue::Null),
@@ -477,12 +530,12 @@ fn convert_frame(frame: &spec::WindowFrame) -> ResolveResult<WindowFrame> {
                 }
             }
         })
-        .map(|b| {
-            let _ = lower;
-            b
-        })
     };
-    Ok(WindowFrame::new_bounds(units, bound(&frame.lower, true)?, bound(&frame.upper, false)?))
+    Ok(WindowFrame::new_bounds(
+        units,
+        bound(&frame.lower)?,
+        bound(&frame.upper)?,
+    ))
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {
@@ -492,7 +545,11 @@ fn edit_distance(a: &str, b: &str) -> usize {
         let mut current = vec![i + 1];
         for (j, cb) in b_chars.iter().enumerate() {
             let cost = usize::from(ca != *cb);
-            current.push((previous[j] + cost).min(previous[j + 1] + 1).min(current[j] + 1));
+            current.push(
+                (previous[j] + cost)
+                    .min(previous[j + 1] + 1)
+                    .min(current[j] + 1),
+            );
         }
         previous = current;
     }

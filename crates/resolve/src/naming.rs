@@ -16,7 +16,10 @@ pub fn literal_name(literal: &Literal) -> String {
         Literal::Decimal { value, scale, .. } => decimal_text(*value, *scale),
         Literal::String(v) => v.clone(),
         Literal::Binary(v) => {
-            format!("X'{}'", v.iter().map(|b| format!("{b:02X}")).collect::<String>())
+            format!(
+                "X'{}'",
+                v.iter().map(|b| format!("{b:02X}")).collect::<String>()
+            )
         }
         Literal::Date(days) => format!("DATE '{}'", date_text(*days)),
         Literal::Timestamp(micros) | Literal::TimestampNtz(micros) => {
@@ -96,7 +99,12 @@ fn chrono_like_timestamp(micros: i64) -> Option<String> {
     let date = date_text(i32::try_from(days).ok()?);
     let seconds = rest / 1_000_000;
     let fraction = rest % 1_000_000;
-    let time = format!("{:02}:{:02}:{:02}", seconds / 3600, (seconds / 60) % 60, seconds % 60);
+    let time = format!(
+        "{:02}:{:02}:{:02}",
+        seconds / 3600,
+        (seconds / 60) % 60,
+        seconds % 60
+    );
     if fraction == 0 {
         Some(format!("{date} {time}"))
     } else {
@@ -183,8 +191,14 @@ mod tests {
         let ab = ["a".to_string(), "b".to_string()];
         assert_eq!(function_name("+", &ab, false), "(a + b)");
         assert_eq!(function_name("==", &ab, false), "(a = b)");
-        assert_eq!(function_name("count", &["*".to_string()], false), "count(1)");
-        assert_eq!(function_name("count", &["x".to_string()], true), "count(DISTINCT x)");
+        assert_eq!(
+            function_name("count", &["*".to_string()], false),
+            "count(1)"
+        );
+        assert_eq!(
+            function_name("count", &["x".to_string()], true),
+            "count(DISTINCT x)"
+        );
         assert_eq!(function_name("SUM", &["x".to_string()], false), "sum(x)");
     }
 

@@ -25,7 +25,11 @@ struct Scopes {
 
 impl<'a> Resolver<'a> {
     pub fn new(context: &'a SessionContext) -> Self {
-        Resolver { context, state: context.state(), scopes: Mutex::new(Scopes::default()) }
+        Resolver {
+            context,
+            state: context.state(),
+            scopes: Mutex::new(Scopes::default()),
+        }
     }
 
     /// Resolves a whole query into a plan whose output names are Spark's.

@@ -1,13 +1,10 @@
 //! Text the way Spark prints values and tables (`df.show()`, `describe()`, pivot labels).
 
-use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, RecordBatch,
-};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use datafusion::arrow::datatypes::{
     DataType as ArrowType, Date32Type, Decimal128Type, Float32Type, Float64Type, Int16Type,
-    Int32Type, Int64Type, Int8Type, TimeUnit, TimestampMicrosecondType,
-    TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType, UInt16Type,
-    UInt32Type, UInt64Type, UInt8Type,
+    Int32Type, Int64Type, Int8Type, TimeUnit, TimestampMicrosecondType, TimestampMillisecondType,
+    TimestampNanosecondType, TimestampSecondType, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
 };
 use datafusion::common::ScalarValue;
 
@@ -35,10 +32,18 @@ fn java_double(value: f64) -> String {
         return "NaN".into();
     }
     if value.is_infinite() {
-        return if value > 0.0 { "Infinity".into() } else { "-Infinity".into() };
+        return if value > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        };
     }
     if value == 0.0 {
-        return if value.is_sign_negative() { "-0.0".into() } else { "0.0".into() };
+        return if value.is_sign_negative() {
+            "-0.0".into()
+        } else {
+            "0.0".into()
+        };
     }
     let magnitude = value.abs();
     if (1e-3..1e7).contains(&magnitude) {
@@ -51,7 +56,11 @@ fn java_double(value: f64) -> String {
     } else {
         let text = format!("{value:e}");
         let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
-        let mantissa = if mantissa.contains('.') { mantissa.to_string() } else { format!("{mantissa}.0") };
+        let mantissa = if mantissa.contains('.') {
+            mantissa.to_string()
+        } else {
+            format!("{mantissa}.0")
+        };
         format!("{mantissa}E{exponent}")
     }
 }
@@ -59,7 +68,11 @@ fn java_double(value: f64) -> String {
 fn java_float(value: f32) -> String {
     if value.is_finite() && value != 0.0 && (1e-3..1e7).contains(&value.abs()) {
         let text = format!("{value}");
-        return if text.contains('.') { text } else { format!("{text}.0") };
+        return if text.contains('.') {
+            text
+        } else {
+            format!("{text}.0")
+        };
     }
     java_double(f64::from(value))
 }
@@ -70,7 +83,12 @@ fn timestamp_text(micros: i64) -> String {
     let date = date_text(i32::try_from(days).unwrap_or(0));
     let seconds = rest / 1_000_000;
     let fraction = rest % 1_000_000;
-    let time = format!("{:02}:{:02}:{:02}", seconds / 3600, (seconds / 60) % 60, seconds % 60);
+    let time = format!(
+        "{:02}:{:02}:{:02}",
+        seconds / 3600,
+        (seconds / 60) % 60,
+        seconds % 60
+    );
     if fraction == 0 {
         format!("{date} {time}")
     } else {
@@ -105,27 +123,44 @@ pub fn cell_text(array: &ArrayRef, row: usize) -> Option<String> {
         ArrowType::Date32 => date_text(array.as_primitive::<Date32Type>().value(row)),
         ArrowType::Timestamp(unit, _) => {
             let micros = match unit {
-                TimeUnit::Second => array.as_primitive::<TimestampSecondType>().value(row) * 1_000_000,
-                TimeUnit::Millisecond => array.as_primitive::<TimestampMillisecondType>().value(row) * 1_000,
-                TimeUnit::Microsecond => array.as_primitive::<TimestampMicrosecondType>().value(row),
-                TimeUnit::Nanosecond => array.as_primitive::<TimestampNanosecondType>().value(row) / 1_000,
+                TimeUnit::Second => {
+                    array.as_primitive::<TimestampSecondType>().value(row) * 1_000_000
+                }
+                TimeUnit::Millisecond => {
+                    array.as_primitive::<TimestampMillisecondType>().value(row) * 1_000
+                }
+                TimeUnit::Microsecond => {
+                    array.as_primitive::<TimestampMicrosecondType>().value(row)
+                }
+                TimeUnit::Nanosecond => {
+                    array.as_primitive::<TimestampNanosecondType>().value(row) / 1_000
+                }
             };
             timestamp_text(micros)
         }
         ArrowType::Binary => {
             let bytes = array.as_binary::<i32>().value(row);
-            format!("[{}]", bytes.iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(" "))
+            format!(
+                "[{}]",
+                bytes
+                    .iter()
+                    .map(|b| format!("{b:02X}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            )
         }
         ArrowType::List(_) => {
             let values = array.as_list::<i32>().value(row);
-            let items: Vec<String> =
-                (0..values.len()).map(|i| cell_text(&values, i).unwrap_or_else(|| "NULL".into())).collect();
+            let items: Vec<String> = (0..values.len())
+                .map(|i| cell_text(&values, i).unwrap_or_else(|| "NULL".into()))
+                .collect();
             format!("[{}]", items.join(", "))
         }
         ArrowType::LargeList(_) => {
             let values = array.as_list::<i64>().value(row);
-            let items: Vec<String> =
-                (0..values.len()).map(|i| cell_text(&values, i).unwrap_or_else(|| "NULL".into())).collect();
+            let items: Vec<String> = (0..values.len())
+                .map(|i| cell_text(&values, i).unwrap_or_else(|| "NULL".into()))
+                .collect();
             format!("[{}]", items.join(", "))
         }
         ArrowType::Struct(_) => {
@@ -203,18 +238,31 @@ pub fn format_batches_as_show_string(
                 batch
                     .columns()
                     .iter()
-                    .map(|c| truncate_cell(&cell_text(c, row).unwrap_or_else(|| "NULL".into()), options.truncate))
+                    .map(|c| {
+                        truncate_cell(
+                            &cell_text(c, row).unwrap_or_else(|| "NULL".into()),
+                            options.truncate,
+                        )
+                    })
                     .collect(),
             );
         }
     }
     let has_more = rows.len() > options.num_rows;
     rows.truncate(options.num_rows);
-    let header: Vec<String> = names.iter().map(|n| truncate_cell(n, options.truncate)).collect();
+    let header: Vec<String> = names
+        .iter()
+        .map(|n| truncate_cell(n, options.truncate))
+        .collect();
     let mut out = String::new();
     if options.vertical {
         let name_width = header.iter().map(|h| h.chars().count()).max().unwrap_or(0);
-        let value_width = rows.iter().flatten().map(|v| v.chars().count()).max().unwrap_or(0);
+        let value_width = rows
+            .iter()
+            .flatten()
+            .map(|v| v.chars().count())
+            .max()
+            .unwrap_or(0);
         if rows.is_empty() {
             out.push_str("(0 rows)\n");
         }
@@ -225,7 +273,11 @@ pub fn format_batches_as_show_string(
             out.push_str(&"-".repeat(total.saturating_sub(title.chars().count())));
             out.push('\n');
             for (name, value) in header.iter().zip(row) {
-                out.push_str(&format!(" {} | {}\n", pad(name, name_width, false), pad(value, value_width, false)));
+                out.push_str(&format!(
+                    " {} | {}\n",
+                    pad(name, name_width, false),
+                    pad(value, value_width, false)
+                ));
             }
         }
     } else {
@@ -237,13 +289,22 @@ pub fn format_batches_as_show_string(
         }
         let separator: String = format!(
             "+{}+\n",
-            widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("+")
+            widths
+                .iter()
+                .map(|w| "-".repeat(*w))
+                .collect::<Vec<_>>()
+                .join("+")
         );
         let right = options.truncate > 0;
         let line = |cells: &[String]| -> String {
             format!(
                 "|{}|\n",
-                cells.iter().zip(&widths).map(|(c, w)| pad(c, *w, right)).collect::<Vec<_>>().join("|")
+                cells
+                    .iter()
+                    .zip(&widths)
+                    .map(|(c, w)| pad(c, *w, right))
+                    .collect::<Vec<_>>()
+                    .join("|")
             )
         };
         out.push_str(&separator);
@@ -275,7 +336,10 @@ mod tests {
 
     #[test]
     fn long_cells_are_cut_with_dots() {
-        assert_eq!(truncate_cell("abcdefghijklmnopqrstuvwxyz", 20), "abcdefghijklmnopq...");
+        assert_eq!(
+            truncate_cell("abcdefghijklmnopqrstuvwxyz", 20),
+            "abcdefghijklmnopq..."
+        );
         assert_eq!(truncate_cell("short", 20), "short");
     }
 }

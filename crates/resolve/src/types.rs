@@ -32,10 +32,19 @@ pub fn to_arrow(data_type: &DataType) -> ResolveResult<ArrowType> {
         DataType::DayTimeInterval => ArrowType::Duration(TimeUnit::Microsecond),
         DataType::YearMonthInterval => ArrowType::Interval(IntervalUnit::YearMonth),
         DataType::CalendarInterval => ArrowType::Interval(IntervalUnit::MonthDayNano),
-        DataType::Array { element, contains_null } => {
-            ArrowType::List(Arc::new(Field::new("element", to_arrow(element)?, *contains_null)))
-        }
-        DataType::Map { key, value, value_contains_null } => {
+        DataType::Array {
+            element,
+            contains_null,
+        } => ArrowType::List(Arc::new(Field::new(
+            "element",
+            to_arrow(element)?,
+            *contains_null,
+        ))),
+        DataType::Map {
+            key,
+            value,
+            value_contains_null,
+        } => {
             let entries = Field::new(
                 "entries",
                 ArrowType::Struct(Fields::from(vec![
@@ -54,7 +63,11 @@ pub fn to_arrow(data_type: &DataType) -> ResolveResult<ArrowType> {
 pub fn to_arrow_fields(fields: &[StructField]) -> ResolveResult<Fields> {
     let mut out = Vec::with_capacity(fields.len());
     for field in fields {
-        out.push(Field::new(&field.name, to_arrow(&field.data_type)?, field.nullable));
+        out.push(Field::new(
+            &field.name,
+            to_arrow(&field.data_type)?,
+            field.nullable,
+        ));
     }
     Ok(Fields::from(out))
 }
@@ -73,7 +86,10 @@ pub fn from_arrow(data_type: &ArrowType) -> DataType {
         ArrowType::Decimal32(p, s)
         | ArrowType::Decimal64(p, s)
         | ArrowType::Decimal128(p, s)
-        | ArrowType::Decimal256(p, s) => DataType::Decimal { precision: *p, scale: *s },
+        | ArrowType::Decimal256(p, s) => DataType::Decimal {
+            precision: *p,
+            scale: *s,
+        },
         ArrowType::Utf8 | ArrowType::LargeUtf8 | ArrowType::Utf8View => DataType::String,
         ArrowType::Binary
         | ArrowType::LargeBinary
@@ -135,9 +151,11 @@ pub fn literal_to_scalar(literal: &Literal) -> ResolveResult<ScalarValue> {
         Literal::Long(v) => ScalarValue::Int64(Some(*v)),
         Literal::Float(v) => ScalarValue::Float32(Some(*v)),
         Literal::Double(v) => ScalarValue::Float64(Some(*v)),
-        Literal::Decimal { value, precision, scale } => {
-            ScalarValue::Decimal128(Some(*value), *precision, *scale)
-        }
+        Literal::Decimal {
+            value,
+            precision,
+            scale,
+        } => ScalarValue::Decimal128(Some(*value), *precision, *scale),
         Literal::String(v) => ScalarValue::Utf8(Some(v.clone())),
         Literal::Binary(v) => ScalarValue::Binary(Some(v.clone())),
         Literal::Date(v) => ScalarValue::Date32(Some(*v)),
@@ -147,8 +165,14 @@ pub fn literal_to_scalar(literal: &Literal) -> ResolveResult<ScalarValue> {
         Literal::TimestampNtz(v) => ScalarValue::TimestampMicrosecond(Some(*v), None),
         Literal::DayTimeInterval(v) => ScalarValue::DurationMicrosecond(Some(*v)),
         Literal::YearMonthInterval(v) => ScalarValue::IntervalYearMonth(Some(*v)),
-        Literal::Array { element_type, elements } => {
-            let values = elements.iter().map(literal_to_scalar).collect::<ResolveResult<Vec<_>>>()?;
+        Literal::Array {
+            element_type,
+            elements,
+        } => {
+            let values = elements
+                .iter()
+                .map(literal_to_scalar)
+                .collect::<ResolveResult<Vec<_>>>()?;
             let element = to_arrow(element_type)?;
             ScalarValue::List(ScalarValue::new_list_nullable(&values, &element))
         }

@@ -9,7 +9,10 @@ pub enum DataType {
     Long,
     Float,
     Double,
-    Decimal { precision: u8, scale: i8 },
+    Decimal {
+        precision: u8,
+        scale: i8,
+    },
     String,
     Char(u32),
     Varchar(u32),
@@ -20,8 +23,15 @@ pub enum DataType {
     DayTimeInterval,
     YearMonthInterval,
     CalendarInterval,
-    Array { element: Box<DataType>, contains_null: bool },
-    Map { key: Box<DataType>, value: Box<DataType>, value_contains_null: bool },
+    Array {
+        element: Box<DataType>,
+        contains_null: bool,
+    },
+    Map {
+        key: Box<DataType>,
+        value: Box<DataType>,
+        value_contains_null: bool,
+    },
     Struct(Vec<StructField>),
     /// A type given as DDL text (`"a INT, b STRING"`), parsed by the analyzer's caller.
     Unparsed(String),

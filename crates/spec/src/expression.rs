@@ -6,15 +6,35 @@ pub enum Expr {
     Literal(Literal),
     /// A column reference by (possibly qualified or nested) name parts. `plan_id` points at
     /// the DataFrame the reference was taken from (`df["k"]`), which disambiguates self-joins.
-    Column { name: Vec<String>, plan_id: Option<i64> },
+    Column {
+        name: Vec<String>,
+        plan_id: Option<i64>,
+    },
     /// `*` or `t.*`.
-    Star { target: Option<Vec<String>>, plan_id: Option<i64> },
-    Alias { expr: Box<Expr>, name: Vec<String> },
-    Cast { expr: Box<Expr>, data_type: DataType, is_try: bool },
+    Star {
+        target: Option<Vec<String>>,
+        plan_id: Option<i64>,
+    },
+    Alias {
+        expr: Box<Expr>,
+        name: Vec<String>,
+    },
+    Cast {
+        expr: Box<Expr>,
+        data_type: DataType,
+        is_try: bool,
+    },
     /// A function call, operators included (`+`, `==`, `and`, ...), by Spark's name.
-    Function { name: String, arguments: Vec<Expr>, is_distinct: bool },
+    Function {
+        name: String,
+        arguments: Vec<Expr>,
+        is_distinct: bool,
+    },
     /// `col[key]`, `col.field` on a resolved value.
-    ExtractValue { child: Box<Expr>, extraction: Box<Expr> },
+    ExtractValue {
+        child: Box<Expr>,
+        extraction: Box<Expr>,
+    },
     SortOrder(Box<SortOrder>),
     Window {
         function: Box<Expr>,
@@ -22,13 +42,26 @@ pub enum Expr {
         order_by: Vec<SortOrder>,
         frame: Option<WindowFrame>,
     },
-    Lambda { body: Box<Expr>, parameters: Vec<String> },
+    Lambda {
+        body: Box<Expr>,
+        parameters: Vec<String>,
+    },
     LambdaVariable(String),
     /// `withField` (value present) and `dropFields` (value absent).
-    UpdateFields { struct_expr: Box<Expr>, field_name: String, value: Option<Box<Expr>> },
-    NamedArgument { key: String, value: Box<Expr> },
+    UpdateFields {
+        struct_expr: Box<Expr>,
+        field_name: String,
+        value: Option<Box<Expr>>,
+    },
+    NamedArgument {
+        key: String,
+        value: Box<Expr>,
+    },
     /// `expr IN (subquery)` / scalar subqueries are not yet supported; SQL text keeps its form.
-    CaseWhen { branches: Vec<(Expr, Expr)>, otherwise: Option<Box<Expr>> },
+    CaseWhen {
+        branches: Vec<(Expr, Expr)>,
+        otherwise: Option<Box<Expr>>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,7 +90,11 @@ impl SortOrder {
             SortDirection::Ascending => NullOrdering::NullsFirst,
             SortDirection::Descending => NullOrdering::NullsLast,
         });
-        SortOrder { child, direction, null_ordering }
+        SortOrder {
+            child,
+            direction,
+            null_ordering,
+        }
     }
 }
 

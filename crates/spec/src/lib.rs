@@ -11,9 +11,11 @@ mod literal;
 mod plan;
 
 pub use data_type::{DataType, StructField};
-pub use expression::{Expr, FrameBoundary, FrameKind, NullOrdering, SortDirection, SortOrder, WindowFrame};
+pub use expression::{
+    Expr, FrameBoundary, FrameKind, NullOrdering, SortDirection, SortOrder, WindowFrame,
+};
 pub use literal::Literal;
 pub use plan::{
-    GroupType, JoinType, Pivot, Plan, Relation, SaveMode, SetOperationKind, WriteOperation,
-    ReadSource,
+    GroupType, JoinType, Pivot, Plan, ReadSource, Relation, SaveMode, SetOperationKind,
+    WriteOperation,
 };

@@ -12,7 +12,11 @@ pub enum Literal {
     Float(f32),
     Double(f64),
     /// Unscaled value with its precision and scale.
-    Decimal { value: i128, precision: u8, scale: i8 },
+    Decimal {
+        value: i128,
+        precision: u8,
+        scale: i8,
+    },
     String(String),
     Binary(Vec<u8>),
     /// Days since the Unix epoch.
@@ -25,7 +29,17 @@ pub enum Literal {
     DayTimeInterval(i64),
     /// Months.
     YearMonthInterval(i32),
-    Array { element_type: DataType, elements: Vec<Literal> },
-    Map { key_type: DataType, value_type: DataType, keys: Vec<Literal>, values: Vec<Literal> },
-    Struct { fields: Vec<(String, Literal)> },
+    Array {
+        element_type: DataType,
+        elements: Vec<Literal>,
+    },
+    Map {
+        key_type: DataType,
+        value_type: DataType,
+        keys: Vec<Literal>,
+        values: Vec<Literal>,
+    },
+    Struct {
+        fields: Vec<(String, Literal)>,
+    },
 }

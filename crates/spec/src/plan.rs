@@ -9,7 +9,10 @@ pub struct Plan {
 
 impl Plan {
     pub fn new(relation: Relation) -> Self {
-        Plan { plan_id: None, relation }
+        Plan {
+            plan_id: None,
+            relation,
+        }
     }
 }
 
@@ -65,8 +68,14 @@ pub struct Pivot {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Relation {
     Read(ReadSource),
-    Project { input: Box<Plan>, expressions: Vec<Expr> },
-    Filter { input: Box<Plan>, condition: Expr },
+    Project {
+        input: Box<Plan>,
+        expressions: Vec<Expr>,
+    },
+    Filter {
+        input: Box<Plan>,
+        condition: Expr,
+    },
     Join {
         left: Box<Plan>,
         right: Box<Plan>,
@@ -82,10 +91,22 @@ pub enum Relation {
         by_name: bool,
         allow_missing_columns: bool,
     },
-    Sort { input: Box<Plan>, order: Vec<SortOrder> },
-    Limit { input: Box<Plan>, limit: usize },
-    Offset { input: Box<Plan>, offset: usize },
-    Tail { input: Box<Plan>, limit: usize },
+    Sort {
+        input: Box<Plan>,
+        order: Vec<SortOrder>,
+    },
+    Limit {
+        input: Box<Plan>,
+        limit: usize,
+    },
+    Offset {
+        input: Box<Plan>,
+        offset: usize,
+    },
+    Tail {
+        input: Box<Plan>,
+        limit: usize,
+    },
     Aggregate {
         input: Box<Plan>,
         group_type: GroupType,
@@ -95,10 +116,24 @@ pub enum Relation {
         grouping_sets: Vec<Vec<Expr>>,
     },
     /// Rows shipped by the client as Arrow IPC bytes, with an optional declared schema.
-    LocalRelation { arrow_ipc: Option<Vec<u8>>, schema: Option<DataType> },
-    Range { start: i64, end: i64, step: i64 },
-    SubqueryAlias { input: Box<Plan>, alias: String },
-    Deduplicate { input: Box<Plan>, columns: Option<Vec<String>>, within_watermark: bool },
+    LocalRelation {
+        arrow_ipc: Option<Vec<u8>>,
+        schema: Option<DataType>,
+    },
+    Range {
+        start: i64,
+        end: i64,
+        step: i64,
+    },
+    SubqueryAlias {
+        input: Box<Plan>,
+        alias: String,
+    },
+    Deduplicate {
+        input: Box<Plan>,
+        columns: Option<Vec<String>>,
+        within_watermark: bool,
+    },
     Sample {
         input: Box<Plan>,
         lower_bound: f64,
@@ -106,31 +141,97 @@ pub enum Relation {
         with_replacement: bool,
         seed: Option<i64>,
     },
-    WithColumns { input: Box<Plan>, columns: Vec<(String, Expr)> },
-    WithColumnsRenamed { input: Box<Plan>, renames: Vec<(String, String)> },
-    Drop { input: Box<Plan>, columns: Vec<Expr>, names: Vec<String> },
-    ToDf { input: Box<Plan>, names: Vec<String> },
-    ToSchema { input: Box<Plan>, schema: DataType },
-    ShowString { input: Box<Plan>, num_rows: usize, truncate: usize, vertical: bool },
-    HtmlString { input: Box<Plan>, num_rows: usize, truncate: usize },
+    WithColumns {
+        input: Box<Plan>,
+        columns: Vec<(String, Expr)>,
+    },
+    WithColumnsRenamed {
+        input: Box<Plan>,
+        renames: Vec<(String, String)>,
+    },
+    Drop {
+        input: Box<Plan>,
+        columns: Vec<Expr>,
+        names: Vec<String>,
+    },
+    ToDf {
+        input: Box<Plan>,
+        names: Vec<String>,
+    },
+    ToSchema {
+        input: Box<Plan>,
+        schema: DataType,
+    },
+    ShowString {
+        input: Box<Plan>,
+        num_rows: usize,
+        truncate: usize,
+        vertical: bool,
+    },
+    HtmlString {
+        input: Box<Plan>,
+        num_rows: usize,
+        truncate: usize,
+    },
     /// Repartition and hints change layout only, never results.
-    Repartition { input: Box<Plan> },
-    Describe { input: Box<Plan>, columns: Vec<String> },
-    Summary { input: Box<Plan>, statistics: Vec<String> },
-    FillNa { input: Box<Plan>, columns: Vec<String>, values: Vec<Literal> },
-    DropNa { input: Box<Plan>, columns: Vec<String>, min_non_nulls: Option<usize> },
-    Replace { input: Box<Plan>, columns: Vec<String>, replacements: Vec<(Literal, Literal)> },
-    Crosstab { input: Box<Plan>, first: String, second: String },
-    Covariance { input: Box<Plan>, first: String, second: String },
-    Correlation { input: Box<Plan>, first: String, second: String },
+    Repartition {
+        input: Box<Plan>,
+    },
+    Describe {
+        input: Box<Plan>,
+        columns: Vec<String>,
+    },
+    Summary {
+        input: Box<Plan>,
+        statistics: Vec<String>,
+    },
+    FillNa {
+        input: Box<Plan>,
+        columns: Vec<String>,
+        values: Vec<Literal>,
+    },
+    DropNa {
+        input: Box<Plan>,
+        columns: Vec<String>,
+        min_non_nulls: Option<usize>,
+    },
+    Replace {
+        input: Box<Plan>,
+        columns: Vec<String>,
+        replacements: Vec<(Literal, Literal)>,
+    },
+    Crosstab {
+        input: Box<Plan>,
+        first: String,
+        second: String,
+    },
+    Covariance {
+        input: Box<Plan>,
+        first: String,
+        second: String,
+    },
+    Correlation {
+        input: Box<Plan>,
+        first: String,
+        second: String,
+    },
     ApproxQuantile {
         input: Box<Plan>,
         columns: Vec<String>,
         probabilities: Vec<f64>,
         relative_error: f64,
     },
-    FreqItems { input: Box<Plan>, columns: Vec<String>, support: f64 },
-    SampleBy { input: Box<Plan>, column: Expr, fractions: Vec<(Literal, f64)>, seed: i64 },
+    FreqItems {
+        input: Box<Plan>,
+        columns: Vec<String>,
+        support: f64,
+    },
+    SampleBy {
+        input: Box<Plan>,
+        column: Expr,
+        fractions: Vec<(Literal, f64)>,
+        seed: i64,
+    },
     Unpivot {
         input: Box<Plan>,
         ids: Vec<Expr>,
@@ -139,9 +240,13 @@ pub enum Relation {
         value_column_name: String,
     },
     /// A SQL query's parsed form is given by `ember-sql`; here it is the text to parse.
-    Sql { query: String },
+    Sql {
+        query: String,
+    },
     /// Caching keeps semantics; the plan runs as is.
-    Cached { input: Box<Plan> },
+    Cached {
+        input: Box<Plan>,
+    },
 }
 
 /// How a write treats existing data.

@@ -68,7 +68,11 @@ impl<'a> Cursor<'a> {
 
     fn error(&self, expected: &str) -> SqlError {
         let rest: String = self.text[self.position..].chars().take(20).collect();
-        let near = if rest.is_empty() { "end of input".to_string() } else { format!("'{rest}'") };
+        let near = if rest.is_empty() {
+            "end of input".to_string()
+        } else {
+            format!("'{rest}'")
+        };
         SqlError::syntax(near, format!("expected {expected} in '{}'", self.text))
     }
 
@@ -134,7 +138,9 @@ impl<'a> Cursor<'a> {
         while matches!(self.peek_char(), Some(c) if c.is_ascii_digit()) {
             self.position += 1;
         }
-        self.text[start..self.position].parse().map_err(|_| self.error("a number"))
+        self.text[start..self.position]
+            .parse()
+            .map_err(|_| self.error("a number"))
     }
 
     fn keyword(&mut self, word: &str) -> bool {
@@ -164,7 +170,11 @@ impl<'a> Cursor<'a> {
             if self.keyword("COMMENT") {
                 self.string_literal()?;
             }
-            fields.push(StructField { name, data_type, nullable });
+            fields.push(StructField {
+                name,
+                data_type,
+                nullable,
+            });
             if self.eat(',') {
                 continue;
             }
@@ -230,14 +240,20 @@ impl<'a> Cursor<'a> {
                     let scale = i8::try_from(scale).map_err(|_| self.error("scale"))?;
                     DataType::Decimal { precision, scale }
                 } else {
-                    DataType::Decimal { precision: 10, scale: 0 }
+                    DataType::Decimal {
+                        precision: 10,
+                        scale: 0,
+                    }
                 }
             }
             "array" => {
                 self.expect('<')?;
                 let element = self.data_type()?;
                 self.expect('>')?;
-                DataType::Array { element: Box::new(element), contains_null: true }
+                DataType::Array {
+                    element: Box::new(element),
+                    contains_null: true,
+                }
             }
             "map" => {
                 self.expect('<')?;
@@ -274,7 +290,12 @@ impl<'a> Cursor<'a> {
                     DataType::CalendarInterval
                 }
             }
-            _ => return Err(SqlError::UnsupportedDataType(format!("\"{}\"", name.to_uppercase()))),
+            _ => {
+                return Err(SqlError::UnsupportedDataType(format!(
+                    "\"{}\"",
+                    name.to_uppercase()
+                )))
+            }
         };
         Ok(data_type)
     }
@@ -286,21 +307,30 @@ mod tests {
 
     #[test]
     fn parses_field_lists_and_nested_types() -> SqlResult<()> {
-        let parsed = parse_schema("a INT, b: array<string>, `c d` map<string, decimal(10,2)> NOT NULL")?;
-        let DataType::Struct(fields) = parsed else { panic!("not a struct") };
+        let parsed =
+            parse_schema("a INT, b: array<string>, `c d` map<string, decimal(10,2)> NOT NULL")?;
+        let DataType::Struct(fields) = parsed else {
+            panic!("not a struct")
+        };
         assert_eq!(fields.len(), 3);
         assert_eq!(fields[0].data_type, DataType::Integer);
         assert_eq!(fields[1].data_type.simple_string(), "array<string>");
         assert_eq!(fields[2].name, "c d");
         assert!(!fields[2].nullable);
-        assert_eq!(fields[2].data_type.simple_string(), "map<string,decimal(10,2)>");
+        assert_eq!(
+            fields[2].data_type.simple_string(),
+            "map<string,decimal(10,2)>"
+        );
         Ok(())
     }
 
     #[test]
     fn parses_struct_type_and_rejects_unknown_names() {
         let parsed = parse_data_type("struct<x:int,y:string>").ok();
-        assert_eq!(parsed.map(|t| t.simple_string()), Some("struct<x:int,y:string>".into()));
+        assert_eq!(
+            parsed.map(|t| t.simple_string()),
+            Some("struct<x:int,y:string>".into())
+        );
         assert!(parse_data_type("intx").is_err());
     }
 }

@@ -15,7 +15,10 @@ pub type SqlResult<T> = Result<T, SqlError>;
 
 impl SqlError {
     pub(crate) fn syntax(near: impl Into<String>, detail: impl Into<String>) -> Self {
-        SqlError::Syntax { near: near.into(), detail: detail.into() }
+        SqlError::Syntax {
+            near: near.into(),
+            detail: detail.into(),
+        }
     }
 }
 

@@ -34,9 +34,15 @@ pub fn parse_named_expression(text: &str) -> SqlResult<Expr> {
             expr: Box::new(convert(expr)?),
             name: vec![alias.value],
         }),
-        SelectItem::Wildcard(_) => Ok(Expr::Star { target: None, plan_id: None }),
+        SelectItem::Wildcard(_) => Ok(Expr::Star {
+            target: None,
+            plan_id: None,
+        }),
         SelectItem::QualifiedWildcard(SelectItemQualifiedWildcardKind::ObjectName(name), _) => {
-            Ok(Expr::Star { target: Some(object_name(&name)), plan_id: None })
+            Ok(Expr::Star {
+                target: Some(object_name(&name)),
+                plan_id: None,
+            })
         }
         other => Err(SqlError::Unsupported(format!("select item {other}"))),
     }
@@ -47,7 +53,10 @@ fn expect_end(parser: &mut Parser, text: &str) -> SqlResult<()> {
     if next.token == datafusion::sql::sqlparser::tokenizer::Token::EOF {
         Ok(())
     } else {
-        Err(SqlError::syntax(format!("'{}'", next.token), format!("in expression '{text}'")))
+        Err(SqlError::syntax(
+            format!("'{}'", next.token),
+            format!("in expression '{text}'"),
+        ))
     }
 }
 
@@ -62,7 +71,11 @@ fn object_name(name: &ast::ObjectName) -> Vec<String> {
 }
 
 fn call(name: &str, arguments: Vec<Expr>) -> Expr {
-    Expr::Function { name: name.to_string(), arguments, is_distinct: false }
+    Expr::Function {
+        name: name.to_string(),
+        arguments,
+        is_distinct: false,
+    }
 }
 
 fn boxed(expr: ast::Expr) -> SqlResult<Expr> {
@@ -72,42 +85,75 @@ fn boxed(expr: ast::Expr) -> SqlResult<Expr> {
 fn convert(expr: ast::Expr) -> SqlResult<Expr> {
     use ast::Expr as E;
     Ok(match expr {
-        E::Identifier(ident) => Expr::Column { name: vec![ident.value], plan_id: None },
-        E::CompoundIdentifier(parts) => {
-            Expr::Column { name: parts.into_iter().map(|p| p.value).collect(), plan_id: None }
-        }
+        E::Identifier(ident) => Expr::Column {
+            name: vec![ident.value],
+            plan_id: None,
+        },
+        E::CompoundIdentifier(parts) => Expr::Column {
+            name: parts.into_iter().map(|p| p.value).collect(),
+            plan_id: None,
+        },
         E::Value(value) => Expr::Literal(literal(value.value)?),
         E::Nested(inner) => convert(*inner)?,
         E::IsNull(inner) => call("isnull", vec![boxed(*inner)?]),
         E::IsNotNull(inner) => call("isnotnull", vec![boxed(*inner)?]),
-        E::IsTrue(inner) => call("<=>", vec![boxed(*inner)?, Expr::Literal(Literal::Boolean(true))]),
-        E::IsFalse(inner) => {
-            call("<=>", vec![boxed(*inner)?, Expr::Literal(Literal::Boolean(false))])
-        }
-        E::IsDistinctFrom(left, right) => {
-            call("not", vec![call("<=>", vec![boxed(*left)?, boxed(*right)?])])
-        }
+        E::IsTrue(inner) => call(
+            "<=>",
+            vec![boxed(*inner)?, Expr::Literal(Literal::Boolean(true))],
+        ),
+        E::IsFalse(inner) => call(
+            "<=>",
+            vec![boxed(*inner)?, Expr::Literal(Literal::Boolean(false))],
+        ),
+        E::IsDistinctFrom(left, right) => call(
+            "not",
+            vec![call("<=>", vec![boxed(*left)?, boxed(*right)?])],
+        ),
         E::IsNotDistinctFrom(left, right) => call("<=>", vec![boxed(*left)?, boxed(*right)?]),
-        E::InList { expr, list, negated } => {
+        E::InList {
+            expr,
+            list,
+            negated,
+        } => {
             let mut arguments = vec![boxed(*expr)?];
             for item in list {
                 arguments.push(convert(item)?);
             }
             negate_if(negated, call("in", arguments))
         }
-        E::Between { expr, negated, low, high } => negate_if(
+        E::Between {
+            expr,
+            negated,
+            low,
+            high,
+        } => negate_if(
             negated,
             call("between", vec![boxed(*expr)?, boxed(*low)?, boxed(*high)?]),
         ),
-        E::Like { negated, expr, pattern, .. } => {
-            negate_if(negated, call("like", vec![boxed(*expr)?, boxed(*pattern)?]))
-        }
-        E::ILike { negated, expr, pattern, .. } => {
-            negate_if(negated, call("ilike", vec![boxed(*expr)?, boxed(*pattern)?]))
-        }
-        E::RLike { negated, expr, pattern, .. } => {
-            negate_if(negated, call("rlike", vec![boxed(*expr)?, boxed(*pattern)?]))
-        }
+        E::Like {
+            negated,
+            expr,
+            pattern,
+            ..
+        } => negate_if(negated, call("like", vec![boxed(*expr)?, boxed(*pattern)?])),
+        E::ILike {
+            negated,
+            expr,
+            pattern,
+            ..
+        } => negate_if(
+            negated,
+            call("ilike", vec![boxed(*expr)?, boxed(*pattern)?]),
+        ),
+        E::RLike {
+            negated,
+            expr,
+            pattern,
+            ..
+        } => negate_if(
+            negated,
+            call("rlike", vec![boxed(*expr)?, boxed(*pattern)?]),
+        ),
         E::BinaryOp { left, op, right } => {
             let name = binary_operator(&op)?;
             let arguments = vec![boxed(*left)?, boxed(*right)?];
@@ -124,12 +170,15 @@ fn convert(expr: ast::Expr) -> SqlResult<Expr> {
                 other => call("negative", vec![other]),
             },
             UnaryOperator::Plus => call("positive", vec![boxed(*expr)?]),
-            UnaryOperator::BitwiseNot => {
-                call("~", vec![boxed(*expr)?])
-            }
+            UnaryOperator::BitwiseNot => call("~", vec![boxed(*expr)?]),
             other => return Err(SqlError::Unsupported(format!("operator {other}"))),
         },
-        E::Cast { kind, expr, data_type, .. } => {
+        E::Cast {
+            kind,
+            expr,
+            data_type,
+            ..
+        } => {
             let text = data_type.to_string();
             Expr::Cast {
                 expr: Box::new(convert(*expr)?),
@@ -148,7 +197,12 @@ fn convert(expr: ast::Expr) -> SqlResult<Expr> {
                 is_try: false,
             }
         }
-        E::Case { operand, conditions, else_result, .. } => {
+        E::Case {
+            operand,
+            conditions,
+            else_result,
+            ..
+        } => {
             let operand = operand.map(|o| convert(*o)).transpose()?;
             let mut branches = Vec::with_capacity(conditions.len());
             for branch in conditions {
@@ -187,9 +241,14 @@ fn convert(expr: ast::Expr) -> SqlResult<Expr> {
         E::Lambda(lambda) => {
             let parameters = match lambda.params {
                 ast::OneOrManyWithParens::One(p) => vec![p.name.value],
-                ast::OneOrManyWithParens::Many(ps) => ps.into_iter().map(|p| p.name.value).collect(),
+                ast::OneOrManyWithParens::Many(ps) => {
+                    ps.into_iter().map(|p| p.name.value).collect()
+                }
             };
-            Expr::Lambda { body: Box::new(convert(*lambda.body)?), parameters }
+            Expr::Lambda {
+                body: Box::new(convert(*lambda.body)?),
+                parameters,
+            }
         }
         E::Function(function) => convert_function(function)?,
         other => return Err(SqlError::Unsupported(format!("expression '{other}'"))),
@@ -210,9 +269,15 @@ fn negate_literal(literal: Literal) -> Literal {
         Literal::Long(v) => Literal::Long(-v),
         Literal::Double(v) => Literal::Double(-v),
         Literal::Float(v) => Literal::Float(-v),
-        Literal::Decimal { value, precision, scale } => {
-            Literal::Decimal { value: -value, precision, scale }
-        }
+        Literal::Decimal {
+            value,
+            precision,
+            scale,
+        } => Literal::Decimal {
+            value: -value,
+            precision,
+            scale,
+        },
         other => other,
     }
 }
@@ -265,7 +330,11 @@ fn number_literal(text: &str, long_suffix: bool) -> SqlResult<Literal> {
         let scale = i8::try_from(fraction.len()).map_err(|_| bad())?;
         let significant = digits.trim_start_matches('0').len().max(1);
         let precision = u8::try_from(significant.max(fraction.len())).map_err(|_| bad())?;
-        return Ok(Literal::Decimal { value, precision, scale });
+        return Ok(Literal::Decimal {
+            value,
+            precision,
+            scale,
+        });
     }
     let value: i64 = text.parse().map_err(|_| bad())?;
     if long_suffix {
@@ -291,28 +360,43 @@ fn convert_function(function: ast::Function) -> SqlResult<Expr> {
             for argument in list.args {
                 arguments.push(match argument {
                     FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => convert(e)?,
-                    FunctionArg::Unnamed(FunctionArgExpr::Wildcard) => {
-                        Expr::Star { target: None, plan_id: None }
-                    }
-                    FunctionArg::Unnamed(FunctionArgExpr::QualifiedWildcard(n)) => {
-                        Expr::Star { target: Some(object_name(&n)), plan_id: None }
-                    }
-                    FunctionArg::Named { name, arg: FunctionArgExpr::Expr(e), .. } => {
-                        Expr::NamedArgument { key: name.value, value: Box::new(convert(e)?) }
-                    }
+                    FunctionArg::Unnamed(FunctionArgExpr::Wildcard) => Expr::Star {
+                        target: None,
+                        plan_id: None,
+                    },
+                    FunctionArg::Unnamed(FunctionArgExpr::QualifiedWildcard(n)) => Expr::Star {
+                        target: Some(object_name(&n)),
+                        plan_id: None,
+                    },
+                    FunctionArg::Named {
+                        name,
+                        arg: FunctionArgExpr::Expr(e),
+                        ..
+                    } => Expr::NamedArgument {
+                        key: name.value,
+                        value: Box::new(convert(e)?),
+                    },
                     other => return Err(SqlError::Unsupported(format!("argument {other}"))),
                 });
             }
         }
     }
-    let call = Expr::Function { name, arguments, is_distinct };
+    let call = Expr::Function {
+        name,
+        arguments,
+        is_distinct,
+    };
     match function.over {
         None => Ok(call),
         Some(WindowType::NamedWindow(name)) => {
             Err(SqlError::Unsupported(format!("named window {name}")))
         }
         Some(WindowType::WindowSpec(spec)) => {
-            let partition_by = spec.partition_by.into_iter().map(convert).collect::<SqlResult<_>>()?;
+            let partition_by = spec
+                .partition_by
+                .into_iter()
+                .map(convert)
+                .collect::<SqlResult<_>>()?;
             let mut order_by = Vec::new();
             for order in spec.order_by {
                 let direction = if order.options.asc == Some(false) {
@@ -330,9 +414,16 @@ fn convert_function(function: ast::Function) -> SqlResult<Expr> {
                 order_by.push(SortOrder::new(convert(order.expr)?, direction, nulls));
             }
             if spec.window_frame.is_some() {
-                return Err(SqlError::Unsupported("window frames in expression text".into()));
+                return Err(SqlError::Unsupported(
+                    "window frames in expression text".into(),
+                ));
             }
-            Ok(Expr::Window { function: Box::new(call), partition_by, order_by, frame: None })
+            Ok(Expr::Window {
+                function: Box::new(call),
+                partition_by,
+                order_by,
+                frame: None,
+            })
         }
     }
 }
@@ -344,7 +435,12 @@ mod tests {
     #[test]
     fn operators_use_connect_names() -> SqlResult<()> {
         let parsed = parse_expression("a + 1 > b")?;
-        let Expr::Function { name, arguments, .. } = parsed else { panic!("not a call") };
+        let Expr::Function {
+            name, arguments, ..
+        } = parsed
+        else {
+            panic!("not a call")
+        };
         assert_eq!(name, ">");
         assert!(matches!(&arguments[0], Expr::Function { name, .. } if name == "+"));
         Ok(())
@@ -353,10 +449,17 @@ mod tests {
     #[test]
     fn literals_follow_spark_typing() -> SqlResult<()> {
         assert_eq!(parse_expression("1")?, Expr::Literal(Literal::Integer(1)));
-        assert_eq!(parse_expression("3000000000")?, Expr::Literal(Literal::Long(3000000000)));
+        assert_eq!(
+            parse_expression("3000000000")?,
+            Expr::Literal(Literal::Long(3000000000))
+        );
         assert_eq!(
             parse_expression("1.50")?,
-            Expr::Literal(Literal::Decimal { value: 150, precision: 3, scale: 2 })
+            Expr::Literal(Literal::Decimal {
+                value: 150,
+                precision: 3,
+                scale: 2
+            })
         );
         Ok(())
     }
@@ -364,9 +467,17 @@ mod tests {
     #[test]
     fn aliases_and_distinct_aggregates() -> SqlResult<()> {
         let parsed = parse_named_expression("count(DISTINCT x) AS n")?;
-        let Expr::Alias { expr, name } = parsed else { panic!("no alias") };
+        let Expr::Alias { expr, name } = parsed else {
+            panic!("no alias")
+        };
         assert_eq!(name, vec!["n".to_string()]);
-        assert!(matches!(*expr, Expr::Function { is_distinct: true, .. }));
+        assert!(matches!(
+            *expr,
+            Expr::Function {
+                is_distinct: true,
+                ..
+            }
+        ));
         assert!(parse_expression("a +").is_err());
         Ok(())
     }

@@ -31,12 +31,21 @@ pub fn data_type_from_proto(proto: &ProtoType) -> ConnectResult<DataType> {
         Kind::YearMonthInterval(_) => DataType::YearMonthInterval,
         Kind::DayTimeInterval(_) => DataType::DayTimeInterval,
         Kind::Array(a) => DataType::Array {
-            element: Box::new(data_type_from_proto(required(a.element_type.as_deref(), "element_type")?)?),
+            element: Box::new(data_type_from_proto(required(
+                a.element_type.as_deref(),
+                "element_type",
+            )?)?),
             contains_null: a.contains_null,
         },
         Kind::Map(m) => DataType::Map {
-            key: Box::new(data_type_from_proto(required(m.key_type.as_deref(), "key_type")?)?),
-            value: Box::new(data_type_from_proto(required(m.value_type.as_deref(), "value_type")?)?),
+            key: Box::new(data_type_from_proto(required(
+                m.key_type.as_deref(),
+                "key_type",
+            )?)?),
+            value: Box::new(data_type_from_proto(required(
+                m.value_type.as_deref(),
+                "value_type",
+            )?)?),
             value_contains_null: m.value_contains_null,
         },
         Kind::Struct(s) => DataType::Struct(
@@ -45,7 +54,10 @@ pub fn data_type_from_proto(proto: &ProtoType) -> ConnectResult<DataType> {
                 .map(|f| {
                     Ok(StructField {
                         name: f.name.clone(),
-                        data_type: data_type_from_proto(required(f.data_type.as_ref(), "field.data_type")?)?,
+                        data_type: data_type_from_proto(required(
+                            f.data_type.as_ref(),
+                            "field.data_type",
+                        )?)?,
                         nullable: f.nullable,
                     })
                 })
@@ -75,15 +87,26 @@ fn json_type(value: &serde_json::Value) -> ConnectResult<DataType> {
             other => other,
         })?),
         Value::Object(object) => {
-            let kind = object.get("type").and_then(Value::as_str).unwrap_or_default();
-            let field = |key: &str| object.get(key).ok_or_else(|| ConnectError::InvalidPlan(format!("schema JSON lacks {key}")));
+            let kind = object
+                .get("type")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let field = |key: &str| {
+                object
+                    .get(key)
+                    .ok_or_else(|| ConnectError::InvalidPlan(format!("schema JSON lacks {key}")))
+            };
             match kind {
                 "struct" => {
                     let fields = field("fields")?.as_array().cloned().unwrap_or_default();
                     let mut out = Vec::new();
                     for f in fields {
                         out.push(StructField {
-                            name: f.get("name").and_then(Value::as_str).unwrap_or_default().to_string(),
+                            name: f
+                                .get("name")
+                                .and_then(Value::as_str)
+                                .unwrap_or_default()
+                                .to_string(),
                             data_type: json_type(f.get("type").unwrap_or(&Value::Null))?,
                             nullable: f.get("nullable").and_then(Value::as_bool).unwrap_or(true),
                         });
@@ -92,18 +115,28 @@ fn json_type(value: &serde_json::Value) -> ConnectResult<DataType> {
                 }
                 "array" => Ok(DataType::Array {
                     element: Box::new(json_type(field("elementType")?)?),
-                    contains_null: object.get("containsNull").and_then(Value::as_bool).unwrap_or(true),
+                    contains_null: object
+                        .get("containsNull")
+                        .and_then(Value::as_bool)
+                        .unwrap_or(true),
                 }),
                 "map" => Ok(DataType::Map {
                     key: Box::new(json_type(field("keyType")?)?),
                     value: Box::new(json_type(field("valueType")?)?),
-                    value_contains_null: object.get("valueContainsNull").and_then(Value::as_bool).unwrap_or(true),
+                    value_contains_null: object
+                        .get("valueContainsNull")
+                        .and_then(Value::as_bool)
+                        .unwrap_or(true),
                 }),
                 "udt" => json_type(field("sqlType")?),
-                other => Err(ConnectError::Unsupported(format!("schema JSON type {other}"))),
+                other => Err(ConnectError::Unsupported(format!(
+                    "schema JSON type {other}"
+                ))),
             }
         }
-        other => Err(ConnectError::InvalidPlan(format!("bad schema JSON {other}"))),
+        other => Err(ConnectError::InvalidPlan(format!(
+            "bad schema JSON {other}"
+        ))),
     }
 }
 
@@ -144,12 +177,19 @@ pub fn data_type_to_proto(data_type: &DataType) -> ProtoType {
             ..Default::default()
         })),
         DataType::CalendarInterval => kind(Kind::CalendarInterval(dt::CalendarInterval::default())),
-        DataType::Array { element, contains_null } => kind(Kind::Array(Box::new(dt::Array {
+        DataType::Array {
+            element,
+            contains_null,
+        } => kind(Kind::Array(Box::new(dt::Array {
             element_type: Some(Box::new(data_type_to_proto(element))),
             contains_null: *contains_null,
             ..Default::default()
         }))),
-        DataType::Map { key, value, value_contains_null } => kind(Kind::Map(Box::new(dt::Map {
+        DataType::Map {
+            key,
+            value,
+            value_contains_null,
+        } => kind(Kind::Map(Box::new(dt::Map {
             key_type: Some(Box::new(data_type_to_proto(key))),
             value_type: Some(Box::new(data_type_to_proto(value))),
             value_contains_null: *value_contains_null,

@@ -1,7 +1,11 @@
-use ember_proto::spark::connect::expression::window::window_frame::{frame_boundary::Boundary, FrameBoundary as ProtoBoundary};
+use ember_proto::spark::connect::expression::window::window_frame::{
+    frame_boundary::Boundary, FrameBoundary as ProtoBoundary,
+};
 use ember_proto::spark::connect::expression::{cast::CastToType, ExprType};
 use ember_proto::spark::connect::Expression;
-use ember_spec::{Expr, FrameBoundary, FrameKind, NullOrdering, SortDirection, SortOrder, WindowFrame};
+use ember_spec::{
+    Expr, FrameBoundary, FrameKind, NullOrdering, SortDirection, SortOrder, WindowFrame,
+};
 
 use super::{data_type_from_proto, literal_from_proto, parse_schema_text, required};
 use crate::error::{ConnectError, ConnectResult};
@@ -28,7 +32,9 @@ pub(crate) fn split_identifier(text: &str) -> Vec<String> {
 }
 
 fn boxed(expression: Option<&Expression>, field: &str) -> ConnectResult<Box<Expr>> {
-    Ok(Box::new(expression_from_proto(required(expression, field)?)?))
+    Ok(Box::new(expression_from_proto(required(
+        expression, field,
+    )?)?))
 }
 
 pub(crate) fn sort_order_from_proto(
@@ -36,7 +42,11 @@ pub(crate) fn sort_order_from_proto(
 ) -> ConnectResult<SortOrder> {
     let child = expression_from_proto(required(order.child.as_deref(), "sort_order.child")?)?;
     // Proto enums: direction 1 = ascending, 2 = descending; nulls 1 = first, 2 = last.
-    let direction = if order.direction == 2 { SortDirection::Descending } else { SortDirection::Ascending };
+    let direction = if order.direction == 2 {
+        SortDirection::Descending
+    } else {
+        SortDirection::Ascending
+    };
     let nulls = match order.null_ordering {
         1 => Some(NullOrdering::NullsFirst),
         2 => Some(NullOrdering::NullsLast),
@@ -55,7 +65,11 @@ pub fn expression_from_proto(proto: &Expression) -> ConnectResult<Expr> {
         },
         ExprType::UnresolvedFunction(function) => Expr::Function {
             name: function.function_name.clone(),
-            arguments: function.arguments.iter().map(expression_from_proto).collect::<ConnectResult<_>>()?,
+            arguments: function
+                .arguments
+                .iter()
+                .map(expression_from_proto)
+                .collect::<ConnectResult<_>>()?,
             is_distinct: function.is_distinct,
         },
         ExprType::ExpressionString(text) => ember_sql::parse_expression(&text.expression)?,
@@ -77,7 +91,11 @@ pub fn expression_from_proto(proto: &Expression) -> ConnectResult<Expr> {
                 CastToType::TypeStr(text) => parse_schema_text(text)?,
             };
             // eval_mode 3 is TRY.
-            Expr::Cast { expr: boxed(cast.expr.as_deref(), "cast.expr")?, data_type, is_try: cast.eval_mode == 3 }
+            Expr::Cast {
+                expr: boxed(cast.expr.as_deref(), "cast.expr")?,
+                data_type,
+                is_try: cast.eval_mode == 3,
+            }
         }
         ExprType::SortOrder(order) => Expr::SortOrder(Box::new(sort_order_from_proto(order)?)),
         ExprType::Window(window) => {
@@ -85,7 +103,11 @@ pub fn expression_from_proto(proto: &Expression) -> ConnectResult<Expr> {
                 .frame_spec
                 .as_deref()
                 .map(|f| -> ConnectResult<WindowFrame> {
-                    let kind = if f.frame_type == 1 { FrameKind::Rows } else { FrameKind::Range };
+                    let kind = if f.frame_type == 1 {
+                        FrameKind::Rows
+                    } else {
+                        FrameKind::Range
+                    };
                     Ok(WindowFrame {
                         kind,
                         lower: boundary(f.lower.as_deref(), true)?,
@@ -95,8 +117,16 @@ pub fn expression_from_proto(proto: &Expression) -> ConnectResult<Expr> {
                 .transpose()?;
             Expr::Window {
                 function: boxed(window.window_function.as_deref(), "window.window_function")?,
-                partition_by: window.partition_spec.iter().map(expression_from_proto).collect::<ConnectResult<_>>()?,
-                order_by: window.order_spec.iter().map(sort_order_from_proto).collect::<ConnectResult<_>>()?,
+                partition_by: window
+                    .partition_spec
+                    .iter()
+                    .map(expression_from_proto)
+                    .collect::<ConnectResult<_>>()?,
+                order_by: window
+                    .order_spec
+                    .iter()
+                    .map(sort_order_from_proto)
+                    .collect::<ConnectResult<_>>()?,
                 frame,
             }
         }
@@ -105,7 +135,10 @@ pub fn expression_from_proto(proto: &Expression) -> ConnectResult<Expr> {
             extraction: boxed(extract.extraction.as_deref(), "extract.extraction")?,
         },
         ExprType::UpdateFields(update) => Expr::UpdateFields {
-            struct_expr: boxed(update.struct_expression.as_deref(), "update_fields.struct_expression")?,
+            struct_expr: boxed(
+                update.struct_expression.as_deref(),
+                "update_fields.struct_expression",
+            )?,
             field_name: update.field_name.clone(),
             value: update
                 .value_expression
@@ -116,12 +149,20 @@ pub fn expression_from_proto(proto: &Expression) -> ConnectResult<Expr> {
         },
         ExprType::LambdaFunction(lambda) => Expr::Lambda {
             body: boxed(lambda.function.as_deref(), "lambda.function")?,
-            parameters: lambda.arguments.iter().map(|v| v.name_parts.join(".")).collect(),
+            parameters: lambda
+                .arguments
+                .iter()
+                .map(|v| v.name_parts.join("."))
+                .collect(),
         },
         ExprType::UnresolvedNamedLambdaVariable(v) => Expr::LambdaVariable(v.name_parts.join(".")),
         ExprType::CallFunction(call) => Expr::Function {
             name: call.function_name.clone(),
-            arguments: call.arguments.iter().map(expression_from_proto).collect::<ConnectResult<_>>()?,
+            arguments: call
+                .arguments
+                .iter()
+                .map(expression_from_proto)
+                .collect::<ConnectResult<_>>()?,
             is_distinct: false,
         },
         ExprType::NamedArgumentExpression(named) => Expr::NamedArgument {
@@ -131,17 +172,30 @@ pub fn expression_from_proto(proto: &Expression) -> ConnectResult<Expr> {
         ExprType::CommonInlineUserDefinedFunction(_) => {
             return Err(ConnectError::Unsupported("Python UDFs".into()))
         }
-        other => return Err(ConnectError::Unsupported(format!("expression {}", variant_name(other)))),
+        other => {
+            return Err(ConnectError::Unsupported(format!(
+                "expression {}",
+                variant_name(other)
+            )))
+        }
     })
 }
 
 fn variant_name(expr_type: &ExprType) -> String {
-    format!("{expr_type:?}").split(['(', ' ', '{']).next().unwrap_or("expression").to_string()
+    format!("{expr_type:?}")
+        .split(['(', ' ', '{'])
+        .next()
+        .unwrap_or("expression")
+        .to_string()
 }
 
 fn boundary(proto: Option<&ProtoBoundary>, lower: bool) -> ConnectResult<FrameBoundary> {
     let Some(boundary) = proto.and_then(|b| b.boundary.as_ref()) else {
-        return Ok(if lower { FrameBoundary::UnboundedPreceding } else { FrameBoundary::UnboundedFollowing });
+        return Ok(if lower {
+            FrameBoundary::UnboundedPreceding
+        } else {
+            FrameBoundary::UnboundedFollowing
+        });
     };
     Ok(match boundary {
         Boundary::CurrentRow(_) => FrameBoundary::CurrentRow,

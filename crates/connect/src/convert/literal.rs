@@ -28,17 +28,31 @@ pub fn literal_from_proto(proto: &ProtoLiteral) -> ConnectResult<Literal> {
         LiteralType::YearMonthInterval(v) => Literal::YearMonthInterval(*v),
         LiteralType::DayTimeInterval(v) => Literal::DayTimeInterval(*v),
         LiteralType::Array(array) => {
-            let elements = array.elements.iter().map(literal_from_proto).collect::<ConnectResult<Vec<_>>>()?;
+            let elements = array
+                .elements
+                .iter()
+                .map(literal_from_proto)
+                .collect::<ConnectResult<Vec<_>>>()?;
             let element_type = match &array.element_type {
                 Some(t) => data_type_from_proto(t)?,
                 None => elements.first().map(literal_type).unwrap_or(DataType::Null),
             };
-            Literal::Array { element_type, elements }
+            Literal::Array {
+                element_type,
+                elements,
+            }
         }
         LiteralType::Struct(s) => {
-            let names: Vec<String> = match s.struct_type.as_ref().map(data_type_from_proto).transpose()? {
+            let names: Vec<String> = match s
+                .struct_type
+                .as_ref()
+                .map(data_type_from_proto)
+                .transpose()?
+            {
                 Some(DataType::Struct(fields)) => fields.into_iter().map(|f| f.name).collect(),
-                _ => (0..s.elements.len()).map(|i| format!("col{}", i + 1)).collect(),
+                _ => (0..s.elements.len())
+                    .map(|i| format!("col{}", i + 1))
+                    .collect(),
             };
             let fields = names
                 .into_iter()
@@ -69,13 +83,22 @@ fn decimal(text: &str, precision: Option<i32>, scale: Option<i32>) -> ConnectRes
     let digits = format!("{whole}{fraction}");
     let value: i128 = digits.parse().map_err(|_| bad())?;
     let actual_scale = i8::try_from(fraction.len()).map_err(|_| bad())?;
-    let scale = scale.and_then(|s| i8::try_from(s).ok()).unwrap_or(actual_scale);
+    let scale = scale
+        .and_then(|s| i8::try_from(s).ok())
+        .unwrap_or(actual_scale);
     let value = if scale > actual_scale {
         value * 10i128.pow(u32::try_from(scale - actual_scale).unwrap_or(0))
     } else {
         value
     };
-    let significant = u8::try_from(digits.trim_start_matches(['-', '0']).len().max(1)).map_err(|_| bad())?;
-    let precision = precision.and_then(|p| u8::try_from(p).ok()).unwrap_or(significant.max(scale.max(0) as u8));
-    Ok(Literal::Decimal { value, precision, scale })
+    let significant =
+        u8::try_from(digits.trim_start_matches(['-', '0']).len().max(1)).map_err(|_| bad())?;
+    let precision = precision
+        .and_then(|p| u8::try_from(p).ok())
+        .unwrap_or(significant.max(scale.max(0) as u8));
+    Ok(Literal::Decimal {
+        value,
+        precision,
+        scale,
+    })
 }

@@ -23,11 +23,15 @@ fn expressions(list: &[ember_proto::spark::connect::Expression]) -> ConnectResul
 }
 
 fn count(value: i32, field: &str) -> ConnectResult<usize> {
-    usize::try_from(value).map_err(|_| ConnectError::InvalidPlan(format!("negative {field}: {value}")))
+    usize::try_from(value)
+        .map_err(|_| ConnectError::InvalidPlan(format!("negative {field}: {value}")))
 }
 
 fn sorted_options(options: &std::collections::HashMap<String, String>) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = options.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let mut out: Vec<(String, String)> = options
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     out.sort();
     out
 }
@@ -37,9 +41,9 @@ pub fn plan_from_proto(proto: &ProtoRelation) -> ConnectResult<Plan> {
     let rel_type = required(proto.rel_type.as_ref(), "relation.rel_type")?;
     let relation = match rel_type {
         RelType::Read(read) => match required(read.read_type.as_ref(), "read.read_type")? {
-            ReadType::NamedTable(table) => {
-                Relation::Read(ReadSource::Table { name: split_identifier(&table.unparsed_identifier) })
-            }
+            ReadType::NamedTable(table) => Relation::Read(ReadSource::Table {
+                name: split_identifier(&table.unparsed_identifier),
+            }),
             ReadType::DataSource(source) => Relation::Read(ReadSource::Files {
                 format: source.format.clone().unwrap_or_else(|| "parquet".into()),
                 paths: source.paths.clone(),
@@ -55,17 +59,27 @@ pub fn plan_from_proto(proto: &ProtoRelation) -> ConnectResult<Plan> {
         RelType::Project(project) => {
             let expressions = expressions(&project.expressions)?;
             match project.input.as_deref() {
-                Some(i) => Relation::Project { input: input(Some(i), "project.input")?, expressions },
+                Some(i) => Relation::Project {
+                    input: input(Some(i), "project.input")?,
+                    expressions,
+                },
                 // `spark.range(1).select(...)`-less projections: one empty row.
                 None => Relation::Project {
-                    input: Box::new(Plan::new(Relation::Range { start: 0, end: 1, step: 1 })),
+                    input: Box::new(Plan::new(Relation::Range {
+                        start: 0,
+                        end: 1,
+                        step: 1,
+                    })),
                     expressions,
                 },
             }
         }
         RelType::Filter(filter) => Relation::Filter {
             input: input(filter.input.as_deref(), "filter.input")?,
-            condition: expression_from_proto(required(filter.condition.as_ref(), "filter.condition")?)?,
+            condition: expression_from_proto(required(
+                filter.condition.as_ref(),
+                "filter.condition",
+            )?)?,
         },
         RelType::Join(join) => Relation::Join {
             left: input(join.left.as_deref(), "join.left")?,
@@ -80,7 +94,11 @@ pub fn plan_from_proto(proto: &ProtoRelation) -> ConnectResult<Plan> {
                 7 => JoinType::Cross,
                 other => return Err(ConnectError::InvalidPlan(format!("join type {other}"))),
             },
-            condition: join.join_condition.as_ref().map(expression_from_proto).transpose()?,
+            condition: join
+                .join_condition
+                .as_ref()
+                .map(expression_from_proto)
+                .transpose()?,
             using_columns: join.using_columns.clone(),
         },
         RelType::SetOp(op) => Relation::SetOperation {
@@ -98,7 +116,11 @@ pub fn plan_from_proto(proto: &ProtoRelation) -> ConnectResult<Plan> {
         },
         RelType::Sort(sort) => Relation::Sort {
             input: input(sort.input.as_deref(), "sort.input")?,
-            order: sort.order.iter().map(sort_order_from_proto).collect::<ConnectResult<_>>()?,
+            order: sort
+                .order
+                .iter()
+                .map(sort_order_from_proto)
+                .collect::<ConnectResult<_>>()?,
         },
         RelType::Limit(limit) => Relation::Limit {
             input: input(limit.input.as_deref(), "limit.input")?,
@@ -129,7 +151,11 @@ pub fn plan_from_proto(proto: &ProtoRelation) -> ConnectResult<Plan> {
                 .map(|p| -> ConnectResult<Pivot> {
                     Ok(Pivot {
                         column: expression_from_proto(required(p.col.as_ref(), "pivot.col")?)?,
-                        values: p.values.iter().map(literal_from_proto).collect::<ConnectResult<_>>()?,
+                        values: p
+                            .values
+                            .iter()
+                            .map(literal_from_proto)
+                            .collect::<ConnectResult<_>>()?,
                     })
                 })
                 .transpose()?,
@@ -140,14 +166,25 @@ pub fn plan_from_proto(proto: &ProtoRelation) -> ConnectResult<Plan> {
                 .collect::<ConnectResult<_>>()?,
         },
         RelType::Sql(sql) => {
-            if !sql.args.is_empty() || !sql.pos_args.is_empty() || !sql.named_arguments.is_empty() || !sql.pos_arguments.is_empty() {
+            if !sql.args.is_empty()
+                || !sql.pos_args.is_empty()
+                || !sql.named_arguments.is_empty()
+                || !sql.pos_arguments.is_empty()
+            {
                 return Err(ConnectError::Unsupported("SQL query parameters".into()));
             }
-            Relation::Sql { query: sql.query.clone() }
+            Relation::Sql {
+                query: sql.query.clone(),
+            }
         }
         RelType::LocalRelation(local) => Relation::LocalRelation {
             arrow_ipc: local.data.clone(),
-            schema: local.schema.as_deref().filter(|s| !s.is_empty()).map(parse_schema_text).transpose()?,
+            schema: local
+                .schema
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .map(parse_schema_text)
+                .transpose()?,
         },
         RelType::Range(range) => Relation::Range {
             start: range.start.unwrap_or(0),
@@ -160,7 +197,11 @@ pub fn plan_from_proto(proto: &ProtoRelation) -> ConnectResult<Plan> {
         },
         RelType::Deduplicate(dedup) => Relation::Deduplicate {
             input: input(dedup.input.as_deref(), "deduplicate.input")?,
-            columns: if dedup.all_columns_as_keys.unwrap_or(false) { None } else { Some(dedup.column_names.clone()) },
+            columns: if dedup.all_columns_as_keys.unwrap_or(false) {
+                None
+            } else {
+                Some(dedup.column_names.clone())
+            },
             within_watermark: dedup.within_watermark.unwrap_or(false),
         },
         RelType::Sample(sample) => Relation::Sample {
@@ -176,16 +217,23 @@ pub fn plan_from_proto(proto: &ProtoRelation) -> ConnectResult<Plan> {
                 .aliases
                 .iter()
                 .map(|alias| {
-                    let expr = expression_from_proto(required(alias.expr.as_deref(), "alias.expr")?)?;
+                    let expr =
+                        expression_from_proto(required(alias.expr.as_deref(), "alias.expr")?)?;
                     Ok((alias.name.join("."), expr))
                 })
                 .collect::<ConnectResult<_>>()?,
         },
         RelType::WithColumnsRenamed(renamed) => {
-            let mut renames: Vec<(String, String)> =
-                renamed.renames.iter().map(|r| (r.col_name.clone(), r.new_col_name.clone())).collect();
-            let mut legacy: Vec<(String, String)> =
-                renamed.rename_columns_map.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            let mut renames: Vec<(String, String)> = renamed
+                .renames
+                .iter()
+                .map(|r| (r.col_name.clone(), r.new_col_name.clone()))
+                .collect();
+            let mut legacy: Vec<(String, String)> = renamed
+                .rename_columns_map
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
             legacy.sort();
             renames.extend(legacy);
             Relation::WithColumnsRenamed {
@@ -204,7 +252,10 @@ pub fn plan_from_proto(proto: &ProtoRelation) -> ConnectResult<Plan> {
         },
         RelType::ToSchema(to_schema) => Relation::ToSchema {
             input: input(to_schema.input.as_deref(), "to_schema.input")?,
-            schema: super::data_type_from_proto(required(to_schema.schema.as_ref(), "to_schema.schema")?)?,
+            schema: super::data_type_from_proto(required(
+                to_schema.schema.as_ref(),
+                "to_schema.schema",
+            )?)?,
         },
         RelType::ShowString(show) => Relation::ShowString {
             input: input(show.input.as_deref(), "show_string.input")?,
@@ -217,11 +268,15 @@ pub fn plan_from_proto(proto: &ProtoRelation) -> ConnectResult<Plan> {
             num_rows: count(html.num_rows, "num_rows")?,
             truncate: count(html.truncate, "truncate")?,
         },
-        RelType::Repartition(r) => Relation::Repartition { input: input(r.input.as_deref(), "repartition.input")? },
-        RelType::RepartitionByExpression(r) => {
-            Relation::Repartition { input: input(r.input.as_deref(), "repartition.input")? }
-        }
-        RelType::Hint(h) => Relation::Repartition { input: input(h.input.as_deref(), "hint.input")? },
+        RelType::Repartition(r) => Relation::Repartition {
+            input: input(r.input.as_deref(), "repartition.input")?,
+        },
+        RelType::RepartitionByExpression(r) => Relation::Repartition {
+            input: input(r.input.as_deref(), "repartition.input")?,
+        },
+        RelType::Hint(h) => Relation::Repartition {
+            input: input(h.input.as_deref(), "hint.input")?,
+        },
         RelType::Describe(d) => Relation::Describe {
             input: input(d.input.as_deref(), "describe.input")?,
             columns: d.cols.clone(),
@@ -233,7 +288,11 @@ pub fn plan_from_proto(proto: &ProtoRelation) -> ConnectResult<Plan> {
         RelType::FillNa(fill) => Relation::FillNa {
             input: input(fill.input.as_deref(), "fill_na.input")?,
             columns: fill.cols.clone(),
-            values: fill.values.iter().map(literal_from_proto).collect::<ConnectResult<_>>()?,
+            values: fill
+                .values
+                .iter()
+                .map(literal_from_proto)
+                .collect::<ConnectResult<_>>()?,
         },
         RelType::DropNa(drop) => Relation::DropNa {
             input: input(drop.input.as_deref(), "drop_na.input")?,
@@ -256,7 +315,11 @@ pub fn plan_from_proto(proto: &ProtoRelation) -> ConnectResult<Plan> {
         },
         other => {
             let name = format!("{other:?}");
-            let name = name.split(['(', ' ', '{']).next().unwrap_or("relation").to_string();
+            let name = name
+                .split(['(', ' ', '{'])
+                .next()
+                .unwrap_or("relation")
+                .to_string();
             return Err(ConnectError::Unsupported(format!("the {name} relation")));
         }
     };

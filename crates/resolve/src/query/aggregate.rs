@@ -2,7 +2,9 @@
 
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::ScalarValue;
-use datafusion::logical_expr::{col, lit, when, Expr, GroupingSet, LogicalPlan, LogicalPlanBuilder, SortExpr};
+use datafusion::logical_expr::{
+    col, lit, when, Expr, GroupingSet, LogicalPlan, LogicalPlanBuilder, SortExpr,
+};
 use ember_spec::{self as spec, GroupType, Pivot};
 
 use super::project::project_named;
@@ -35,14 +37,17 @@ impl Resolver<'_> {
         }
         // Computed grouping keys are named once, below the aggregate, so the output can
         // reference them by Spark's name.
-        let needs_pre_projection = groups.iter().any(|g| !matches!(g.expr, Expr::Column(_)))
-            || !grouping_sets.is_empty();
+        let needs_pre_projection =
+            groups.iter().any(|g| !matches!(g.expr, Expr::Column(_))) || !grouping_sets.is_empty();
         let (input, group_refs, mut set_refs) = if needs_pre_projection {
             let mut items = super::columns::input_columns(&input);
             let mut refs = Vec::new();
             for (i, g) in groups.iter().enumerate() {
                 let name = format!("__group_{i}");
-                items.push(Named { expr: g.expr.clone(), name: name.clone() });
+                items.push(Named {
+                    expr: g.expr.clone(),
+                    name: name.clone(),
+                });
                 refs.push(col(name));
             }
             let mut set_refs = Vec::new();
@@ -51,7 +56,10 @@ impl Resolver<'_> {
                 for (i, e) in set.iter().enumerate() {
                     let resolved = self.resolve_expr(e, &schema)?;
                     let name = format!("__set_{s}_{i}");
-                    items.push(Named { expr: resolved.expr, name: name.clone() });
+                    items.push(Named {
+                        expr: resolved.expr,
+                        name: name.clone(),
+                    });
                     refs_in_set.push((col(name), resolved.name));
                 }
                 set_refs.push(refs_in_set);
@@ -85,13 +93,22 @@ impl Resolver<'_> {
                     .drain(..)
                     .map(|set| {
                         set.into_iter()
-                            .map(|(_, n)| distinct.iter().find(|(_, dn)| *dn == n).map(|(e, _)| e.clone()).unwrap_or(lit(ScalarValue::Null)))
+                            .map(|(_, n)| {
+                                distinct
+                                    .iter()
+                                    .find(|(_, dn)| *dn == n)
+                                    .map(|(e, _)| e.clone())
+                                    .unwrap_or(lit(ScalarValue::Null))
+                            })
                             .collect()
                     })
                     .collect();
                 groups = distinct
                     .iter()
-                    .map(|(e, n)| Named { expr: e.clone(), name: n.clone() })
+                    .map(|(e, n)| Named {
+                        expr: e.clone(),
+                        name: n.clone(),
+                    })
                     .collect();
                 vec![Expr::GroupingSet(GroupingSet::GroupingSets(sets))]
             }
@@ -99,8 +116,20 @@ impl Resolver<'_> {
         };
         let mut items: Vec<Named> = groups
             .into_iter()
-            .zip(group_refs.iter().cloned().chain(std::iter::repeat(lit(ScalarValue::Null))))
-            .map(|(g, r)| Named { expr: if needs_pre_projection && group_type != GroupType::GroupingSets { r } else { g.expr }, name: g.name })
+            .zip(
+                group_refs
+                    .iter()
+                    .cloned()
+                    .chain(std::iter::repeat(lit(ScalarValue::Null))),
+            )
+            .map(|(g, r)| Named {
+                expr: if needs_pre_projection && group_type != GroupType::GroupingSets {
+                    r
+                } else {
+                    g.expr
+                },
+                name: g.name,
+            })
             .collect();
         items.extend(aggs);
         project_named(input, items, group_expr)
@@ -116,7 +145,11 @@ impl Resolver<'_> {
         let values: Vec<ScalarValue> = if pivot.values.is_empty() {
             self.distinct_values(input, &column.expr).await?
         } else {
-            pivot.values.iter().map(crate::types::literal_to_scalar).collect::<ResolveResult<_>>()?
+            pivot
+                .values
+                .iter()
+                .map(crate::types::literal_to_scalar)
+                .collect::<ResolveResult<_>>()?
         };
         let mut out = Vec::new();
         for value in &values {
@@ -134,7 +167,11 @@ impl Resolver<'_> {
                                 .into_iter()
                                 .map(|a| when(condition.clone(), a).end())
                                 .collect::<Result<_, _>>()?;
-                            Ok(Transformed::new(Expr::AggregateFunction(function), true, datafusion::common::tree_node::TreeNodeRecursion::Jump))
+                            Ok(Transformed::new(
+                                Expr::AggregateFunction(function),
+                                true,
+                                datafusion::common::tree_node::TreeNodeRecursion::Jump,
+                            ))
                         }
                         other => Ok(Transformed::no(other)),
                     })?
@@ -150,14 +187,23 @@ impl Resolver<'_> {
         Ok(out)
     }
 
-    async fn distinct_values(&self, input: &LogicalPlan, column: &Expr) -> ResolveResult<Vec<ScalarValue>> {
+    async fn distinct_values(
+        &self,
+        input: &LogicalPlan,
+        column: &Expr,
+    ) -> ResolveResult<Vec<ScalarValue>> {
         let plan = LogicalPlanBuilder::from(input.clone())
             .project(vec![column.clone().alias("__pivot")])?
             .distinct()?
             .sort(vec![SortExpr::new(col("__pivot"), true, true)])?
             .limit(0, Some(10_001))?
             .build()?;
-        let batches = self.context.execute_logical_plan(plan).await?.collect().await?;
+        let batches = self
+            .context
+            .execute_logical_plan(plan)
+            .await?
+            .collect()
+            .await?;
         let mut values = Vec::new();
         for batch in batches {
             for row in 0..batch.num_rows() {

@@ -38,7 +38,10 @@ impl Resolver<'_> {
         let mut items = input_columns(&input);
         for (name, expr) in columns {
             let resolved = self.resolve_expr(expr, input.schema())?;
-            let named = Named { expr: resolved.expr, name: name.clone() };
+            let named = Named {
+                expr: resolved.expr,
+                name: name.clone(),
+            };
             match items.iter().position(|i| i.name.eq_ignore_ascii_case(name)) {
                 Some(index) => items[index] = named,
                 None => items.push(named),
@@ -54,7 +57,10 @@ impl Resolver<'_> {
     ) -> ResolveResult<LogicalPlan> {
         let mut items = input_columns(&input);
         for item in items.iter_mut() {
-            if let Some((_, to)) = renames.iter().find(|(from, _)| from.eq_ignore_ascii_case(&item.name)) {
+            if let Some((_, to)) = renames
+                .iter()
+                .find(|(from, _)| from.eq_ignore_ascii_case(&item.name))
+            {
                 item.name = to.clone();
             }
         }
@@ -77,7 +83,8 @@ impl Resolver<'_> {
         let items: Vec<Named> = input_columns(&input)
             .into_iter()
             .filter(|item| {
-                !names.iter().any(|n| n.eq_ignore_ascii_case(&item.name)) && !dropped.contains(&item.expr)
+                !names.iter().any(|n| n.eq_ignore_ascii_case(&item.name))
+                    && !dropped.contains(&item.expr)
             })
             .collect();
         project_named(input, items, Vec::new())
@@ -110,18 +117,30 @@ impl Resolver<'_> {
         schema: &DataType,
     ) -> ResolveResult<LogicalPlan> {
         let DataType::Struct(fields) = schema else {
-            return Err(ResolveError::InvalidArgument("to() needs a struct schema".into()));
+            return Err(ResolveError::InvalidArgument(
+                "to() needs a struct schema".into(),
+            ));
         };
         let available = input_columns(&input);
         let mut items = Vec::new();
         for field in fields {
-            let Some(found) = available.iter().find(|i| i.name.eq_ignore_ascii_case(&field.name)) else {
+            let Some(found) = available
+                .iter()
+                .find(|i| i.name.eq_ignore_ascii_case(&field.name))
+            else {
                 return Err(ResolveError::UnresolvedColumn {
                     name: format!("`{}`", field.name),
-                    suggestions: available.iter().map(|i| format!("`{}`", i.name)).collect::<Vec<_>>().join(", "),
+                    suggestions: available
+                        .iter()
+                        .map(|i| format!("`{}`", i.name))
+                        .collect::<Vec<_>>()
+                        .join(", "),
                 });
             };
-            items.push(Named { expr: cast(found.expr.clone(), to_arrow(&field.data_type)?), name: field.name.clone() });
+            items.push(Named {
+                expr: cast(found.expr.clone(), to_arrow(&field.data_type)?),
+                name: field.name.clone(),
+            });
         }
         project_named(input, items, Vec::new())
     }
@@ -136,11 +155,16 @@ impl Resolver<'_> {
         };
         let mut keys = Vec::new();
         for name in columns {
-            let column = spec::Expr::Column { name: vec![name.clone()], plan_id: None };
+            let column = spec::Expr::Column {
+                name: vec![name.clone()],
+                plan_id: None,
+            };
             keys.push(self.resolve_expr(&column, input.schema())?.expr);
         }
         let select: Vec<Expr> = input_columns(&input).into_iter().map(|n| n.expr).collect();
-        Ok(LogicalPlanBuilder::from(input).distinct_on(keys, select, None)?.build()?)
+        Ok(LogicalPlanBuilder::from(input)
+            .distinct_on(keys, select, None)?
+            .build()?)
     }
 
     pub(crate) fn resolve_query_sample(
@@ -152,29 +176,53 @@ impl Resolver<'_> {
         _seed: Option<i64>,
     ) -> ResolveResult<LogicalPlan> {
         if with_replacement {
-            return Err(ResolveError::Unsupported("sampling with replacement".into()));
+            return Err(ResolveError::Unsupported(
+                "sampling with replacement".into(),
+            ));
         }
         // Bernoulli sampling: each row is kept with probability (upper - lower).
         let fraction = (upper_bound - lower_bound).clamp(0.0, 1.0);
         let random = datafusion::functions::math::expr_fn::random();
-        Ok(LogicalPlanBuilder::from(input).filter(random.lt(lit(fraction)))?.build()?)
+        Ok(LogicalPlanBuilder::from(input)
+            .filter(random.lt(lit(fraction)))?
+            .build()?)
     }
 
-    pub(crate) fn resolve_query_range(&self, start: i64, end: i64, step: i64) -> ResolveResult<LogicalPlan> {
+    pub(crate) fn resolve_query_range(
+        &self,
+        start: i64,
+        end: i64,
+        step: i64,
+    ) -> ResolveResult<LogicalPlan> {
         if step == 0 {
-            return Err(ResolveError::InvalidArgument("[FAILED_FUNCTION_CALL] range step must not be 0".into()));
+            return Err(ResolveError::InvalidArgument(
+                "[FAILED_FUNCTION_CALL] range step must not be 0".into(),
+            ));
         }
         let arguments = [lit(start), lit(end), lit(step)];
-        let provider = RangeFunc {}
-            .call_with_args(datafusion::catalog::TableFunctionArgs::new(&arguments, &self.state))?;
+        let provider = RangeFunc {}.call_with_args(datafusion::catalog::TableFunctionArgs::new(
+            &arguments,
+            &self.state,
+        ))?;
         let alias = self.fresh_alias();
         let plan = LogicalPlanBuilder::scan(alias, provider_as_source(provider), None)?.build()?;
-        Ok(LogicalPlanBuilder::from(plan).project(vec![col("value").alias("id")])?.build()?)
+        Ok(LogicalPlanBuilder::from(plan)
+            .project(vec![col("value").alias("id")])?
+            .build()?)
     }
 
-    pub(crate) async fn resolve_query_tail(&self, input: LogicalPlan, limit: usize) -> ResolveResult<LogicalPlan> {
+    pub(crate) async fn resolve_query_tail(
+        &self,
+        input: LogicalPlan,
+        limit: usize,
+    ) -> ResolveResult<LogicalPlan> {
         let schema = Arc::new(input.schema().as_arrow().clone());
-        let batches = self.context.execute_logical_plan(input).await?.collect().await?;
+        let batches = self
+            .context
+            .execute_logical_plan(input)
+            .await?
+            .collect()
+            .await?;
         let total: usize = batches.iter().map(|b| b.num_rows()).sum();
         let mut skip = total.saturating_sub(limit);
         let mut kept = Vec::new();
@@ -187,6 +235,11 @@ impl Resolver<'_> {
             skip = 0;
         }
         let table = MemTable::try_new(schema, vec![kept])?;
-        Ok(LogicalPlanBuilder::scan(self.fresh_alias(), provider_as_source(Arc::new(table)), None)?.build()?)
+        Ok(LogicalPlanBuilder::scan(
+            self.fresh_alias(),
+            provider_as_source(Arc::new(table)),
+            None,
+        )?
+        .build()?)
     }
 }

@@ -13,7 +13,11 @@ use crate::expression::Named;
 use crate::Resolver;
 
 impl Resolver<'_> {
-    fn qualified_side(&self, plan: LogicalPlan, plan_id: Option<i64>) -> ResolveResult<(LogicalPlan, String)> {
+    fn qualified_side(
+        &self,
+        plan: LogicalPlan,
+        plan_id: Option<i64>,
+    ) -> ResolveResult<(LogicalPlan, String)> {
         if let LogicalPlan::SubqueryAlias(alias) = &plan {
             let name = alias.alias.table().to_string();
             self.remember_qualifier(plan_id, &name);
@@ -21,7 +25,12 @@ impl Resolver<'_> {
         }
         let name = self.fresh_alias();
         self.remember_qualifier(plan_id, &name);
-        Ok((LogicalPlanBuilder::from(plan).alias(name.clone())?.build()?, name))
+        Ok((
+            LogicalPlanBuilder::from(plan)
+                .alias(name.clone())?
+                .build()?,
+            name,
+        ))
     }
 
     pub(crate) fn resolve_query_join(
@@ -50,7 +59,9 @@ impl Resolver<'_> {
         };
         let combined = left.schema().join(right.schema())?;
         let condition = self.resolve_expr(condition, &combined)?.expr;
-        Ok(LogicalPlanBuilder::from(left).join_on(right, df_type, vec![condition])?.build()?)
+        Ok(LogicalPlanBuilder::from(left)
+            .join_on(right, df_type, vec![condition])?
+            .build()?)
     }
 
     fn join_using(
@@ -70,12 +81,21 @@ impl Resolver<'_> {
                 .map(|f| Column::new(Some(qualifier), f.name()))
                 .ok_or_else(|| ResolveError::UnresolvedColumn {
                     name: format!("`{name}`"),
-                    suggestions: plan.schema().fields().iter().map(|f| format!("`{}`", f.name())).collect::<Vec<_>>().join(", "),
+                    suggestions: plan
+                        .schema()
+                        .fields()
+                        .iter()
+                        .map(|f| format!("`{}`", f.name()))
+                        .collect::<Vec<_>>()
+                        .join(", "),
                 })
         };
         let mut keys = Vec::new();
         for name in using_columns {
-            keys.push((find(&left, left_name, name)?, find(&right, right_name, name)?));
+            keys.push((
+                find(&left, left_name, name)?,
+                find(&right, right_name, name)?,
+            ));
         }
         let left_items = input_columns(&left);
         let right_items = input_columns(&right);
@@ -83,7 +103,9 @@ impl Resolver<'_> {
             .iter()
             .map(|(l, r)| Expr::Column(l.clone()).eq(Expr::Column(r.clone())))
             .collect();
-        let joined = LogicalPlanBuilder::from(left).join_on(right, join_type, conditions)?.build()?;
+        let joined = LogicalPlanBuilder::from(left)
+            .join_on(right, join_type, conditions)?
+            .build()?;
         let is_key = |item: &Named, side: usize| {
             keys.iter().any(|k| {
                 let column = if side == 0 { &k.0 } else { &k.1 };
@@ -98,7 +120,10 @@ impl Resolver<'_> {
                 DfJoinType::Full => coalesce(vec![l_expr, r_expr]),
                 _ => l_expr,
             };
-            items.push(Named { expr, name: l.name.clone() });
+            items.push(Named {
+                expr,
+                name: l.name.clone(),
+            });
         }
         items.extend(left_items.into_iter().filter(|i| !is_key(i, 0)));
         if !matches!(join_type, DfJoinType::LeftSemi | DfJoinType::LeftAnti) {

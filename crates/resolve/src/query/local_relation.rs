@@ -28,7 +28,11 @@ impl Resolver<'_> {
                     .map(|f| Ok(Field::new(&f.name, to_arrow(&f.data_type)?, f.nullable)))
                     .collect::<ResolveResult<Vec<_>>>()?,
             ))),
-            Some(other) => Some(Arc::new(Schema::new(vec![Field::new("value", to_arrow(other)?, true)]))),
+            Some(other) => Some(Arc::new(Schema::new(vec![Field::new(
+                "value",
+                to_arrow(other)?,
+                true,
+            )]))),
             None => None,
         };
         let mut batches = Vec::new();
@@ -50,7 +54,8 @@ impl Resolver<'_> {
             )),
             (None, None) => {
                 return Err(ResolveError::InvalidArgument(
-                    "[CANNOT_INFER_EMPTY_SCHEMA] Can not infer schema from an empty dataset.".into(),
+                    "[CANNOT_INFER_EMPTY_SCHEMA] Can not infer schema from an empty dataset."
+                        .into(),
                 ))
             }
         };
@@ -59,15 +64,23 @@ impl Resolver<'_> {
             .map(|b| conform(&b, &target))
             .collect::<ResolveResult<Vec<_>>>()?;
         let relaxed = Arc::new(Schema::new(
-            target.fields().iter().map(|f| f.as_ref().clone().with_nullable(true)).collect::<Vec<_>>(),
+            target
+                .fields()
+                .iter()
+                .map(|f| f.as_ref().clone().with_nullable(true))
+                .collect::<Vec<_>>(),
         ));
         let batches = batches
             .into_iter()
             .map(|b| RecordBatch::try_new(relaxed.clone(), b.columns().to_vec()))
             .collect::<Result<Vec<_>, _>>()?;
         let table = MemTable::try_new(relaxed, vec![batches])?;
-        Ok(LogicalPlanBuilder::scan(self.fresh_alias(), provider_as_source(Arc::new(table)), None)?
-            .build()?)
+        Ok(LogicalPlanBuilder::scan(
+            self.fresh_alias(),
+            provider_as_source(Arc::new(table)),
+            None,
+        )?
+        .build()?)
     }
 }
 
@@ -84,7 +97,13 @@ fn conform(batch: &RecordBatch, target: &SchemaRef) -> ResolveResult<RecordBatch
     }
     let options = RecordBatchOptions::new().with_row_count(Some(batch.num_rows()));
     let relaxed = Arc::new(Schema::new(
-        target.fields().iter().map(|f| f.as_ref().clone().with_nullable(true)).collect::<Vec<_>>(),
+        target
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone().with_nullable(true))
+            .collect::<Vec<_>>(),
     ));
-    Ok(RecordBatch::try_new_with_options(relaxed, columns, &options)?)
+    Ok(RecordBatch::try_new_with_options(
+        relaxed, columns, &options,
+    )?)
 }

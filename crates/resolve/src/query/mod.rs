@@ -30,7 +30,13 @@ impl Resolver<'_> {
                 let input = self.resolve_plan(*input).await?;
                 self.resolve_query_filter(input, &condition)
             }
-            Relation::Join { left, right, join_type, condition, using_columns } => {
+            Relation::Join {
+                left,
+                right,
+                join_type,
+                condition,
+                using_columns,
+            } => {
                 let (left_id, right_id) = (left.plan_id, right.plan_id);
                 let left = self.resolve_plan(*left).await?;
                 let right = self.resolve_plan(*right).await?;
@@ -42,10 +48,24 @@ impl Resolver<'_> {
                     &using_columns,
                 )
             }
-            Relation::SetOperation { left, right, kind, is_all, by_name, allow_missing_columns } => {
+            Relation::SetOperation {
+                left,
+                right,
+                kind,
+                is_all,
+                by_name,
+                allow_missing_columns,
+            } => {
                 let left = self.resolve_plan(*left).await?;
                 let right = self.resolve_plan(*right).await?;
-                self.resolve_query_set_operation(left, right, kind, is_all, by_name, allow_missing_columns)
+                self.resolve_query_set_operation(
+                    left,
+                    right,
+                    kind,
+                    is_all,
+                    by_name,
+                    allow_missing_columns,
+                )
             }
             Relation::Sort { input, order } => {
                 let input = self.resolve_plan(*input).await?;
@@ -53,20 +73,38 @@ impl Resolver<'_> {
             }
             Relation::Limit { input, limit } => {
                 let input = self.resolve_plan(*input).await?;
-                Ok(LogicalPlanBuilder::from(input).limit(0, Some(limit))?.build()?)
+                Ok(LogicalPlanBuilder::from(input)
+                    .limit(0, Some(limit))?
+                    .build()?)
             }
             Relation::Offset { input, offset } => {
                 let input = self.resolve_plan(*input).await?;
-                Ok(LogicalPlanBuilder::from(input).limit(offset, None)?.build()?)
+                Ok(LogicalPlanBuilder::from(input)
+                    .limit(offset, None)?
+                    .build()?)
             }
             Relation::Tail { input, limit } => {
                 let input = self.resolve_plan(*input).await?;
                 self.resolve_query_tail(input, limit).await
             }
-            Relation::Aggregate { input, group_type, grouping, aggregates, pivot, grouping_sets } => {
+            Relation::Aggregate {
+                input,
+                group_type,
+                grouping,
+                aggregates,
+                pivot,
+                grouping_sets,
+            } => {
                 let input = self.resolve_plan(*input).await?;
-                self.resolve_query_aggregate(input, group_type, &grouping, &aggregates, pivot.as_ref(), &grouping_sets)
-                    .await
+                self.resolve_query_aggregate(
+                    input,
+                    group_type,
+                    &grouping,
+                    &aggregates,
+                    pivot.as_ref(),
+                    &grouping_sets,
+                )
+                .await
             }
             Relation::LocalRelation { arrow_ipc, schema } => {
                 self.resolve_query_local_relation(arrow_ipc.as_deref(), schema.as_ref())
@@ -81,7 +119,13 @@ impl Resolver<'_> {
                 let input = self.resolve_plan(*input).await?;
                 self.resolve_query_deduplicate(input, columns.as_deref())
             }
-            Relation::Sample { input, lower_bound, upper_bound, with_replacement, seed } => {
+            Relation::Sample {
+                input,
+                lower_bound,
+                upper_bound,
+                with_replacement,
+                seed,
+            } => {
                 let input = self.resolve_plan(*input).await?;
                 self.resolve_query_sample(input, lower_bound, upper_bound, with_replacement, seed)
             }
@@ -93,7 +137,11 @@ impl Resolver<'_> {
                 let input = self.resolve_plan(*input).await?;
                 self.resolve_query_with_columns_renamed(input, &renames)
             }
-            Relation::Drop { input, columns, names } => {
+            Relation::Drop {
+                input,
+                columns,
+                names,
+            } => {
                 let input = self.resolve_plan(*input).await?;
                 self.resolve_query_drop(input, &columns, &names)
             }
@@ -105,26 +153,49 @@ impl Resolver<'_> {
                 let input = self.resolve_plan(*input).await?;
                 self.resolve_query_to_schema(input, &schema)
             }
-            Relation::ShowString { input, num_rows, truncate, vertical } => {
+            Relation::ShowString {
+                input,
+                num_rows,
+                truncate,
+                vertical,
+            } => {
                 let input = self.resolve_plan(*input).await?;
-                self.resolve_query_show_string(input, num_rows, truncate, vertical, false).await
+                self.resolve_query_show_string(input, num_rows, truncate, vertical, false)
+                    .await
             }
-            Relation::HtmlString { input, num_rows, truncate } => {
+            Relation::HtmlString {
+                input,
+                num_rows,
+                truncate,
+            } => {
                 let input = self.resolve_plan(*input).await?;
-                self.resolve_query_show_string(input, num_rows, truncate, false, true).await
+                self.resolve_query_show_string(input, num_rows, truncate, false, true)
+                    .await
             }
             Relation::Repartition { input } | Relation::Cached { input } => {
                 self.resolve_plan(*input).await
             }
-            Relation::FillNa { input, columns, values } => {
+            Relation::FillNa {
+                input,
+                columns,
+                values,
+            } => {
                 let input = self.resolve_plan(*input).await?;
                 self.resolve_query_fill_na(input, &columns, &values)
             }
-            Relation::DropNa { input, columns, min_non_nulls } => {
+            Relation::DropNa {
+                input,
+                columns,
+                min_non_nulls,
+            } => {
                 let input = self.resolve_plan(*input).await?;
                 self.resolve_query_drop_na(input, &columns, min_non_nulls)
             }
-            Relation::Replace { input, columns, replacements } => {
+            Relation::Replace {
+                input,
+                columns,
+                replacements,
+            } => {
                 let input = self.resolve_plan(*input).await?;
                 self.resolve_query_replace(input, &columns, &replacements)
             }
@@ -134,8 +205,11 @@ impl Resolver<'_> {
             }
             Relation::Describe { input, columns } => {
                 let input = self.resolve_plan(*input).await?;
-                let statistics = ["count", "mean", "stddev", "min", "max"].map(String::from).to_vec();
-                self.resolve_query_summary(input, &columns, &statistics).await
+                let statistics = ["count", "mean", "stddev", "min", "max"]
+                    .map(String::from)
+                    .to_vec();
+                self.resolve_query_summary(input, &columns, &statistics)
+                    .await
             }
             Relation::Summary { input, statistics } => {
                 let input = self.resolve_plan(*input).await?;
@@ -155,6 +229,10 @@ impl Resolver<'_> {
 
 fn relation_name(relation: &Relation) -> String {
     let debug = format!("{relation:?}");
-    let name = debug.split([' ', '{', '(']).next().unwrap_or("relation").to_string();
+    let name = debug
+        .split([' ', '{', '('])
+        .next()
+        .unwrap_or("relation")
+        .to_string();
     format!("the {name} relation")
 }

@@ -2,7 +2,9 @@
 
 use datafusion::arrow::datatypes::DataType as ArrowType;
 use datafusion::common::ScalarValue;
-use datafusion::logical_expr::{cast, lit, when, Expr, ExprSchemable, LogicalPlan, LogicalPlanBuilder};
+use datafusion::logical_expr::{
+    cast, lit, when, Expr, ExprSchemable, LogicalPlan, LogicalPlanBuilder,
+};
 use datafusion::prelude::coalesce;
 use ember_spec::Literal;
 
@@ -17,11 +19,17 @@ use crate::Resolver;
 fn compatible(column: &ArrowType, value: &ScalarValue) -> bool {
     let numeric_value = matches!(
         value,
-        ScalarValue::Int32(_) | ScalarValue::Int64(_) | ScalarValue::Float64(_) | ScalarValue::Float32(_) | ScalarValue::Decimal128(..)
+        ScalarValue::Int32(_)
+            | ScalarValue::Int64(_)
+            | ScalarValue::Float64(_)
+            | ScalarValue::Float32(_)
+            | ScalarValue::Decimal128(..)
     );
     match column {
         t if t.is_numeric() => numeric_value,
-        ArrowType::Utf8 | ArrowType::LargeUtf8 | ArrowType::Utf8View => matches!(value, ScalarValue::Utf8(_)),
+        ArrowType::Utf8 | ArrowType::LargeUtf8 | ArrowType::Utf8View => {
+            matches!(value, ScalarValue::Utf8(_))
+        }
         ArrowType::Boolean => matches!(value, ScalarValue::Boolean(_)),
         _ => false,
     }
@@ -38,20 +46,29 @@ impl Resolver<'_> {
         columns: &[String],
         values: &[Literal],
     ) -> ResolveResult<LogicalPlan> {
-        let values: Vec<ScalarValue> = values.iter().map(literal_to_scalar).collect::<ResolveResult<_>>()?;
+        let values: Vec<ScalarValue> = values
+            .iter()
+            .map(literal_to_scalar)
+            .collect::<ResolveResult<_>>()?;
         let schema = input.schema().clone();
         let mut items = Vec::new();
         for item in input_columns(&input) {
             let value = if values.len() == 1 {
                 selected(columns, &item.name).then(|| values[0].clone())
             } else {
-                columns.iter().position(|c| c.eq_ignore_ascii_case(&item.name)).and_then(|i| values.get(i).cloned())
+                columns
+                    .iter()
+                    .position(|c| c.eq_ignore_ascii_case(&item.name))
+                    .and_then(|i| values.get(i).cloned())
             };
             let data_type = item.expr.get_type(&schema)?;
             match value {
                 Some(v) if compatible(&data_type, &v) => {
                     let filled = coalesce(vec![item.expr.clone(), cast(lit(v), data_type)]);
-                    items.push(Named { expr: filled, name: item.name });
+                    items.push(Named {
+                        expr: filled,
+                        name: item.name,
+                    });
                 }
                 _ => items.push(item),
             }
@@ -100,22 +117,31 @@ impl Resolver<'_> {
                 .iter()
                 .filter(|(old, _)| selected(columns, &item.name) && compatible(&data_type, old))
                 .collect();
-            let Some(((first_old, first_new), rest)) = applicable.split_first().map(|(f, r)| (*f, r)) else {
+            let Some(((first_old, first_new), rest)) =
+                applicable.split_first().map(|(f, r)| (*f, r))
+            else {
                 items.push(item);
                 continue;
             };
             let mut builder = when(
-                item.expr.clone().eq(cast(lit(first_old.clone()), data_type.clone())),
+                item.expr
+                    .clone()
+                    .eq(cast(lit(first_old.clone()), data_type.clone())),
                 cast(lit(first_new.clone()), data_type.clone()),
             );
             for (old, new) in rest {
                 builder = builder.when(
-                    item.expr.clone().eq(cast(lit(old.clone()), data_type.clone())),
+                    item.expr
+                        .clone()
+                        .eq(cast(lit(old.clone()), data_type.clone())),
                     cast(lit(new.clone()), data_type.clone()),
                 );
             }
             let expr = builder.otherwise(item.expr.clone())?;
-            items.push(Named { expr, name: item.name });
+            items.push(Named {
+                expr,
+                name: item.name,
+            });
         }
         project_named(input, items, Vec::new())
     }

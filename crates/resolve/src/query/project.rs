@@ -31,7 +31,9 @@ impl Resolver<'_> {
         condition: &spec::Expr,
     ) -> ResolveResult<LogicalPlan> {
         let condition = self.resolve_expr(condition, input.schema())?;
-        Ok(LogicalPlanBuilder::from(input).filter(condition.expr)?.build()?)
+        Ok(LogicalPlanBuilder::from(input)
+            .filter(condition.expr)?
+            .build()?)
     }
 
     pub(crate) fn resolve_query_sort(
@@ -62,20 +64,30 @@ pub(crate) fn project_named(
             .iter()
             .map(|g| (g.clone(), output_reference(g)))
             .collect();
-        plan = LogicalPlanBuilder::from(plan).aggregate(group_by, aggregates.clone())?.build()?;
+        plan = LogicalPlanBuilder::from(plan)
+            .aggregate(group_by, aggregates.clone())?
+            .build()?;
         let mut replacements: HashMap<Expr, Expr> = group_output.into_iter().collect();
         for aggregate in aggregates {
             let reference = output_reference(&aggregate);
             replacements.insert(aggregate, reference);
         }
-        exprs = exprs.into_iter().map(|e| replace(e, &replacements)).collect::<ResolveResult<_>>()?;
+        exprs = exprs
+            .into_iter()
+            .map(|e| replace(e, &replacements))
+            .collect::<ResolveResult<_>>()?;
     }
     let windows = find_window_exprs(exprs.iter());
     if !windows.is_empty() {
         plan = LogicalPlanBuilder::window_plan(plan, windows.clone())?;
-        let replacements: HashMap<Expr, Expr> =
-            windows.iter().map(|w| (w.clone(), output_reference(w))).collect();
-        exprs = exprs.into_iter().map(|e| replace(e, &replacements)).collect::<ResolveResult<_>>()?;
+        let replacements: HashMap<Expr, Expr> = windows
+            .iter()
+            .map(|w| (w.clone(), output_reference(w)))
+            .collect();
+        exprs = exprs
+            .into_iter()
+            .map(|e| replace(e, &replacements))
+            .collect::<ResolveResult<_>>()?;
     }
     Ok(LogicalPlanBuilder::from(plan).project(exprs)?.build()?)
 }
@@ -100,7 +112,11 @@ fn replace(expr: Expr, replacements: &HashMap<Expr, Expr>) -> ResolveResult<Expr
     Ok(expr
         .transform_down(|node| {
             Ok(match replacements.get(&node) {
-                Some(reference) => Transformed::new(reference.clone(), true, datafusion::common::tree_node::TreeNodeRecursion::Jump),
+                Some(reference) => Transformed::new(
+                    reference.clone(),
+                    true,
+                    datafusion::common::tree_node::TreeNodeRecursion::Jump,
+                ),
                 None => Transformed::no(node),
             })
         })?

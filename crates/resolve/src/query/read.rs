@@ -12,7 +12,10 @@ use crate::types::to_arrow;
 use crate::Resolver;
 
 fn option<'a>(options: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    options.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v.as_str())
+    options
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        .map(|(_, v)| v.as_str())
 }
 
 fn flag(options: &[(String, String)], key: &str) -> bool {
@@ -20,20 +23,30 @@ fn flag(options: &[(String, String)], key: &str) -> bool {
 }
 
 impl Resolver<'_> {
-    pub(crate) async fn resolve_query_read(&self, source: ReadSource) -> ResolveResult<LogicalPlan> {
+    pub(crate) async fn resolve_query_read(
+        &self,
+        source: ReadSource,
+    ) -> ResolveResult<LogicalPlan> {
         match source {
             ReadSource::Table { name } => {
                 let reference = name.join(".");
-                let frame = self
-                    .context
-                    .table(reference.as_str())
-                    .await
-                    .map_err(|_| ResolveError::TableNotFound(format!("`{}`", name.join("`.`"))))?;
+                let frame =
+                    self.context.table(reference.as_str()).await.map_err(|_| {
+                        ResolveError::TableNotFound(format!("`{}`", name.join("`.`")))
+                    })?;
                 let plan = frame.into_unoptimized_plan();
-                Ok(LogicalPlanBuilder::from(plan).alias(name.last().cloned().unwrap_or_default())?.build()?)
+                Ok(LogicalPlanBuilder::from(plan)
+                    .alias(name.last().cloned().unwrap_or_default())?
+                    .build()?)
             }
-            ReadSource::Files { format, paths, schema, options } => {
-                self.read_files(&format.to_ascii_lowercase(), paths, schema, &options).await
+            ReadSource::Files {
+                format,
+                paths,
+                schema,
+                options,
+            } => {
+                self.read_files(&format.to_ascii_lowercase(), paths, schema, &options)
+                    .await
             }
         }
     }
@@ -46,11 +59,16 @@ impl Resolver<'_> {
         options: &[(String, String)],
     ) -> ResolveResult<LogicalPlan> {
         if paths.is_empty() {
-            return Err(ResolveError::InvalidArgument("[UNABLE_TO_INFER_SCHEMA] no path given".into()));
+            return Err(ResolveError::InvalidArgument(
+                "[UNABLE_TO_INFER_SCHEMA] no path given".into(),
+            ));
         }
         for path in &paths {
             let local = path.strip_prefix("file://").unwrap_or(path);
-            if !local.contains("://") && !local.contains(['*', '?']) && !std::path::Path::new(local).exists() {
+            if !local.contains("://")
+                && !local.contains(['*', '?'])
+                && !std::path::Path::new(local).exists()
+            {
                 return Err(ResolveError::PathNotFound(format!("file:{local}")));
             }
         }
@@ -61,7 +79,11 @@ impl Resolver<'_> {
                     .map(|f| Ok(Field::new(&f.name, to_arrow(&f.data_type)?, true)))
                     .collect::<ResolveResult<Vec<_>>>()?,
             )),
-            Some(_) => return Err(ResolveError::InvalidArgument("a read schema must be a struct".into())),
+            Some(_) => {
+                return Err(ResolveError::InvalidArgument(
+                    "a read schema must be a struct".into(),
+                ))
+            }
             None => None,
         };
         let frame = match format {
@@ -73,12 +95,16 @@ impl Resolver<'_> {
                 self.context.read_parquet(paths, read).await?
             }
             "csv" => {
-                let delimiter = option(options, "sep").or(option(options, "delimiter")).unwrap_or(",");
+                let delimiter = option(options, "sep")
+                    .or(option(options, "delimiter"))
+                    .unwrap_or(",");
                 let mut read = CsvReadOptions::new()
                     .has_header(flag(options, "header"))
                     .delimiter(delimiter.as_bytes().first().copied().unwrap_or(b','))
                     .file_extension("");
-                if let Some(q) = option(options, "quote").and_then(|q| q.as_bytes().first().copied()) {
+                if let Some(q) =
+                    option(options, "quote").and_then(|q| q.as_bytes().first().copied())
+                {
                     read = read.quote(q);
                 }
                 let string_schema;
@@ -96,7 +122,11 @@ impl Resolver<'_> {
                             .collect::<Vec<_>>(),
                     );
                     read = read.schema(&string_schema);
-                    return Ok(self.context.read_csv(paths, read).await?.into_unoptimized_plan());
+                    return Ok(self
+                        .context
+                        .read_csv(paths, read)
+                        .await?
+                        .into_unoptimized_plan());
                 }
                 self.context.read_csv(paths, read).await?
             }

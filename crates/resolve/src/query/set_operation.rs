@@ -48,7 +48,9 @@ impl Resolver<'_> {
             SetOperationKind::Intersect => {
                 LogicalPlanBuilder::intersect(builder.build()?, right, is_all)?
             }
-            SetOperationKind::Except => LogicalPlanBuilder::except(builder.build()?, right, is_all)?,
+            SetOperationKind::Except => {
+                LogicalPlanBuilder::except(builder.build()?, right, is_all)?
+            }
         };
         Ok(plan)
     }
@@ -69,7 +71,8 @@ fn align_by_name(
 ) -> ResolveResult<(LogicalPlan, LogicalPlan)> {
     let left_items = input_columns(&left);
     let right_items = input_columns(&right);
-    let find = |items: &[Named], name: &str| items.iter().position(|i| i.name.eq_ignore_ascii_case(name));
+    let find =
+        |items: &[Named], name: &str| items.iter().position(|i| i.name.eq_ignore_ascii_case(name));
     let mut new_left = Vec::new();
     let mut new_right = Vec::new();
     for item in &left_items {
@@ -83,7 +86,10 @@ fn align_by_name(
                 )))
             }
         }
-        new_left.push(Named { expr: item.expr.clone(), name: item.name.clone() });
+        new_left.push(Named {
+            expr: item.expr.clone(),
+            name: item.name.clone(),
+        });
     }
     for item in &right_items {
         if find(&left_items, &item.name).is_none() {
@@ -93,9 +99,18 @@ fn align_by_name(
                     item.name
                 )));
             }
-            new_left.push(Named { expr: lit(ScalarValue::Null), name: item.name.clone() });
-            new_right.push(Named { expr: item.expr.clone(), name: item.name.clone() });
+            new_left.push(Named {
+                expr: lit(ScalarValue::Null),
+                name: item.name.clone(),
+            });
+            new_right.push(Named {
+                expr: item.expr.clone(),
+                name: item.name.clone(),
+            });
         }
     }
-    Ok((project_named(left, new_left, Vec::new())?, project_named(right, new_right, Vec::new())?))
+    Ok((
+        project_named(left, new_left, Vec::new())?,
+        project_named(right, new_right, Vec::new())?,
+    ))
 }

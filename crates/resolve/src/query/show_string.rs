@@ -22,26 +22,62 @@ impl Resolver<'_> {
         html: bool,
     ) -> ResolveResult<LogicalPlan> {
         let names: Vec<String> = input_columns(&input).into_iter().map(|n| n.name).collect();
-        let limited = LogicalPlanBuilder::from(input).limit(0, Some(num_rows + 1))?.build()?;
-        let batches = self.context.execute_logical_plan(limited).await?.collect().await?;
+        let limited = LogicalPlanBuilder::from(input)
+            .limit(0, Some(num_rows + 1))?
+            .build()?;
+        let batches = self
+            .context
+            .execute_logical_plan(limited)
+            .await?
+            .collect()
+            .await?;
         let (column, text) = if html {
-            ("html_string", html_table(&names, &batches, num_rows, truncate))
+            (
+                "html_string",
+                html_table(&names, &batches, num_rows, truncate),
+            )
         } else {
-            let options = ShowOptions { num_rows, truncate, vertical };
-            ("show_string", format_batches_as_show_string(&names, &batches, options))
+            let options = ShowOptions {
+                num_rows,
+                truncate,
+                vertical,
+            };
+            (
+                "show_string",
+                format_batches_as_show_string(&names, &batches, options),
+            )
         };
-        let schema = Arc::new(Schema::new(vec![Field::new(column, ArrowType::Utf8, false)]));
-        let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(StringArray::from(vec![text]))])?;
+        let schema = Arc::new(Schema::new(vec![Field::new(
+            column,
+            ArrowType::Utf8,
+            false,
+        )]));
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![Arc::new(StringArray::from(vec![text]))],
+        )?;
         let table = MemTable::try_new(schema, vec![vec![batch]])?;
-        Ok(LogicalPlanBuilder::scan(self.fresh_alias(), provider_as_source(Arc::new(table)), None)?.build()?)
+        Ok(LogicalPlanBuilder::scan(
+            self.fresh_alias(),
+            provider_as_source(Arc::new(table)),
+            None,
+        )?
+        .build()?)
     }
 }
 
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
-fn html_table(names: &[String], batches: &[RecordBatch], num_rows: usize, truncate: usize) -> String {
+fn html_table(
+    names: &[String],
+    batches: &[RecordBatch],
+    num_rows: usize,
+    truncate: usize,
+) -> String {
     let mut out = String::from("<table border='1'>\n<tr>");
     for name in names {
         out.push_str(&format!("<th>{}</th>", escape(name)));
@@ -59,7 +95,11 @@ fn html_table(names: &[String], batches: &[RecordBatch], num_rows: usize, trunca
             for column in batch.columns() {
                 let mut text = cell_text(column, row).unwrap_or_else(|| "NULL".into());
                 if truncate > 0 && text.chars().count() > truncate {
-                    text = text.chars().take(truncate.saturating_sub(3)).collect::<String>() + "...";
+                    text = text
+                        .chars()
+                        .take(truncate.saturating_sub(3))
+                        .collect::<String>()
+                        + "...";
                 }
                 out.push_str(&format!("<td>{}</td>", escape(&text)));
             }
@@ -69,7 +109,10 @@ fn html_table(names: &[String], batches: &[RecordBatch], num_rows: usize, trunca
     }
     out.push_str("</table>\n");
     if more {
-        out.push_str(&format!("only showing top {num_rows} {}\n", if num_rows == 1 { "row" } else { "rows" }));
+        out.push_str(&format!(
+            "only showing top {num_rows} {}\n",
+            if num_rows == 1 { "row" } else { "rows" }
+        ));
     }
     out
 }

@@ -5,7 +5,9 @@ use std::sync::Arc;
 use datafusion::arrow::array::{ArrayRef, RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType as ArrowType, Field, Schema};
 use datafusion::datasource::{provider_as_source, MemTable};
-use datafusion::functions_aggregate::expr_fn::{approx_percentile_cont, avg, count, max, min, stddev};
+use datafusion::functions_aggregate::expr_fn::{
+    approx_percentile_cont, avg, count, max, min, stddev,
+};
 use datafusion::logical_expr::{cast, lit, Expr, ExprSchemable, LogicalPlan, LogicalPlanBuilder};
 
 use super::columns::input_columns;
@@ -28,7 +30,10 @@ impl Resolver<'_> {
             }
             let data_type = item.expr.get_type(&schema)?;
             let numeric = data_type.is_numeric();
-            let stringy = matches!(data_type, ArrowType::Utf8 | ArrowType::LargeUtf8 | ArrowType::Utf8View);
+            let stringy = matches!(
+                data_type,
+                ArrowType::Utf8 | ArrowType::LargeUtf8 | ArrowType::Utf8View
+            );
             if numeric || stringy || !columns.is_empty() {
                 chosen.push((item, numeric));
             }
@@ -44,10 +49,17 @@ impl Resolver<'_> {
                     "min" => min(e),
                     "max" => max(e),
                     p if p.ends_with('%') && *numeric => {
-                        let fraction: f64 = p.trim_end_matches('%').parse::<f64>().map_err(|_| {
-                            ResolveError::InvalidArgument(format!("[INVALID_PARAMETER_VALUE] bad percentile {p}"))
-                        })? / 100.0;
-                        approx_percentile_cont(cast(e, ArrowType::Float64).sort(true, false), lit(fraction), None)
+                        let fraction: f64 =
+                            p.trim_end_matches('%').parse::<f64>().map_err(|_| {
+                                ResolveError::InvalidArgument(format!(
+                                    "[INVALID_PARAMETER_VALUE] bad percentile {p}"
+                                ))
+                            })? / 100.0;
+                        approx_percentile_cont(
+                            cast(e, ArrowType::Float64).sort(true, false),
+                            lit(fraction),
+                            None,
+                        )
                     }
                     "mean" | "stddev" => lit(datafusion::common::ScalarValue::Utf8(None)),
                     p if p.ends_with('%') => lit(datafusion::common::ScalarValue::Utf8(None)),
@@ -63,8 +75,14 @@ impl Resolver<'_> {
         let batches = if aggregates.is_empty() {
             Vec::new()
         } else {
-            let plan = LogicalPlanBuilder::from(input).aggregate(Vec::<Expr>::new(), aggregates)?.build()?;
-            self.context.execute_logical_plan(plan).await?.collect().await?
+            let plan = LogicalPlanBuilder::from(input)
+                .aggregate(Vec::<Expr>::new(), aggregates)?
+                .build()?;
+            self.context
+                .execute_logical_plan(plan)
+                .await?
+                .collect()
+                .await?
         };
         let row = batches.iter().find(|b| b.num_rows() > 0);
         let mut fields = vec![Field::new("summary", ArrowType::Utf8, true)];
@@ -81,11 +99,18 @@ impl Resolver<'_> {
                         } else {
                             let is_count = statistics[s] == "count";
                             let text = scalar_text(&scalar);
-                            Some(if *numeric && !is_count && statistics[s] != "min" && statistics[s] != "max" && !text.contains(['.', 'E', 'N', 'I']) {
-                                format!("{text}.0")
-                            } else {
-                                text
-                            })
+                            Some(
+                                if *numeric
+                                    && !is_count
+                                    && statistics[s] != "min"
+                                    && statistics[s] != "max"
+                                    && !text.contains(['.', 'E', 'N', 'I'])
+                                {
+                                    format!("{text}.0")
+                                } else {
+                                    text
+                                },
+                            )
                         }
                     }
                     None => None,
@@ -98,6 +123,11 @@ impl Resolver<'_> {
         let schema = Arc::new(Schema::new(fields));
         let batch = RecordBatch::try_new(schema.clone(), arrays)?;
         let table = MemTable::try_new(schema, vec![vec![batch]])?;
-        Ok(LogicalPlanBuilder::scan(self.fresh_alias(), provider_as_source(Arc::new(table)), None)?.build()?)
+        Ok(LogicalPlanBuilder::scan(
+            self.fresh_alias(),
+            provider_as_source(Arc::new(table)),
+            None,
+        )?
+        .build()?)
     }
 }
