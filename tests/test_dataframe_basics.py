@@ -9,7 +9,6 @@ import pytest
 from helpers import rows, show_string, sorted_rows
 from pyspark.sql import DataFrame, Row, SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql.types import LongType, StringType, StructField, StructType
 
 
 @pytest.fixture
@@ -49,13 +48,6 @@ def test_create_from_pandas(spark: SparkSession) -> None:
     assert rows(df) == [(1, "a", 0.5), (2, "b", 1.5), (3, "c", 2.5)]
 
 
-def test_create_with_struct_type_schema(spark: SparkSession) -> None:
-    schema = StructType([StructField("k", StringType(), False), StructField("v", LongType(), True)])
-    df = spark.createDataFrame([("a", 1), ("b", None)], schema)
-    assert df.schema == schema
-    assert rows(df) == [("a", 1), ("b", None)]
-
-
 def test_create_with_ddl_schema(spark: SparkSession) -> None:
     df = spark.createDataFrame([(1, "x")], "a int, b string")
     assert df.dtypes == [("a", "int"), ("b", "string")]
@@ -84,23 +76,11 @@ def test_select_by_name_and_column(people: DataFrame) -> None:
     assert df.first() == Row(name="Alice", age=34, id=1)
 
 
-def test_select_expression_names(spark: SparkSession) -> None:
-    df = spark.createDataFrame([(1, 2)], ["a", "b"])
-    out = df.select(F.col("a") + F.col("b"), F.col("a") * 2, -F.col("b"), F.col("a").alias("x"))
-    # The client sends unary minus as the function `negative`, so Spark names it that way.
-    assert out.columns == ["(a + b)", "(a * 2)", "negative(b)", "x"]
-    assert rows(out) == [(3, 2, -2, 1)]
-
-
 def test_select_expr(spark: SparkSession) -> None:
     df = spark.createDataFrame([(1, 2)], ["a", "b"])
     out = df.selectExpr("a + b", "a * 10 AS tens", "upper('x')")
     assert out.columns == ["(a + b)", "tens", "upper(x)"]
     assert rows(out) == [(3, 10, "X")]
-
-
-def test_column_names_are_case_insensitive(people: DataFrame) -> None:
-    assert rows(people.select("NAME").filter("ID = 2")) == [("Bob",)]
 
 
 def test_star_select(people: DataFrame) -> None:
@@ -111,12 +91,6 @@ def test_with_column_adds_and_replaces(people: DataFrame) -> None:
     df = people.withColumn("age2", F.col("age") * 2).withColumn("name", F.upper("name"))
     assert df.columns == ["id", "name", "age", "age2"]
     assert df.filter("id = 1").first() == Row(id=1, name="ALICE", age=34, age2=68)
-
-
-def test_with_columns(people: DataFrame) -> None:
-    df = people.withColumns({"one": F.lit(1), "next_id": F.col("id") + 1})
-    assert df.columns == ["id", "name", "age", "one", "next_id"]
-    assert rows(df.select("one", "next_id").filter("id = 4")) == [(1, 5)]
 
 
 def test_with_column_renamed(people: DataFrame) -> None:
@@ -237,18 +211,6 @@ def test_show_format(spark: SparkSession) -> None:
     )
 
 
-def test_show_limits_rows_and_truncates(spark: SparkSession) -> None:
-    df = spark.createDataFrame([("x" * 25,), ("y",)], ["long_text"])
-    assert show_string(df, 1) == (
-        "+--------------------+\n"
-        "|           long_text|\n"
-        "+--------------------+\n"
-        "|xxxxxxxxxxxxxxxxx...|\n"
-        "+--------------------+\n"
-        "only showing top 1 row\n"
-    )
-
-
 def test_show_untruncated_left_aligns(spark: SparkSession) -> None:
     df = spark.createDataFrame([("abc", 1), ("d", 10)], ["s", "n"])
     assert show_string(df, truncate=False) == (
@@ -282,32 +244,13 @@ def test_union_by_name(spark: SparkSession) -> None:
     assert rows(a.unionByName(b)) == [(1, "x"), (2, "y")]
 
 
-def test_union_by_name_allow_missing_columns(spark: SparkSession) -> None:
-    a = spark.createDataFrame([(1, "x")], ["id", "v"])
-    b = spark.createDataFrame([(2, True)], ["id", "flag"])
-    out = a.unionByName(b, allowMissingColumns=True)
-    assert out.columns == ["id", "v", "flag"]
-    assert rows(out) == [(1, "x", None), (2, None, True)]
-
-
 def test_intersect_and_intersect_all(left: DataFrame, right: DataFrame) -> None:
     assert sorted_rows(left.intersect(right)) == [(2, "b"), (3, "c")]
     more = right.union(right.filter("id = 2"))
     assert sorted_rows(left.intersectAll(more)) == [(2, "b"), (2, "b"), (3, "c")]
 
 
-def test_subtract_and_except_all(left: DataFrame, right: DataFrame) -> None:
-    assert sorted_rows(left.subtract(right)) == [(1, "a")]
-    assert sorted_rows(left.exceptAll(right)) == [(1, "a"), (2, "b")]
-
-
 # --- aliases ------------------------------------------------------------------------------------
-
-
-def test_alias_and_qualified_columns(people: DataFrame) -> None:
-    p = people.alias("p")
-    assert rows(p.select("p.name").filter(F.col("p.id") == 3)) == [("Cathy",)]
-    assert p.select(F.col("p.id")).columns == ["id"]
 
 
 # --- missing values -----------------------------------------------------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterator
-from decimal import Decimal
 
 import pytest
 from helpers import rows
@@ -31,40 +30,6 @@ def words(spark: SparkSession) -> DataFrame:
 
 
 # --- casts --------------------------------------------------------------------------------------
-
-
-def test_cast_keeps_column_name(spark: SparkSession) -> None:
-    df = spark.createDataFrame([("42", 3.7, 1)], "s string, d double, i int")
-    out = df.select(
-        F.col("s").cast("int"),
-        F.col("d").cast("int"),
-        F.col("i").cast("string"),
-        F.col("i").cast("boolean"),
-        (F.col("i") + 1).cast("string"),
-    )
-    # Column.cast of a named column keeps that name; other expressions get CAST(...).
-    assert out.dtypes == [
-        ("s", "int"),
-        ("d", "int"),
-        ("i", "string"),
-        ("i", "boolean"),
-        ("CAST((i + 1) AS STRING)", "string"),
-    ]
-    assert rows(out) == [(42, 3, "1", True, "2")]
-
-
-def test_sql_cast_names(spark: SparkSession) -> None:
-    df = spark.createDataFrame([("42", 1)], "s string, i int")
-    out = df.selectExpr("CAST(s AS INT)", "CAST(i AS STRING)", "CAST(s AS DOUBLE) AS sd")
-    assert out.dtypes == [("s", "int"), ("i", "string"), ("sd", "double")]
-    assert rows(out) == [(42, "1", 42.0)]
-
-
-def test_cast_to_decimal_and_date(spark: SparkSession) -> None:
-    df = spark.createDataFrame([("1.25", "2024-03-01")], "n string, d string")
-    out = df.select(F.col("n").cast("decimal(10,2)"), F.col("d").cast("date"))
-    assert out.dtypes == [("n", "decimal(10,2)"), ("d", "date")]
-    assert rows(out) == [(Decimal("1.25"), datetime.date(2024, 3, 1))]
 
 
 def test_invalid_cast_raises_under_ansi(spark: SparkSession) -> None:
@@ -145,14 +110,6 @@ def test_trim_and_padding(spark: SparkSession) -> None:
     assert rows(out) == [("hi", "hi  ", "  hi", "**hi")]
 
 
-def test_like_rlike_contains(words: DataFrame) -> None:
-    assert [r.id for r in words.filter(F.col("a").like("Sp%")).collect()] == [1]
-    assert [r.id for r in words.filter(F.col("a").like("_mber")).collect()] == [2]
-    assert [r.id for r in words.filter(F.col("a").rlike("^[a-z]+$")).collect()] == [2]
-    assert [r.id for r in words.filter(F.col("a").contains("ar")).collect()] == [1]
-    assert [r.id for r in words.filter(F.col("a").startswith("e")).collect()] == [2]
-
-
 # --- membership and ranges ----------------------------------------------------------------------
 
 
@@ -180,42 +137,7 @@ def test_arithmetic_types(spark: SparkSession) -> None:
     assert rows(out) == [(3.5, 1, 5)]
 
 
-def test_round_and_abs(spark: SparkSession) -> None:
-    df = spark.createDataFrame([(2.5, -3)], "d double, i int")
-    out = df.select(F.round("d"), F.round(F.lit(2.345), 2), F.abs("i"))
-    assert out.columns == ["round(d, 0)", "round(2.345, 2)", "abs(i)"]
-    assert rows(out) == [(3.0, 2.35, 3)]
-
-
 # --- literals -----------------------------------------------------------------------------------
-
-
-def test_literal_types_and_names(spark: SparkSession) -> None:
-    out = spark.range(1).select(
-        F.lit(1),
-        F.lit(2**40),
-        F.lit(1.5),
-        F.lit("s"),
-        F.lit(True),
-        F.lit(None),
-        F.lit(datetime.date(2024, 3, 1)),
-        F.lit(Decimal("1.50")),
-    )
-    assert out.dtypes == [
-        ("1", "int"),
-        ("1099511627776", "bigint"),
-        ("1.5", "double"),
-        ("s", "string"),
-        ("true", "boolean"),
-        ("NULL", "void"),
-        ("DATE '2024-03-01'", "date"),
-        # The client sends DecimalType() (10, 0); Spark keeps the precision and takes the
-        # value's scale.
-        ("1.50", "decimal(10,2)"),
-    ]
-    assert rows(out) == [
-        (1, 2**40, 1.5, "s", True, None, datetime.date(2024, 3, 1), Decimal("1.50"))
-    ]
 
 
 # --- dates and times ----------------------------------------------------------------------------
@@ -227,24 +149,6 @@ def test_to_date(spark: SparkSession) -> None:
     assert out.columns == ["to_date(iso)", "to_date(eu, dd/MM/yyyy)"]
     assert out.dtypes[0][1] == "date"
     assert rows(out) == [(datetime.date(2024, 3, 1), datetime.date(2024, 4, 1))]
-
-
-@pytest.mark.usefixtures("utc")
-def test_from_unixtime_and_to_timestamp(spark: SparkSession) -> None:
-    df = spark.createDataFrame([(1_709_251_200,), (1_709_337_599,)], "ts long")
-    out = df.select(
-        F.from_unixtime("ts").alias("text"),
-        F.to_timestamp(F.from_unixtime(F.col("ts"))).alias("t"),
-    )
-    assert out.dtypes == [("text", "string"), ("t", "timestamp")]
-    assert [r.text for r in out.collect()] == ["2024-03-01 00:00:00", "2024-03-01 23:59:59"]
-    dated = out.select(F.to_date("t").alias("d"), F.date_format("t", "yyyy-MM-dd HH:mm"))
-    assert rows(dated) == [
-        (datetime.date(2024, 3, 1), "2024-03-01 00:00"),
-        (datetime.date(2024, 3, 1), "2024-03-01 23:59"),
-    ]
-    back = out.select(F.unix_timestamp("t"))
-    assert [r[0] for r in back.collect()] == [1_709_251_200, 1_709_337_599]
 
 
 def test_from_unixtime_names(spark: SparkSession) -> None:

@@ -86,45 +86,7 @@ def test_generic_save_and_load(spark: SparkSession, items: DataFrame, tmp_path: 
     assert spark.read.format("parquet").load(out).count() == 3
 
 
-def test_partition_by(spark: SparkSession, tmp_path: Path) -> None:
-    df = spark.createDataFrame(
-        [(1, "a", 2024), (2, "b", 2024), (3, "c", 2025)], "id int, v string, year int"
-    )
-    out = tmp_path / "parts"
-    df.write.partitionBy("year").parquet(str(out))
-    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["year=2024", "year=2025"]
-    back = spark.read.parquet(str(out))
-    # Partition columns come last; their type is inferred from the directory names.
-    assert back.dtypes == [("id", "int"), ("v", "string"), ("year", "int")]
-    assert sorted_rows(back) == [(1, "a", 2024), (2, "b", 2024), (3, "c", 2025)]
-    assert sorted(r.id for r in back.filter("year = 2024").collect()) == [1, 2]
-
-
 # --- csv ----------------------------------------------------------------------------------------
-
-
-def test_csv_with_header(spark: SparkSession, items: DataFrame, tmp_path: Path) -> None:
-    out = tmp_path / "csv"
-    items.write.option("header", True).csv(str(out))
-    files = data_files(out, ".csv")
-    assert files
-    lines = [line for f in files for line in f.read_text().splitlines()]
-    assert "id,name,price" in lines
-    assert "2,pear," in lines
-
-    strings = spark.read.option("header", True).csv(str(out))
-    assert strings.dtypes == [("id", "string"), ("name", "string"), ("price", "string")]
-    inferred = spark.read.csv(str(out), header=True, inferSchema=True)
-    assert inferred.dtypes == [("id", "int"), ("name", "string"), ("price", "double")]
-    assert sorted_rows(inferred) == [(1, "apple", 0.5), (2, "pear", None), (3, "plum", 1.25)]
-
-
-def test_csv_without_header_gets_default_names(spark: SparkSession, tmp_path: Path) -> None:
-    path = tmp_path / "plain.csv"
-    path.write_text("1,x\n2,y\n")
-    df = spark.read.csv(str(path))
-    assert df.columns == ["_c0", "_c1"]
-    assert sorted_rows(df) == [("1", "x"), ("2", "y")]
 
 
 def test_csv_with_schema(spark: SparkSession, tmp_path: Path) -> None:

@@ -172,21 +172,6 @@ def test_schema_of_many_types(spark: SparkSession) -> None:
     assert df.select("st.y").first() == ("y",)
 
 
-def test_schema_of_sql_literals(spark: SparkSession) -> None:
-    df = spark.sql("SELECT 1 AS a, 'x' AS b, 1.5 AS c, 1.5D AS d, DATE'2024-03-01' AS e, NULL AS f")
-    # Literals are not nullable (except NULL); 1.5 is a decimal in Spark SQL, 1.5D a double.
-    assert df.schema.fields[0] == StructField("a", IntegerType(), False)
-    assert df.dtypes == [
-        ("a", "int"),
-        ("b", "string"),
-        ("c", "decimal(2,1)"),
-        ("d", "double"),
-        ("e", "date"),
-        ("f", "void"),
-    ]
-    assert rows(df) == [(1, "x", Decimal("1.5"), 1.5, datetime.date(2024, 3, 1), None)]
-
-
 @pytest.mark.skipif(
     bool(os.environ.get(REMOTE_ENV)), reason="ember submit starts its own embedded server"
 )

@@ -130,6 +130,12 @@ fn classify(message: String) -> SparkError {
             (class, classes, state)
         } else if lower.contains("divide by zero") || lower.contains("division by zero") {
             ("DIVIDE_BY_ZERO".into(), ARITHMETIC, "22012")
+        } else if lower.contains("sql error: parsererror") || lower.contains("parsererror(") {
+            ("PARSE_SYNTAX_ERROR".into(), PARSE, "42601")
+        } else if lower.contains("table") && (lower.contains("not found") || lower.contains("doesn't exist") || lower.contains("does not exist")) {
+            ("TABLE_OR_VIEW_NOT_FOUND".into(), ANALYSIS, "42P01")
+        } else if lower.contains("invalid function") {
+            ("UNRESOLVED_ROUTINE".into(), ANALYSIS, "42883")
         } else if lower.contains("overflow") {
             ("ARITHMETIC_OVERFLOW".into(), ARITHMETIC, "22003")
         } else if lower.contains("cannot cast")

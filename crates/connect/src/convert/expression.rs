@@ -72,7 +72,7 @@ pub fn expression_from_proto(proto: &Expression) -> ConnectResult<Expr> {
                 .collect::<ConnectResult<_>>()?,
             is_distinct: function.is_distinct,
         },
-        ExprType::ExpressionString(text) => ember_sql::parse_expression(&text.expression)?,
+        ExprType::ExpressionString(text) => ember_sql::parse_named_expression(&text.expression)?,
         ExprType::UnresolvedStar(star) => Expr::Star {
             target: star
                 .unparsed_target

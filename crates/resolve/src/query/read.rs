@@ -1,7 +1,5 @@
 //! Reads: catalog tables and views, and files (parquet, csv, json, text).
 
-use std::sync::Arc;
-
 use datafusion::arrow::datatypes::{DataType as ArrowType, Field, Schema};
 use datafusion::logical_expr::{LogicalPlan, LogicalPlanBuilder};
 use datafusion::prelude::{CsvReadOptions, JsonReadOptions, ParquetReadOptions};
@@ -150,7 +148,25 @@ impl Resolver<'_> {
             }
             other => return unsupported(format!("the {other} data source")),
         };
-        let _ = Arc::new(());
-        Ok(frame.into_unoptimized_plan())
+        let plan = frame.into_unoptimized_plan();
+        if format == "csv" && arrow_schema.is_none() {
+            return spark_csv_names(plan, flag(options, "header"));
+        }
+        Ok(plan)
     }
+}
+
+/// Spark names header-less CSV columns `_c0`, `_c1`, ...
+fn spark_csv_names(plan: LogicalPlan, has_header: bool) -> ResolveResult<LogicalPlan> {
+    if has_header {
+        return Ok(plan);
+    }
+    let exprs: Vec<datafusion::logical_expr::Expr> = plan
+        .schema()
+        .columns()
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| datafusion::logical_expr::Expr::Column(c).alias(format!("_c{i}")))
+        .collect();
+    Ok(LogicalPlanBuilder::from(plan).project(exprs)?.build()?)
 }
