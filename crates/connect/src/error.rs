@@ -132,7 +132,11 @@ fn classify(message: String) -> SparkError {
             ("DIVIDE_BY_ZERO".into(), ARITHMETIC, "22012")
         } else if lower.contains("sql error: parsererror") || lower.contains("parsererror(") {
             ("PARSE_SYNTAX_ERROR".into(), PARSE, "42601")
-        } else if lower.contains("table") && (lower.contains("not found") || lower.contains("doesn't exist") || lower.contains("does not exist")) {
+        } else if lower.contains("table")
+            && (lower.contains("not found")
+                || lower.contains("doesn't exist")
+                || lower.contains("does not exist"))
+        {
             ("TABLE_OR_VIEW_NOT_FOUND".into(), ANALYSIS, "42P01")
         } else if lower.contains("invalid function") {
             ("UNRESOLVED_ROUTINE".into(), ANALYSIS, "42883")
