@@ -188,7 +188,17 @@ pub async fn run_analyze(session: &Session, analyze: &Analyze) -> ConnectResult<
                 tree_string: tree_string(&spark_fields(&arrow_schema(&plan)), level),
             })
         }
-        Analyze::IsLocal(_) => answer::Result::IsLocal(answer::IsLocal { is_local: false }),
+        Analyze::IsLocal(local) => {
+            // Local when the rows are already at hand: shipped data or a statement's result.
+            let is_local = match local.plan.as_ref().and_then(|p| p.op_type.as_ref()) {
+                Some(OpType::Root(relation)) => matches!(
+                    plan_from_proto(relation)?.relation,
+                    ember_spec::Relation::LocalRelation { .. }
+                ),
+                _ => false,
+            };
+            answer::Result::IsLocal(answer::IsLocal { is_local })
+        }
         Analyze::IsStreaming(_) => answer::Result::IsStreaming(answer::IsStreaming {
             is_streaming: false,
         }),

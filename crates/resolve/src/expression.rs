@@ -120,10 +120,15 @@ impl Resolver<'_> {
                 expr,
                 data_type,
                 is_try,
+                named_after_child,
             } => {
                 let inner = self.resolve_expr(expr, schema)?;
                 let target = to_arrow(data_type)?;
-                let name = cast_name(&inner.name, data_type, *is_try);
+                let name = if *named_after_child {
+                    inner.name.clone()
+                } else {
+                    cast_name(&inner.name, data_type, *is_try)
+                };
                 let expr = if *is_try {
                     try_cast(inner.expr, target)
                 } else {

@@ -19,10 +19,13 @@ pub enum Expr {
         expr: Box<Expr>,
         name: Vec<String>,
     },
+    /// `named_after_child`: the DataFrame API's `col.cast(t)` keeps the column's name,
+    /// where SQL's `CAST(x AS T)` is named after the cast.
     Cast {
         expr: Box<Expr>,
         data_type: DataType,
         is_try: bool,
+        named_after_child: bool,
     },
     /// A function call, operators included (`+`, `==`, `and`, ...), by Spark's name.
     Function {

@@ -313,6 +313,35 @@ pub fn plan_from_proto(proto: &ProtoRelation) -> ConnectResult<Plan> {
                 })
                 .collect::<ConnectResult<_>>()?,
         },
+        RelType::Cov(cov) => Relation::Covariance {
+            input: input(cov.input.as_deref(), "cov.input")?,
+            first: cov.col1.clone(),
+            second: cov.col2.clone(),
+        },
+        RelType::Corr(corr) => {
+            if corr.method.as_deref().is_some_and(|m| !m.eq_ignore_ascii_case("pearson")) {
+                return Err(ConnectError::Unsupported(
+                    "correlation methods other than pearson".into(),
+                ));
+            }
+            Relation::Correlation {
+                input: input(corr.input.as_deref(), "corr.input")?,
+                first: corr.col1.clone(),
+                second: corr.col2.clone(),
+            }
+        }
+        RelType::Crosstab(crosstab) => Relation::Crosstab {
+            input: input(crosstab.input.as_deref(), "crosstab.input")?,
+            first: crosstab.col1.clone(),
+            second: crosstab.col2.clone(),
+        },
+        RelType::Unpivot(unpivot) => Relation::Unpivot {
+            input: input(unpivot.input.as_deref(), "unpivot.input")?,
+            ids: expressions(&unpivot.ids)?,
+            values: unpivot.values.as_ref().map(|v| expressions(&v.values)).transpose()?,
+            variable_column_name: unpivot.variable_column_name.clone(),
+            value_column_name: unpivot.value_column_name.clone(),
+        },
         other => {
             let name = format!("{other:?}");
             let name = name

@@ -9,6 +9,8 @@ mod project;
 mod read;
 mod set_operation;
 mod show_string;
+mod statistics;
+mod unpivot;
 mod summary;
 
 use datafusion::logical_expr::{LogicalPlan, LogicalPlanBuilder};
@@ -221,6 +223,22 @@ impl Resolver<'_> {
                     statistics
                 };
                 self.resolve_query_summary(input, &[], &statistics).await
+            }
+            Relation::Covariance { input, first, second } => {
+                let input = self.resolve_plan(*input).await?;
+                self.resolve_query_pairwise_statistic(input, &first, &second, "covar_samp")
+            }
+            Relation::Correlation { input, first, second } => {
+                let input = self.resolve_plan(*input).await?;
+                self.resolve_query_pairwise_statistic(input, &first, &second, "corr")
+            }
+            Relation::Crosstab { input, first, second } => {
+                let input = self.resolve_plan(*input).await?;
+                self.resolve_query_crosstab(input, &first, &second).await
+            }
+            Relation::Unpivot { input, ids, values, variable_column_name, value_column_name } => {
+                let input = self.resolve_plan(*input).await?;
+                self.resolve_query_unpivot(input, &ids, values.as_deref(), &variable_column_name, &value_column_name)
             }
             other => unsupported(relation_name(&other)),
         }

@@ -82,15 +82,24 @@ impl Resolver<'_> {
         columns: &[String],
         min_non_nulls: Option<usize>,
     ) -> ResolveResult<LogicalPlan> {
-        let chosen: Vec<Expr> = input_columns(&input)
-            .into_iter()
-            .filter(|i| selected(columns, &i.name))
-            .map(|i| i.expr)
-            .collect();
+        let schema = input.schema().clone();
+        let mut chosen: Vec<Expr> = Vec::new();
+        for item in input_columns(&input).into_iter().filter(|i| selected(columns, &i.name)) {
+            // Spark counts NaN as missing too.
+            let present = match item.expr.get_type(&schema)? {
+                ArrowType::Float32 | ArrowType::Float64 => item
+                    .expr
+                    .clone()
+                    .is_not_null()
+                    .and(Expr::Not(Box::new(datafusion::functions::math::expr_fn::isnan(item.expr)))),
+                _ => item.expr.is_not_null(),
+            };
+            chosen.push(present);
+        }
         let required = min_non_nulls.unwrap_or(chosen.len());
         let present = chosen
             .iter()
-            .map(|e| when(e.clone().is_not_null(), lit(1i64)).otherwise(lit(0i64)))
+            .map(|present| when(present.clone(), lit(1i64)).otherwise(lit(0i64)))
             .collect::<Result<Vec<_>, _>>()?
             .into_iter()
             .reduce(|a, b| a + b)
