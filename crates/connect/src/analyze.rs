@@ -5,7 +5,9 @@ use ember_exec::Session;
 use ember_proto::spark::connect::analyze_plan_request::Analyze;
 use ember_proto::spark::connect::analyze_plan_response as answer;
 use ember_proto::spark::connect::plan::OpType;
-use ember_proto::spark::connect::{Plan as ProtoPlan, StorageLevel};
+use ember_exec::StorageLevel;
+use ember_proto::spark::connect::{Plan as ProtoPlan, Relation, StorageLevel as ProtoStorageLevel};
+use prost::Message;
 use ember_spec::{DataType, StructField};
 
 use crate::convert::{data_type_to_proto, parse_schema_text, plan_from_proto, required};
@@ -244,16 +246,42 @@ pub async fn run_analyze(session: &Session, analyze: &Analyze) -> ConnectResult<
                 result: hasher.finish() as i32,
             })
         }
-        Analyze::Persist(_) => answer::Result::Persist(answer::Persist {}),
-        Analyze::Unpersist(_) => answer::Result::Unpersist(answer::Unpersist {}),
-        Analyze::GetStorageLevel(_) => answer::Result::GetStorageLevel(answer::GetStorageLevel {
-            storage_level: Some(StorageLevel {
-                use_disk: true,
-                use_memory: true,
-                use_off_heap: false,
-                deserialized: true,
-                replication: 1,
-            }),
-        }),
+        Analyze::Persist(p) => {
+            let key = plan_key(p.relation.as_ref());
+            let level = p.storage_level.as_ref().map(level_from_proto).unwrap_or(StorageLevel::MEMORY_AND_DISK_DESER);
+            session.persist(key, level);
+            answer::Result::Persist(answer::Persist {})
+        }
+        Analyze::Unpersist(u) => {
+            session.unpersist(&plan_key(u.relation.as_ref()));
+            answer::Result::Unpersist(answer::Unpersist {})
+        }
+        Analyze::GetStorageLevel(g) => {
+            let level = session.storage_level(&plan_key(g.relation.as_ref()));
+            answer::Result::GetStorageLevel(answer::GetStorageLevel {
+                storage_level: Some(ProtoStorageLevel {
+                    use_disk: level.use_disk,
+                    use_memory: level.use_memory,
+                    use_off_heap: level.use_off_heap,
+                    deserialized: level.deserialized,
+                    replication: level.replication,
+                }),
+            })
+        }
     })
+}
+
+/// A DataFrame's identity for persist bookkeeping: its encoded plan.
+fn plan_key(relation: Option<&Relation>) -> Vec<u8> {
+    relation.map(|r| r.encode_to_vec()).unwrap_or_default()
+}
+
+fn level_from_proto(level: &ProtoStorageLevel) -> StorageLevel {
+    StorageLevel {
+        use_disk: level.use_disk,
+        use_memory: level.use_memory,
+        use_off_heap: level.use_off_heap,
+        deserialized: level.deserialized,
+        replication: level.replication,
+    }
 }

@@ -10,4 +10,4 @@ mod write;
 
 pub use config::SessionConfigValues;
 pub use error::{ExecError, ExecResult};
-pub use session::{GlobalViews, Session};
+pub use session::{GlobalViews, Session, StorageLevel};

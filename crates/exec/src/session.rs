@@ -23,6 +23,37 @@ pub struct Session {
     pub id: String,
     context: SessionContext,
     config: Mutex<SessionConfigValues>,
+    /// Storage levels of persisted DataFrames, keyed by the client's encoded plan. Results
+    /// are not cached yet; the level is remembered so `storageLevel` answers truthfully.
+    persisted: Mutex<std::collections::HashMap<Vec<u8>, StorageLevel>>,
+}
+
+/// Spark's storage level flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StorageLevel {
+    pub use_disk: bool,
+    pub use_memory: bool,
+    pub use_off_heap: bool,
+    pub deserialized: bool,
+    pub replication: i32,
+}
+
+impl StorageLevel {
+    pub const NONE: StorageLevel = StorageLevel {
+        use_disk: false,
+        use_memory: false,
+        use_off_heap: false,
+        deserialized: false,
+        replication: 1,
+    };
+    /// `df.persist()` / `df.cache()` without an argument.
+    pub const MEMORY_AND_DISK_DESER: StorageLevel = StorageLevel {
+        use_disk: true,
+        use_memory: true,
+        use_off_heap: false,
+        deserialized: true,
+        replication: 1,
+    };
 }
 
 fn spark_context(global_views: &GlobalViews) -> ExecResult<SessionContext> {
@@ -44,6 +75,9 @@ fn spark_context(global_views: &GlobalViews) -> ExecResult<SessionContext> {
     // Spark returns rows of a narrow pipeline in input order; round-robin repartitioning of a
     // single-partition source (local data, one file) would interleave them.
     config.options_mut().optimizer.enable_round_robin_repartition = false;
+    // Keep join sides where the resolver put them: it builds on the right side, as Spark's
+    // broadcast joins do, so rows come out in the left side's order.
+    config.options_mut().optimizer.join_reordering = false;
     let context = SessionContext::new_with_config(config);
     let mut state = context.state();
     ember_functions::register_spark_functions(&mut state)
@@ -61,11 +95,27 @@ impl Session {
             id,
             context: spark_context(global_views)?,
             config: Mutex::new(SessionConfigValues::default()),
+            persisted: Mutex::default(),
         })
     }
 
     pub fn context(&self) -> &SessionContext {
         &self.context
+    }
+
+    pub fn persist(&self, plan_key: Vec<u8>, level: StorageLevel) {
+        let mut persisted = self.persisted.lock().unwrap_or_else(|e| e.into_inner());
+        persisted.insert(plan_key, level);
+    }
+
+    pub fn unpersist(&self, plan_key: &[u8]) {
+        let mut persisted = self.persisted.lock().unwrap_or_else(|e| e.into_inner());
+        persisted.remove(plan_key);
+    }
+
+    pub fn storage_level(&self, plan_key: &[u8]) -> StorageLevel {
+        let persisted = self.persisted.lock().unwrap_or_else(|e| e.into_inner());
+        persisted.get(plan_key).copied().unwrap_or(StorageLevel::NONE)
     }
 
     pub fn with_config<T>(&self, f: impl FnOnce(&mut SessionConfigValues) -> T) -> T {

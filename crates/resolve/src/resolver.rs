@@ -41,6 +41,16 @@ impl<'a> Resolver<'a> {
         Box::pin(async move { self.resolve_relation(plan).await })
     }
 
+    /// Runs a plan and returns its batches partition by partition, the order Spark's
+    /// collect gives (a union's left side first).
+    pub(crate) async fn collect_in_order(
+        &self,
+        plan: LogicalPlan,
+    ) -> ResolveResult<Vec<datafusion::arrow::array::RecordBatch>> {
+        let partitions = self.context.execute_logical_plan(plan).await?.collect_partitioned().await?;
+        Ok(partitions.into_iter().flatten().collect())
+    }
+
     pub(crate) fn fresh_alias(&self) -> String {
         let mut scopes = self.scopes.lock().unwrap_or_else(|e| e.into_inner());
         scopes.next_alias += 1;

@@ -198,12 +198,7 @@ impl Resolver<'_> {
             .sort(vec![SortExpr::new(col("__pivot"), true, true)])?
             .limit(0, Some(10_001))?
             .build()?;
-        let batches = self
-            .context
-            .execute_logical_plan(plan)
-            .await?
-            .collect()
-            .await?;
+        let batches = self.collect_in_order(plan).await?;
         let mut values = Vec::new();
         for batch in batches {
             for row in 0..batch.num_rows() {

@@ -217,12 +217,7 @@ impl Resolver<'_> {
         limit: usize,
     ) -> ResolveResult<LogicalPlan> {
         let schema = Arc::new(input.schema().as_arrow().clone());
-        let batches = self
-            .context
-            .execute_logical_plan(input)
-            .await?
-            .collect()
-            .await?;
+        let batches = self.collect_in_order(input).await?;
         let total: usize = batches.iter().map(|b| b.num_rows()).sum();
         let mut skip = total.saturating_sub(limit);
         let mut kept = Vec::new();

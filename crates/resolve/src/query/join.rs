@@ -59,9 +59,7 @@ impl Resolver<'_> {
         };
         let combined = left.schema().join(right.schema())?;
         let condition = self.resolve_expr(condition, &combined)?.expr;
-        Ok(LogicalPlanBuilder::from(left)
-            .join_on(right, df_type, vec![condition])?
-            .build()?)
+        spark_ordered_join(left, right, df_type, vec![condition])
     }
 
     fn join_using(
@@ -103,9 +101,7 @@ impl Resolver<'_> {
             .iter()
             .map(|(l, r)| Expr::Column(l.clone()).eq(Expr::Column(r.clone())))
             .collect();
-        let joined = LogicalPlanBuilder::from(left)
-            .join_on(right, join_type, conditions)?
-            .build()?;
+        let joined = spark_ordered_join(left, right, join_type, conditions)?;
         let is_key = |item: &Named, side: usize| {
             keys.iter().any(|k| {
                 let column = if side == 0 { &k.0 } else { &k.1 };
@@ -131,4 +127,35 @@ impl Resolver<'_> {
         }
         project_named(joined, items, Vec::new())
     }
+}
+
+/// Joins with the right side as the hash table and the left side streamed, as Spark's
+/// broadcast joins do, so inner and left joins return rows in the left side's order. The
+/// output keeps Spark's column order: left columns, then right columns.
+fn spark_ordered_join(
+    left: LogicalPlan,
+    right: LogicalPlan,
+    join_type: DfJoinType,
+    conditions: Vec<Expr>,
+) -> ResolveResult<LogicalPlan> {
+    let swapped = match join_type {
+        DfJoinType::Inner => DfJoinType::Inner,
+        DfJoinType::Left => DfJoinType::Right,
+        other => {
+            return Ok(LogicalPlanBuilder::from(left)
+                .join_on(right, other, conditions)?
+                .build()?)
+        }
+    };
+    let columns: Vec<Expr> = left
+        .schema()
+        .columns()
+        .into_iter()
+        .chain(right.schema().columns())
+        .map(Expr::Column)
+        .collect();
+    let joined = LogicalPlanBuilder::from(right)
+        .join_on(left, swapped, conditions)?
+        .build()?;
+    Ok(LogicalPlanBuilder::from(joined).project(columns)?.build()?)
 }

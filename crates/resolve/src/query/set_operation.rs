@@ -1,7 +1,11 @@
 //! union / unionByName / intersect / except, with Spark's ALL forms.
 
 use datafusion::common::ScalarValue;
-use datafusion::logical_expr::{lit, LogicalPlan, LogicalPlanBuilder};
+use datafusion::common::{Column, JoinType};
+use datafusion::functions_window::expr_fn::row_number;
+use datafusion::logical_expr::{
+    binary_expr, lit, Expr, ExprFunctionExt, LogicalPlan, LogicalPlanBuilder, Operator,
+};
 use ember_spec::SetOperationKind;
 
 use super::columns::input_columns;
@@ -45,16 +49,69 @@ impl Resolver<'_> {
         let plan = match kind {
             SetOperationKind::Union if is_all => builder.union(right)?.build()?,
             SetOperationKind::Union => builder.union_distinct(right)?.build()?,
+            SetOperationKind::Intersect if is_all => {
+                self.multiset_operation(builder.build()?, right, JoinType::LeftSemi)?
+            }
+            SetOperationKind::Except if is_all => {
+                self.multiset_operation(builder.build()?, right, JoinType::LeftAnti)?
+            }
             SetOperationKind::Intersect => {
-                LogicalPlanBuilder::intersect(builder.build()?, right, is_all)?
+                LogicalPlanBuilder::intersect(builder.build()?, right, false)?
             }
-            SetOperationKind::Except => {
-                LogicalPlanBuilder::except(builder.build()?, right, is_all)?
-            }
+            SetOperationKind::Except => LogicalPlanBuilder::except(builder.build()?, right, false)?,
         };
         Ok(plan)
     }
 }
+
+impl Resolver<'_> {
+    /// EXCEPT ALL / INTERSECT ALL as multisets: the n-th copy of a row on the left survives
+    /// when the right has fewer (except) or at least n (intersect) copies of it.
+    fn multiset_operation(
+        &self,
+        left: LogicalPlan,
+        right: LogicalPlan,
+        join_type: JoinType,
+    ) -> ResolveResult<LogicalPlan> {
+        let (left, left_alias) = self.numbered_copies(left)?;
+        let (right, right_alias) = self.numbered_copies(right)?;
+        let names: Vec<String> = input_columns(&left).into_iter().map(|n| n.name).collect();
+        let conditions: Vec<Expr> = names
+            .iter()
+            .map(|name| {
+                binary_expr(
+                    Expr::Column(Column::new(Some(left_alias.as_str()), name)),
+                    Operator::IsNotDistinctFrom,
+                    Expr::Column(Column::new(Some(right_alias.as_str()), name)),
+                )
+            })
+            .collect();
+        let joined = LogicalPlanBuilder::from(left).join_on(right, join_type, conditions)?.build()?;
+        let visible: Vec<Expr> = names
+            .iter()
+            .filter(|n| n.as_str() != COPY_NUMBER)
+            .map(|n| Expr::Column(Column::new(Some(left_alias.as_str()), n)))
+            .collect();
+        Ok(LogicalPlanBuilder::from(joined).project(visible)?.build()?)
+    }
+
+    /// Adds the copy number of each row among its duplicates, under a fresh qualifier.
+    fn numbered_copies(&self, plan: LogicalPlan) -> ResolveResult<(LogicalPlan, String)> {
+        let columns: Vec<Expr> = plan.schema().columns().into_iter().map(Expr::Column).collect();
+        let number = row_number().partition_by(columns.clone()).build()?;
+        let mut exprs: Vec<Expr> = columns;
+        let window_plan = LogicalPlanBuilder::window_plan(plan, vec![number.clone()])?;
+        exprs.push(
+            Expr::Column(Column::new_unqualified(number.schema_name().to_string()))
+                .alias(COPY_NUMBER),
+        );
+        let alias = self.fresh_alias();
+        let numbered = LogicalPlanBuilder::from(window_plan).project(exprs)?.alias(alias.clone())?.build()?;
+        Ok((numbered, alias))
+    }
+}
+
+const COPY_NUMBER: &str = "__copy_number";
 
 fn operation_name(kind: SetOperationKind) -> &'static str {
     match kind {

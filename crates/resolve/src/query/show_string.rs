@@ -25,12 +25,7 @@ impl Resolver<'_> {
         let limited = LogicalPlanBuilder::from(input)
             .limit(0, Some(num_rows + 1))?
             .build()?;
-        let batches = self
-            .context
-            .execute_logical_plan(limited)
-            .await?
-            .collect()
-            .await?;
+        let batches = self.collect_in_order(limited).await?;
         let (column, text) = if html {
             (
                 "html_string",

@@ -78,11 +78,7 @@ impl Resolver<'_> {
             let plan = LogicalPlanBuilder::from(input)
                 .aggregate(Vec::<Expr>::new(), aggregates)?
                 .build()?;
-            self.context
-                .execute_logical_plan(plan)
-                .await?
-                .collect()
-                .await?
+            self.collect_in_order(plan).await?
         };
         let row = batches.iter().find(|b| b.num_rows() > 0);
         let mut fields = vec![Field::new("summary", ArrowType::Utf8, true)];
