@@ -337,6 +337,7 @@ impl Resolver<'_> {
                 }
             }
         }
+        let (exprs, types) = implicit_string_arguments(name, exprs, types);
         let expr = ember_functions::call_function(&self.state, name, exprs, &types, is_distinct)?;
         Ok(Named::new(expr, function_name(name, &names, is_distinct)))
     }
@@ -541,6 +542,61 @@ fn convert_frame(frame: &spec::WindowFrame) -> ResolveResult<WindowFrame> {
         bound(&frame.lower)?,
         bound(&frame.upper)?,
     ))
+}
+
+/// String functions whose text arguments Spark casts implicitly (`upper(age)` works on a
+/// number); (function, how many leading arguments are text, or all).
+const STRING_FUNCTIONS: &[(&str, Option<usize>)] = &[
+    ("upper", Some(1)),
+    ("lower", Some(1)),
+    ("ucase", Some(1)),
+    ("lcase", Some(1)),
+    ("initcap", Some(1)),
+    ("trim", Some(1)),
+    ("ltrim", Some(1)),
+    ("rtrim", Some(1)),
+    ("reverse", Some(1)),
+    ("substring", Some(1)),
+    ("substr", Some(1)),
+    ("lpad", Some(1)),
+    ("rpad", Some(1)),
+    ("repeat", Some(1)),
+    ("instr", Some(1)),
+    ("startswith", Some(2)),
+    ("endswith", Some(2)),
+    ("contains", Some(2)),
+    ("concat", None),
+    ("concat_ws", None),
+];
+
+fn implicit_string_arguments(
+    name: &str,
+    exprs: Vec<Expr>,
+    types: Vec<ArrowType>,
+) -> (Vec<Expr>, Vec<ArrowType>) {
+    let lower = name.to_ascii_lowercase();
+    let Some((_, count)) = STRING_FUNCTIONS.iter().find(|(n, _)| *n == lower) else {
+        return (exprs, types);
+    };
+    let count = count.unwrap_or(exprs.len());
+    let is_text = |t: &ArrowType| {
+        matches!(
+            t,
+            ArrowType::Utf8 | ArrowType::LargeUtf8 | ArrowType::Utf8View | ArrowType::Binary | ArrowType::Null
+        ) || matches!(t, ArrowType::List(_))
+    };
+    exprs
+        .into_iter()
+        .zip(types)
+        .enumerate()
+        .map(|(i, (e, t))| {
+            if i < count && !is_text(&t) {
+                (cast(e, ArrowType::Utf8), ArrowType::Utf8)
+            } else {
+                (e, t)
+            }
+        })
+        .unzip()
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {

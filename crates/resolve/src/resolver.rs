@@ -51,6 +51,35 @@ impl<'a> Resolver<'a> {
         Ok(partitions.into_iter().flatten().collect())
     }
 
+    /// The first `count` rows in partition order, reading partitions one after another and
+    /// stopping as soon as enough rows are in.
+    pub(crate) async fn first_rows_in_order(
+        &self,
+        plan: LogicalPlan,
+        count: usize,
+    ) -> ResolveResult<Vec<datafusion::arrow::array::RecordBatch>> {
+        use futures::StreamExt;
+        let frame = self.context.execute_logical_plan(plan).await?;
+        let task_context = std::sync::Arc::new(frame.task_ctx());
+        let physical = frame.create_physical_plan().await?;
+        let partitions = physical.properties().output_partitioning().partition_count();
+        let mut batches = Vec::new();
+        let mut rows = 0;
+        for partition in 0..partitions {
+            let mut stream = physical.execute(partition, task_context.clone())?;
+            while let Some(batch) = stream.next().await {
+                let batch = batch?;
+                let wanted = count - rows;
+                rows += batch.num_rows().min(wanted);
+                batches.push(batch.slice(0, batch.num_rows().min(wanted)));
+                if rows >= count {
+                    return Ok(batches);
+                }
+            }
+        }
+        Ok(batches)
+    }
+
     pub(crate) fn fresh_alias(&self) -> String {
         let mut scopes = self.scopes.lock().unwrap_or_else(|e| e.into_inner());
         scopes.next_alias += 1;

@@ -250,10 +250,8 @@ pub fn format_batches_as_show_string(
     }
     let has_more = rows.len() > options.num_rows;
     rows.truncate(options.num_rows);
-    let header: Vec<String> = names
-        .iter()
-        .map(|n| truncate_cell(n, options.truncate))
-        .collect();
+    // Spark cuts cell values to `truncate` characters but prints column names whole.
+    let header: Vec<String> = names.to_vec();
     let mut out = String::new();
     if options.vertical {
         let name_width = header.iter().map(|h| h.chars().count()).max().unwrap_or(0);

@@ -37,7 +37,8 @@ impl Resolver<'_> {
             (left, right)
         };
         // Positional: the right side takes the left side's names.
-        let names: Vec<String> = input_columns(&left).into_iter().map(|n| n.name).collect();
+        // Every column takes part, the copy number included.
+        let names: Vec<String> = left.schema().fields().iter().map(|f| f.name().clone()).collect();
         let mut right_items = input_columns(&right);
         for (item, name) in right_items.iter_mut().zip(&names) {
             item.name = name.clone();
@@ -75,7 +76,8 @@ impl Resolver<'_> {
     ) -> ResolveResult<LogicalPlan> {
         let (left, left_alias) = self.numbered_copies(left)?;
         let (right, right_alias) = self.numbered_copies(right)?;
-        let names: Vec<String> = input_columns(&left).into_iter().map(|n| n.name).collect();
+        // Every column takes part, the copy number included.
+        let names: Vec<String> = left.schema().fields().iter().map(|f| f.name().clone()).collect();
         let conditions: Vec<Expr> = names
             .iter()
             .map(|name| {

@@ -22,10 +22,9 @@ impl Resolver<'_> {
         html: bool,
     ) -> ResolveResult<LogicalPlan> {
         let names: Vec<String> = input_columns(&input).into_iter().map(|n| n.name).collect();
-        let limited = LogicalPlanBuilder::from(input)
-            .limit(0, Some(num_rows + 1))?
-            .build()?;
-        let batches = self.collect_in_order(limited).await?;
+        // The first rows in partition order, as Spark's show() takes them; a LIMIT here
+        // would merge partitions in whatever order they finish.
+        let batches = self.first_rows_in_order(input, num_rows + 1).await?;
         let (column, text) = if html {
             (
                 "html_string",
