@@ -234,14 +234,14 @@ pub async fn run_analyze(session: &Session, analyze: &Analyze) -> ConnectResult<
         Analyze::SameSemantics(s) => {
             let a = logical(session, s.target_plan.as_ref()).await?;
             let b = logical(session, s.other_plan.as_ref()).await?;
-            let same = format!("{}", a.display_indent()) == format!("{}", b.display_indent());
+            let same = canonical_text(&a) == canonical_text(&b);
             answer::Result::SameSemantics(answer::SameSemantics { result: same })
         }
         Analyze::SemanticHash(s) => {
             let plan = logical(session, s.plan.as_ref()).await?;
             use std::hash::{Hash, Hasher};
             let mut hasher = std::collections::hash_map::DefaultHasher::new();
-            format!("{}", plan.display_indent()).hash(&mut hasher);
+            canonical_text(&plan).hash(&mut hasher);
             answer::Result::SemanticHash(answer::SemanticHash {
                 result: hasher.finish() as i32,
             })
@@ -284,4 +284,25 @@ fn level_from_proto(level: &ProtoStorageLevel) -> StorageLevel {
         deserialized: level.deserialized,
         replication: level.replication,
     }
+}
+
+/// A plan's text without output names and generated qualifiers: two DataFrames computing
+/// the same thing under different column names compare equal, as in Spark.
+fn canonical_text(plan: &datafusion::logical_expr::LogicalPlan) -> String {
+    let text = format!("{}", plan.display_indent());
+    let mut out = String::new();
+    for line in text.lines() {
+        let pieces: Vec<&str> = line.split(", ").map(|p| p.split(" AS ").next().unwrap_or(p)).collect();
+        out.push_str(&pieces.join(", "));
+        out.push('\n');
+    }
+    let mut canonical = String::new();
+    let mut rest = out.as_str();
+    while let Some(position) = rest.find("__ember_") {
+        canonical.push_str(&rest[..position]);
+        canonical.push('_');
+        rest = rest[position + "__ember_".len()..].trim_start_matches(|c: char| c.is_ascii_digit());
+    }
+    canonical.push_str(rest);
+    canonical
 }

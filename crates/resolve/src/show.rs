@@ -272,7 +272,7 @@ pub fn format_batches_as_show_string(
             out.push('\n');
             for (name, value) in header.iter().zip(row) {
                 out.push_str(&format!(
-                    " {} | {}\n",
+                    "{} | {}\n",
                     pad(name, name_width, false),
                     pad(value, value_width, false)
                 ));

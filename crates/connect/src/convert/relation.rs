@@ -313,6 +313,17 @@ pub fn plan_from_proto(proto: &ProtoRelation) -> ConnectResult<Plan> {
                 })
                 .collect::<ConnectResult<_>>()?,
         },
+        RelType::ApproxQuantile(quantile) => Relation::ApproxQuantile {
+            input: input(quantile.input.as_deref(), "approx_quantile.input")?,
+            columns: quantile.cols.clone(),
+            probabilities: quantile.probabilities.clone(),
+            relative_error: quantile.relative_error,
+        },
+        RelType::FreqItems(freq) => Relation::FreqItems {
+            input: input(freq.input.as_deref(), "freq_items.input")?,
+            columns: freq.cols.clone(),
+            support: freq.support.unwrap_or(0.01),
+        },
         RelType::Cov(cov) => Relation::Covariance {
             input: input(cov.input.as_deref(), "cov.input")?,
             first: cov.col1.clone(),

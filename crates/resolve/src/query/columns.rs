@@ -75,9 +75,11 @@ impl Resolver<'_> {
     ) -> ResolveResult<LogicalPlan> {
         let mut dropped = Vec::new();
         for column in columns {
-            // Dropping a column that does not exist is a no-op in Spark.
-            if let Ok(resolved) = self.resolve_expr(column, input.schema()) {
-                dropped.push(resolved.expr);
+            // Dropping a column that does not exist is a no-op in Spark; an ambiguous one is not.
+            match self.resolve_expr(column, input.schema()) {
+                Ok(resolved) => dropped.push(resolved.expr),
+                Err(error @ ResolveError::AmbiguousReference { .. }) => return Err(error),
+                Err(_) => {}
             }
         }
         let items: Vec<Named> = input_columns(&input)

@@ -224,6 +224,15 @@ impl Resolver<'_> {
                 };
                 self.resolve_query_summary(input, &[], &statistics).await
             }
+            Relation::ApproxQuantile { input, columns, probabilities, relative_error } => {
+                let input = self.resolve_plan(*input).await?;
+                self.resolve_query_approx_quantile(input, &columns, &probabilities, relative_error)
+                    .await
+            }
+            Relation::FreqItems { input, columns, support } => {
+                let input = self.resolve_plan(*input).await?;
+                self.resolve_query_freq_items(input, &columns, support).await
+            }
             Relation::Covariance { input, first, second } => {
                 let input = self.resolve_plan(*input).await?;
                 self.resolve_query_pairwise_statistic(input, &first, &second, "covar_samp")
