@@ -2,13 +2,13 @@
 
 use datafusion::arrow::datatypes::SchemaRef;
 use ember_exec::Session;
+use ember_exec::StorageLevel;
 use ember_proto::spark::connect::analyze_plan_request::Analyze;
 use ember_proto::spark::connect::analyze_plan_response as answer;
 use ember_proto::spark::connect::plan::OpType;
-use ember_exec::StorageLevel;
 use ember_proto::spark::connect::{Plan as ProtoPlan, Relation, StorageLevel as ProtoStorageLevel};
-use prost::Message;
 use ember_spec::{DataType, StructField};
+use prost::Message;
 
 use crate::convert::{data_type_to_proto, parse_schema_text, plan_from_proto, required};
 use crate::error::{ConnectError, ConnectResult};
@@ -248,7 +248,11 @@ pub async fn run_analyze(session: &Session, analyze: &Analyze) -> ConnectResult<
         }
         Analyze::Persist(p) => {
             let key = plan_key(p.relation.as_ref());
-            let level = p.storage_level.as_ref().map(level_from_proto).unwrap_or(StorageLevel::MEMORY_AND_DISK_DESER);
+            let level = p
+                .storage_level
+                .as_ref()
+                .map(level_from_proto)
+                .unwrap_or(StorageLevel::MEMORY_AND_DISK_DESER);
             session.persist(key, level);
             answer::Result::Persist(answer::Persist {})
         }
@@ -292,7 +296,10 @@ fn canonical_text(plan: &datafusion::logical_expr::LogicalPlan) -> String {
     let text = format!("{}", plan.display_indent());
     let mut out = String::new();
     for line in text.lines() {
-        let pieces: Vec<&str> = line.split(", ").map(|p| p.split(" AS ").next().unwrap_or(p)).collect();
+        let pieces: Vec<&str> = line
+            .split(", ")
+            .map(|p| p.split(" AS ").next().unwrap_or(p))
+            .collect();
         out.push_str(&pieces.join(", "));
         out.push('\n');
     }

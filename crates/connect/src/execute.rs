@@ -145,8 +145,16 @@ async fn answer_sql(
         "select" | "with" | "values" | "from" | "table" | "("
     );
     if !is_query {
-        let frame = session.context().sql(&query).await?;
-        frame.collect().await?;
+        if let Some((name, if_exists)) = dropped_table(&query) {
+            let existed = session.drop_table(&name).await?;
+            if !existed && !if_exists {
+                let frame = session.context().sql(&query).await;
+                frame?.collect().await?;
+            }
+        } else {
+            let frame = session.context().sql(&query).await?;
+            frame.collect().await?;
+        }
     }
     let relation = if is_query {
         Relation {
@@ -171,4 +179,22 @@ async fn answer_sql(
         relation: Some(relation),
     })));
     send(out, response).await
+}
+
+/// `DROP TABLE [IF EXISTS] name`: tables written by saveAsTable are files Ember manages.
+fn dropped_table(statement: &str) -> Option<(String, bool)> {
+    let words: Vec<String> = statement
+        .split_whitespace()
+        .map(|w| w.to_ascii_lowercase())
+        .collect();
+    match words
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["drop", "table", "if", "exists", name] => Some((name.trim_matches('`').to_string(), true)),
+        ["drop", "table", name] => Some((name.trim_matches('`').to_string(), false)),
+        _ => None,
+    }
 }

@@ -10,6 +10,8 @@ pub enum ExecError {
     Arrow(#[from] datafusion::arrow::error::ArrowError),
     #[error("[PATH_ALREADY_EXISTS] Path {0} already exists. Set mode as \"overwrite\" to overwrite the existing path.")]
     PathAlreadyExists(String),
+    #[error("[TABLE_OR_VIEW_ALREADY_EXISTS] Cannot create table or view `spark_catalog`.`default`.`{0}` because it already exists.")]
+    TableAlreadyExists(String),
     #[error("[TEMP_TABLE_OR_VIEW_ALREADY_EXISTS] Cannot create the temporary view `{0}` because it already exists.")]
     ViewAlreadyExists(String),
     #[error("[SQL_CONF_NOT_FOUND] The SQL config \"{0}\" cannot be found. Please verify that the config exists.")]

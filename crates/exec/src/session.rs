@@ -6,13 +6,13 @@ use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::{MemorySchemaProvider, SchemaProvider};
 use datafusion::datasource::ViewTable;
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::logical_expr::{cast, Expr, LogicalPlan, LogicalPlanBuilder};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::ExecutionPlan;
-use futures::StreamExt;
-use datafusion::logical_expr::{cast, Expr, LogicalPlan, LogicalPlanBuilder};
 use datafusion::prelude::{SessionConfig, SessionContext};
 use ember_resolve::{client_arrow_type, Resolver};
 use ember_spec::Plan;
+use futures::StreamExt;
 
 use crate::{ExecError, ExecResult, SessionConfigValues};
 
@@ -74,11 +74,21 @@ fn spark_context(global_views: &GlobalViews) -> ExecResult<SessionContext> {
     config.options_mut().sql_parser.enable_ident_normalization = true;
     // Spark returns rows of a narrow pipeline in input order; round-robin repartitioning of a
     // single-partition source (local data, one file) would interleave them.
-    config.options_mut().optimizer.enable_round_robin_repartition = false;
+    config
+        .options_mut()
+        .optimizer
+        .enable_round_robin_repartition = false;
     // Keep join sides where the resolver put them: it builds on the right side, as Spark's
     // broadcast joins do, so rows come out in the left side's order.
     config.options_mut().optimizer.join_reordering = false;
-    let context = SessionContext::new_with_config(config);
+    // Spark lists a path's files at every read; a cached listing would hide appended files.
+    let runtime = datafusion::execution::runtime_env::RuntimeEnvBuilder::new()
+        .with_cache_manager(
+            datafusion::execution::cache::cache_manager::CacheManagerConfig::default()
+                .with_list_files_cache_limit(0),
+        )
+        .build_arc()?;
+    let context = SessionContext::new_with_config_rt(config, runtime);
     let mut state = context.state();
     ember_functions::register_spark_functions(&mut state)
         .map_err(|e| ExecError::Unsupported(e.to_string()))?;
@@ -115,7 +125,10 @@ impl Session {
 
     pub fn storage_level(&self, plan_key: &[u8]) -> StorageLevel {
         let persisted = self.persisted.lock().unwrap_or_else(|e| e.into_inner());
-        persisted.get(plan_key).copied().unwrap_or(StorageLevel::NONE)
+        persisted
+            .get(plan_key)
+            .copied()
+            .unwrap_or(StorageLevel::NONE)
     }
 
     pub fn with_config<T>(&self, f: impl FnOnce(&mut SessionConfigValues) -> T) -> T {
@@ -247,7 +260,10 @@ fn in_partition_order(
     let partitions = plan.properties().output_partitioning().partition_count();
     let schema = plan.schema();
     if partitions <= 1 {
-        return Ok(datafusion::physical_plan::execute_stream(plan, task_context)?);
+        return Ok(datafusion::physical_plan::execute_stream(
+            plan,
+            task_context,
+        )?);
     }
     let mut receivers = Vec::with_capacity(partitions);
     for partition in 0..partitions {

@@ -29,23 +29,53 @@ fn option<'a>(options: &'a [(String, String)], key: &str) -> Option<&'a str> {
 
 impl Session {
     pub async fn write(&self, operation: WriteOperation) -> ExecResult<()> {
-        let Some(path) = operation.path.clone() else {
-            return Err(ExecError::Unsupported(
-                "saveAsTable (write to a path instead)".into(),
-            ));
+        let table = operation.table.as_ref().and_then(|t| t.last().cloned());
+        let target = match (&operation.path, &table) {
+            (Some(path), _) => PathBuf::from(path.strip_prefix("file://").unwrap_or(path)),
+            (None, Some(name)) => ember_resolve::warehouse_path(name),
+            (None, None) => {
+                return Err(ExecError::Unsupported(
+                    "a write without a path or table".into(),
+                ))
+            }
         };
-        let target = PathBuf::from(path.strip_prefix("file://").unwrap_or(&path));
         let exists = target.exists();
-        match (operation.mode, exists) {
-            (SaveMode::ErrorIfExists, true) => {
+        match (operation.mode, exists, &table) {
+            (SaveMode::ErrorIfExists, true, Some(name)) => {
+                return Err(ExecError::TableAlreadyExists(name.clone()))
+            }
+            (SaveMode::ErrorIfExists, true, None) => {
                 return Err(ExecError::PathAlreadyExists(format!(
                     "file:{}",
                     target.display()
                 )))
             }
-            (SaveMode::Ignore, true) => return Ok(()),
+            (SaveMode::Ignore, true, _) => return Ok(()),
             _ => {}
         }
+        self.write_to(&operation, &target).await?;
+        if let Some(name) = table {
+            // The session's handle on the table is refreshed, so it sees the new files.
+            self.context().deregister_table(name.as_str())?;
+        }
+        Ok(())
+    }
+
+    /// Drops a table written by `saveAsTable`: its files go with it, as for Spark's managed
+    /// tables. True when it existed.
+    pub async fn drop_table(&self, name: &str) -> ExecResult<bool> {
+        let path = ember_resolve::warehouse_path(name);
+        self.context().deregister_table(name)?;
+        if !path.exists() {
+            return Ok(false);
+        }
+        tokio::fs::remove_dir_all(&path)
+            .await
+            .map_err(io_error(&path))?;
+        Ok(true)
+    }
+
+    async fn write_to(&self, operation: &WriteOperation, target: &Path) -> ExecResult<()> {
         let parent = target
             .parent()
             .map(Path::to_path_buf)
@@ -61,12 +91,12 @@ impl Session {
             ".{file_name}.ember-staging-{}",
             uuid::Uuid::new_v4()
         ));
-        let result = self.write_files(&operation, &staging).await;
+        let result = self.write_files(operation, &staging).await;
         if let Err(error) = result {
             let _ = tokio::fs::remove_dir_all(&staging).await;
             return Err(error);
         }
-        commit(&staging, &target, operation.mode).await
+        commit(&staging, target, operation.mode).await
     }
 
     async fn write_files(&self, operation: &WriteOperation, staging: &Path) -> ExecResult<()> {
@@ -155,9 +185,17 @@ async fn commit(staging: &Path, target: &Path, mode: SaveMode) -> ExecResult<()>
                 .await
                 .map_err(io_error(staging))?;
             while let Some(entry) = entries.next_entry().await.map_err(io_error(staging))? {
-                let destination = target.join(entry.file_name());
+                let mut destination = target.join(entry.file_name());
                 if entry.file_name() == "_SUCCESS" && destination.exists() {
                     continue;
+                }
+                // Appended files never replace existing ones with the same name.
+                if destination.exists() {
+                    destination = target.join(format!(
+                        "{}-{}",
+                        uuid::Uuid::new_v4(),
+                        entry.file_name().to_string_lossy()
+                    ));
                 }
                 tokio::fs::rename(entry.path(), &destination)
                     .await

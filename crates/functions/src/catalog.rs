@@ -156,6 +156,27 @@ pub fn call_function(
         "last" | "last_value" => first_last(registry, "last_value", args)?,
         "substr" => call_registry(registry, "substring", args)?,
         "startswith" => call_registry(registry, "starts_with", args)?,
+        "sort_array" => {
+            // Spark's second argument is `asc` (a boolean); DataFusion's is 'ASC'/'DESC'.
+            let mut iter = args.into_iter();
+            let array = iter
+                .next()
+                .ok_or_else(|| FunctionError::WrongArgumentCount {
+                    name: "sort_array".into(),
+                    expected: "1 or 2".into(),
+                    actual: 0,
+                })?;
+            let descending = matches!(
+                iter.next(),
+                Some(Expr::Literal(ScalarValue::Boolean(Some(false)), _))
+            );
+            let (order, nulls) = if descending {
+                ("DESC", "NULLS LAST")
+            } else {
+                ("ASC", "NULLS FIRST")
+            };
+            call_registry(registry, "array_sort", vec![array, lit(order), lit(nulls)])?
+        }
         "endswith" => call_registry(registry, "ends_with", args)?,
         "ucase" => call_registry(registry, "upper", args)?,
         "lcase" => call_registry(registry, "lower", args)?,

@@ -582,7 +582,11 @@ fn implicit_string_arguments(
     let is_text = |t: &ArrowType| {
         matches!(
             t,
-            ArrowType::Utf8 | ArrowType::LargeUtf8 | ArrowType::Utf8View | ArrowType::Binary | ArrowType::Null
+            ArrowType::Utf8
+                | ArrowType::LargeUtf8
+                | ArrowType::Utf8View
+                | ArrowType::Binary
+                | ArrowType::Null
         ) || matches!(t, ArrowType::List(_))
     };
     exprs

@@ -19,6 +19,7 @@ mod types;
 
 pub use error::{ResolveError, ResolveResult};
 pub use naming::date_text;
+pub use query::warehouse_path;
 pub use resolver::Resolver;
 pub use show::{format_batches_as_show_string, ShowOptions};
 pub use types::{client_arrow_type, from_arrow, literal_to_scalar, to_arrow, TIMESTAMP_ZONE};

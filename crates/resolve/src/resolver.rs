@@ -47,7 +47,12 @@ impl<'a> Resolver<'a> {
         &self,
         plan: LogicalPlan,
     ) -> ResolveResult<Vec<datafusion::arrow::array::RecordBatch>> {
-        let partitions = self.context.execute_logical_plan(plan).await?.collect_partitioned().await?;
+        let partitions = self
+            .context
+            .execute_logical_plan(plan)
+            .await?
+            .collect_partitioned()
+            .await?;
         Ok(partitions.into_iter().flatten().collect())
     }
 
@@ -62,7 +67,10 @@ impl<'a> Resolver<'a> {
         let frame = self.context.execute_logical_plan(plan).await?;
         let task_context = std::sync::Arc::new(frame.task_ctx());
         let physical = frame.create_physical_plan().await?;
-        let partitions = physical.properties().output_partitioning().partition_count();
+        let partitions = physical
+            .properties()
+            .output_partitioning()
+            .partition_count();
         let mut batches = Vec::new();
         let mut rows = 0;
         for partition in 0..partitions {

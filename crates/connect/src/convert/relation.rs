@@ -330,7 +330,11 @@ pub fn plan_from_proto(proto: &ProtoRelation) -> ConnectResult<Plan> {
             second: cov.col2.clone(),
         },
         RelType::Corr(corr) => {
-            if corr.method.as_deref().is_some_and(|m| !m.eq_ignore_ascii_case("pearson")) {
+            if corr
+                .method
+                .as_deref()
+                .is_some_and(|m| !m.eq_ignore_ascii_case("pearson"))
+            {
                 return Err(ConnectError::Unsupported(
                     "correlation methods other than pearson".into(),
                 ));
@@ -349,7 +353,11 @@ pub fn plan_from_proto(proto: &ProtoRelation) -> ConnectResult<Plan> {
         RelType::Unpivot(unpivot) => Relation::Unpivot {
             input: input(unpivot.input.as_deref(), "unpivot.input")?,
             ids: expressions(&unpivot.ids)?,
-            values: unpivot.values.as_ref().map(|v| expressions(&v.values)).transpose()?,
+            values: unpivot
+                .values
+                .as_ref()
+                .map(|v| expressions(&v.values))
+                .transpose()?,
             variable_column_name: unpivot.variable_column_name.clone(),
             value_column_name: unpivot.value_column_name.clone(),
         },

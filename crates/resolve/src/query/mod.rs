@@ -7,11 +7,13 @@ mod local_relation;
 mod na;
 mod project;
 mod read;
+
+pub use read::warehouse_path;
 mod set_operation;
 mod show_string;
 mod statistics;
-mod unpivot;
 mod summary;
+mod unpivot;
 
 use datafusion::logical_expr::{LogicalPlan, LogicalPlanBuilder};
 use ember_spec::{Plan, Relation};
@@ -224,30 +226,64 @@ impl Resolver<'_> {
                 };
                 self.resolve_query_summary(input, &[], &statistics).await
             }
-            Relation::ApproxQuantile { input, columns, probabilities, relative_error } => {
+            Relation::ApproxQuantile {
+                input,
+                columns,
+                probabilities,
+                relative_error,
+            } => {
                 let input = self.resolve_plan(*input).await?;
                 self.resolve_query_approx_quantile(input, &columns, &probabilities, relative_error)
                     .await
             }
-            Relation::FreqItems { input, columns, support } => {
+            Relation::FreqItems {
+                input,
+                columns,
+                support,
+            } => {
                 let input = self.resolve_plan(*input).await?;
-                self.resolve_query_freq_items(input, &columns, support).await
+                self.resolve_query_freq_items(input, &columns, support)
+                    .await
             }
-            Relation::Covariance { input, first, second } => {
+            Relation::Covariance {
+                input,
+                first,
+                second,
+            } => {
                 let input = self.resolve_plan(*input).await?;
                 self.resolve_query_pairwise_statistic(input, &first, &second, "covar_samp")
             }
-            Relation::Correlation { input, first, second } => {
+            Relation::Correlation {
+                input,
+                first,
+                second,
+            } => {
                 let input = self.resolve_plan(*input).await?;
                 self.resolve_query_pairwise_statistic(input, &first, &second, "corr")
             }
-            Relation::Crosstab { input, first, second } => {
+            Relation::Crosstab {
+                input,
+                first,
+                second,
+            } => {
                 let input = self.resolve_plan(*input).await?;
                 self.resolve_query_crosstab(input, &first, &second).await
             }
-            Relation::Unpivot { input, ids, values, variable_column_name, value_column_name } => {
+            Relation::Unpivot {
+                input,
+                ids,
+                values,
+                variable_column_name,
+                value_column_name,
+            } => {
                 let input = self.resolve_plan(*input).await?;
-                self.resolve_query_unpivot(input, &ids, values.as_deref(), &variable_column_name, &value_column_name)
+                self.resolve_query_unpivot(
+                    input,
+                    &ids,
+                    values.as_deref(),
+                    &variable_column_name,
+                    &value_column_name,
+                )
             }
             other => unsupported(relation_name(&other)),
         }

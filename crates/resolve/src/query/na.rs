@@ -84,14 +84,17 @@ impl Resolver<'_> {
     ) -> ResolveResult<LogicalPlan> {
         let schema = input.schema().clone();
         let mut chosen: Vec<Expr> = Vec::new();
-        for item in input_columns(&input).into_iter().filter(|i| selected(columns, &i.name)) {
+        for item in input_columns(&input)
+            .into_iter()
+            .filter(|i| selected(columns, &i.name))
+        {
             // Spark counts NaN as missing too.
             let present = match item.expr.get_type(&schema)? {
-                ArrowType::Float32 | ArrowType::Float64 => item
-                    .expr
-                    .clone()
-                    .is_not_null()
-                    .and(Expr::Not(Box::new(datafusion::functions::math::expr_fn::isnan(item.expr)))),
+                ArrowType::Float32 | ArrowType::Float64 => {
+                    item.expr.clone().is_not_null().and(Expr::Not(Box::new(
+                        datafusion::functions::math::expr_fn::isnan(item.expr),
+                    )))
+                }
                 _ => item.expr.is_not_null(),
             };
             chosen.push(present);

@@ -122,3 +122,54 @@ fn replace(expr: Expr, replacements: &HashMap<Expr, Expr>) -> ResolveResult<Expr
         })?
         .data)
 }
+
+/// Casts the branches of a union to common column types, as Spark widens `int` and
+/// `double` to `double`.
+pub(crate) fn union_compatible(branches: Vec<LogicalPlan>) -> ResolveResult<Vec<LogicalPlan>> {
+    use datafusion::logical_expr::type_coercion::binary::type_union_coercion;
+    let Some(first) = branches.first() else {
+        return Ok(branches);
+    };
+    let width = first.schema().fields().len();
+    let mut common: Vec<datafusion::arrow::datatypes::DataType> = first
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.data_type().clone())
+        .collect();
+    for branch in &branches[1..] {
+        for (i, field) in branch.schema().fields().iter().enumerate().take(width) {
+            if let Some(wider) = type_union_coercion(&common[i], field.data_type()) {
+                common[i] = wider;
+            }
+        }
+    }
+    branches
+        .into_iter()
+        .map(|branch| {
+            let needs_cast = branch
+                .schema()
+                .fields()
+                .iter()
+                .zip(&common)
+                .any(|(f, t)| f.data_type() != t);
+            if !needs_cast {
+                return Ok(branch);
+            }
+            let exprs: Vec<Expr> = branch
+                .schema()
+                .iter()
+                .zip(&common)
+                .map(|((q, f), t)| {
+                    let column = Expr::Column(Column::new(q.cloned(), f.name()));
+                    if f.data_type() == t {
+                        column
+                    } else {
+                        datafusion::logical_expr::cast(column, t.clone()).alias(f.name())
+                    }
+                })
+                .collect();
+            Ok(LogicalPlanBuilder::from(branch).project(exprs)?.build()?)
+        })
+        .collect()
+}

@@ -28,11 +28,10 @@ impl Resolver<'_> {
         match source {
             ReadSource::Table { name } => {
                 let reference = name.join(".");
-                let frame =
-                    self.context.table(reference.as_str()).await.map_err(|_| {
-                        ResolveError::TableNotFound(format!("`{}`", name.join("`.`")))
-                    })?;
-                let plan = frame.into_unoptimized_plan();
+                let plan = match self.context.table(reference.as_str()).await {
+                    Ok(frame) => frame.into_unoptimized_plan(),
+                    Err(_) => self.read_saved_table(&name).await?,
+                };
                 Ok(LogicalPlanBuilder::from(plan)
                     .alias(name.last().cloned().unwrap_or_default())?
                     .build()?)
@@ -47,6 +46,22 @@ impl Resolver<'_> {
                     .await
             }
         }
+    }
+
+    /// A table written by `saveAsTable` in any session lives in the warehouse directory.
+    async fn read_saved_table(&self, name: &[String]) -> ResolveResult<LogicalPlan> {
+        let not_found = || ResolveError::TableNotFound(format!("`{}`", name.join("`.`")));
+        let table = name.last().ok_or_else(not_found)?;
+        let path = warehouse_path(table);
+        if !path.is_dir() {
+            return Err(not_found());
+        }
+        let location = format!("{}/", path.display());
+        let frame = self
+            .context
+            .read_parquet(location, ParquetReadOptions::default())
+            .await?;
+        Ok(frame.into_unoptimized_plan())
     }
 
     async fn read_files(
@@ -170,3 +185,10 @@ fn spark_csv_names(plan: LogicalPlan, has_header: bool) -> ResolveResult<Logical
         .collect();
     Ok(LogicalPlanBuilder::from(plan).project(exprs)?.build()?)
 }
+
+/// Where `saveAsTable(name)` keeps a table's files (Spark's default `spark-warehouse`).
+pub fn warehouse_path(table: &str) -> std::path::PathBuf {
+    std::path::Path::new(WAREHOUSE_DIR).join(table.to_ascii_lowercase())
+}
+
+const WAREHOUSE_DIR: &str = "spark-warehouse";

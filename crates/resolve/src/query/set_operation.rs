@@ -9,7 +9,7 @@ use datafusion::logical_expr::{
 use ember_spec::SetOperationKind;
 
 use super::columns::input_columns;
-use super::project::project_named;
+use super::project::{project_named, union_compatible};
 use crate::error::{ResolveError, ResolveResult};
 use crate::expression::Named;
 use crate::Resolver;
@@ -38,7 +38,12 @@ impl Resolver<'_> {
         };
         // Positional: the right side takes the left side's names.
         // Every column takes part, the copy number included.
-        let names: Vec<String> = left.schema().fields().iter().map(|f| f.name().clone()).collect();
+        let names: Vec<String> = left
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
         let mut right_items = input_columns(&right);
         for (item, name) in right_items.iter_mut().zip(&names) {
             item.name = name.clone();
@@ -46,6 +51,12 @@ impl Resolver<'_> {
         let right = project_named(right, right_items, Vec::new())?;
         let left_items = input_columns(&left);
         let left = project_named(left, left_items, Vec::new())?;
+        let mut sides = union_compatible(vec![left, right])?.into_iter();
+        let (Some(left), Some(right)) = (sides.next(), sides.next()) else {
+            return Err(ResolveError::InvalidArgument(
+                "set operation without two sides".into(),
+            ));
+        };
         let builder = LogicalPlanBuilder::from(left);
         let plan = match kind {
             SetOperationKind::Union if is_all => builder.union(right)?.build()?,
@@ -77,7 +88,12 @@ impl Resolver<'_> {
         let (left, left_alias) = self.numbered_copies(left)?;
         let (right, right_alias) = self.numbered_copies(right)?;
         // Every column takes part, the copy number included.
-        let names: Vec<String> = left.schema().fields().iter().map(|f| f.name().clone()).collect();
+        let names: Vec<String> = left
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
         let conditions: Vec<Expr> = names
             .iter()
             .map(|name| {
@@ -88,7 +104,9 @@ impl Resolver<'_> {
                 )
             })
             .collect();
-        let joined = LogicalPlanBuilder::from(left).join_on(right, join_type, conditions)?.build()?;
+        let joined = LogicalPlanBuilder::from(left)
+            .join_on(right, join_type, conditions)?
+            .build()?;
         let visible: Vec<Expr> = names
             .iter()
             .filter(|n| n.as_str() != COPY_NUMBER)
@@ -99,7 +117,12 @@ impl Resolver<'_> {
 
     /// Adds the copy number of each row among its duplicates, under a fresh qualifier.
     fn numbered_copies(&self, plan: LogicalPlan) -> ResolveResult<(LogicalPlan, String)> {
-        let columns: Vec<Expr> = plan.schema().columns().into_iter().map(Expr::Column).collect();
+        let columns: Vec<Expr> = plan
+            .schema()
+            .columns()
+            .into_iter()
+            .map(Expr::Column)
+            .collect();
         let number = row_number().partition_by(columns.clone()).build()?;
         let mut exprs: Vec<Expr> = columns;
         let window_plan = LogicalPlanBuilder::window_plan(plan, vec![number.clone()])?;
@@ -108,7 +131,10 @@ impl Resolver<'_> {
                 .alias(COPY_NUMBER),
         );
         let alias = self.fresh_alias();
-        let numbered = LogicalPlanBuilder::from(window_plan).project(exprs)?.alias(alias.clone())?.build()?;
+        let numbered = LogicalPlanBuilder::from(window_plan)
+            .project(exprs)?
+            .alias(alias.clone())?
+            .build()?;
         Ok((numbered, alias))
     }
 }

@@ -4,7 +4,9 @@ use datafusion::arrow::datatypes::DataType as ArrowType;
 use datafusion::common::ScalarValue;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Builder, ListBuilder, RecordBatch};
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, Float64Builder, ListBuilder, RecordBatch,
+};
 use datafusion::arrow::datatypes::{Field, Float64Type, Int64Type, Schema};
 use datafusion::datasource::{provider_as_source, MemTable};
 use datafusion::functions_aggregate::expr_fn::{array_agg, count};
@@ -19,7 +21,10 @@ use crate::expression::Named;
 use crate::Resolver;
 
 fn column(name: &str) -> spec::Expr {
-    spec::Expr::Column { name: vec![name.to_string()], plan_id: None }
+    spec::Expr::Column {
+        name: vec![name.to_string()],
+        plan_id: None,
+    }
 }
 
 impl Resolver<'_> {
@@ -36,7 +41,10 @@ impl Resolver<'_> {
         let expr = ember_functions::call_function(
             &self.state,
             function,
-            vec![cast(a.expr, ArrowType::Float64), cast(b.expr, ArrowType::Float64)],
+            vec![
+                cast(a.expr, ArrowType::Float64),
+                cast(b.expr, ArrowType::Float64),
+            ],
             &[ArrowType::Float64, ArrowType::Float64],
             false,
         )?;
@@ -77,7 +85,14 @@ impl Resolver<'_> {
             values: Vec::new(),
         };
         let table = self
-            .resolve_query_aggregate(input, GroupType::Pivot, &grouping, &[count], Some(&pivot), &[])
+            .resolve_query_aggregate(
+                input,
+                GroupType::Pivot,
+                &grouping,
+                &[count],
+                Some(&pivot),
+                &[],
+            )
             .await?;
         // Pairs that never occur count 0, not NULL.
         let items: Vec<Named> = input_columns(&table)
@@ -165,7 +180,10 @@ impl Resolver<'_> {
         for name in columns {
             let value = self.resolve_expr(&column(name), input.schema())?;
             let total = LogicalPlanBuilder::from(input.clone())
-                .aggregate(Vec::<datafusion::logical_expr::Expr>::new(), vec![count(lit(1i32)).alias("__n")])?
+                .aggregate(
+                    Vec::<datafusion::logical_expr::Expr>::new(),
+                    vec![count(lit(1i32)).alias("__n")],
+                )?
                 .build()?;
             let total_rows = self
                 .collect_in_order(total)
@@ -175,28 +193,56 @@ impl Resolver<'_> {
                 .unwrap_or(0);
             let threshold = support * total_rows as f64;
             let frequent = LogicalPlanBuilder::from(input.clone())
-                .aggregate(vec![value.expr.alias("__item")], vec![count(lit(1i32)).alias("__count")])?
+                .aggregate(
+                    vec![value.expr.alias("__item")],
+                    vec![count(lit(1i32)).alias("__count")],
+                )?
                 .filter(cast(col("__count"), ArrowType::Float64).gt_eq(lit(threshold)))?
-                .aggregate(Vec::<datafusion::logical_expr::Expr>::new(), vec![array_agg(col("__item")).alias("__items")])?
+                .aggregate(
+                    Vec::<datafusion::logical_expr::Expr>::new(),
+                    vec![array_agg(col("__item")).alias("__items")],
+                )?
                 .build()?;
             let batches = self.collect_in_order(frequent).await?;
             let Some(batch) = batches.into_iter().find(|b| b.num_rows() > 0) else {
                 continue;
             };
             let array = batch.column(0).clone();
-            fields.push(Field::new(format!("{name}_freqItems"), array.data_type().clone(), true));
+            fields.push(Field::new(
+                format!("{name}_freqItems"),
+                array.data_type().clone(),
+                true,
+            ));
             arrays.push(array);
         }
         let schema = Arc::new(Schema::new(fields));
         let batch = RecordBatch::try_new(schema.clone(), arrays)?;
         let table = MemTable::try_new(schema, vec![vec![batch]])?;
-        Ok(LogicalPlanBuilder::scan(self.fresh_alias(), provider_as_source(Arc::new(table)), None)?.build()?)
+        Ok(LogicalPlanBuilder::scan(
+            self.fresh_alias(),
+            provider_as_source(Arc::new(table)),
+            None,
+        )?
+        .build()?)
     }
 }
 
-fn single_row_table(resolver: &Resolver<'_>, name: &str, array: ArrayRef) -> ResolveResult<LogicalPlan> {
-    let schema = Arc::new(Schema::new(vec![Field::new(name, array.data_type().clone(), true)]));
+fn single_row_table(
+    resolver: &Resolver<'_>,
+    name: &str,
+    array: ArrayRef,
+) -> ResolveResult<LogicalPlan> {
+    let schema = Arc::new(Schema::new(vec![Field::new(
+        name,
+        array.data_type().clone(),
+        true,
+    )]));
     let batch = RecordBatch::try_new(schema.clone(), vec![array])?;
     let table = MemTable::try_new(schema, vec![vec![batch]])?;
-    Ok(LogicalPlanBuilder::scan(resolver.fresh_alias(), provider_as_source(Arc::new(table)), None)?.build()?)
+    Ok(LogicalPlanBuilder::scan(
+        resolver.fresh_alias(),
+        provider_as_source(Arc::new(table)),
+        None,
+    )?
+    .build()?)
 }

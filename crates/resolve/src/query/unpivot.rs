@@ -4,7 +4,7 @@ use datafusion::logical_expr::{lit, LogicalPlan, LogicalPlanBuilder};
 use ember_spec as spec;
 
 use super::columns::input_columns;
-use super::project::project_named;
+use super::project::{project_named, union_compatible};
 use crate::error::{ResolveError, ResolveResult};
 use crate::expression::Named;
 use crate::Resolver;
@@ -45,15 +45,26 @@ impl Resolver<'_> {
         for value in value_items {
             let mut items: Vec<Named> = id_items
                 .iter()
-                .map(|i| Named { expr: i.expr.clone(), name: i.name.clone() })
+                .map(|i| Named {
+                    expr: i.expr.clone(),
+                    name: i.name.clone(),
+                })
                 .collect();
-            items.push(Named { expr: lit(value.name.clone()), name: variable_column_name.to_string() });
-            items.push(Named { expr: value.expr, name: value_column_name.to_string() });
+            items.push(Named {
+                expr: lit(value.name.clone()),
+                name: variable_column_name.to_string(),
+            });
+            items.push(Named {
+                expr: value.expr,
+                name: value_column_name.to_string(),
+            });
             branches.push(project_named(input.clone(), items, Vec::new())?);
         }
-        let mut iter = branches.into_iter();
+        let mut iter = union_compatible(branches)?.into_iter();
         let Some(first) = iter.next() else {
-            return Err(ResolveError::InvalidArgument("unpivot without values".into()));
+            return Err(ResolveError::InvalidArgument(
+                "unpivot without values".into(),
+            ));
         };
         let mut builder = LogicalPlanBuilder::from(first);
         for branch in iter {
