@@ -86,3 +86,11 @@ def test_save_as_table_then_read_and_drop(spark: SparkSession) -> None:
     assert spark.table("ember_saved_table").count() == 3
     spark.sql("DROP TABLE ember_saved_table")
     assert not spark.catalog.tableExists("ember_saved_table")
+
+
+def test_declared_not_null_column_stays_not_null(spark: SparkSession) -> None:
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    schema = StructType([StructField("value", StringType(), False)])
+    df = spark.createDataFrame([("a",), ("b",)], schema)
+    assert df.schema == schema

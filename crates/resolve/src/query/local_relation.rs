@@ -63,11 +63,18 @@ impl Resolver<'_> {
             .into_iter()
             .map(|b| conform(&b, &target))
             .collect::<ResolveResult<Vec<_>>>()?;
+        // A declared NOT NULL column stays so unless the rows hold nulls after all.
         let relaxed = Arc::new(Schema::new(
             target
                 .fields()
                 .iter()
-                .map(|f| f.as_ref().clone().with_nullable(true))
+                .enumerate()
+                .map(|(i, f)| {
+                    let has_nulls = batches.iter().any(|b| b.column(i).null_count() > 0);
+                    f.as_ref()
+                        .clone()
+                        .with_nullable(f.is_nullable() || has_nulls)
+                })
                 .collect::<Vec<_>>(),
         ));
         let batches = batches
