@@ -172,3 +172,9 @@ def test_date_format_and_parts(spark: SparkSession) -> None:
     )
     assert out.columns[:2] == ["date_format(d, yyyy/MM/dd)", "year(d)"]
     assert rows(out) == [("2024/03/09", 2024, 3, 9, datetime.date(2024, 4, 8), -8)]
+
+
+def test_type_name_functions_cast(spark: SparkSession) -> None:
+    df = spark.sql("SELECT 1 AS c1, int(NULL) AS c2, string(12) AS c3, double('1.5') AS c4")
+    assert [t for _, t in df.dtypes][1:] == ["int", "string", "double"]
+    assert rows(df.na.fill(2)) == [(1, 2, "12", 1.5)]

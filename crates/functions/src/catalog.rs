@@ -18,6 +18,9 @@ use crate::{FunctionError, FunctionResult};
 /// get Spark's semantics (`ceil` returning BIGINT, `concat` with NULL, ...).
 pub fn register_spark_functions(registry: &mut dyn FunctionRegistry) -> FunctionResult<()> {
     datafusion_spark::register_all(registry)?;
+    for function in crate::cast_functions::cast_functions() {
+        registry.register_udf(function)?;
+    }
     Ok(())
 }
 

@@ -7,6 +7,7 @@
 //! ([`register_spark_functions`]); the few whose Spark behaviour differs in shape
 //! (`count(*)`, `/` on integers, `when`, `in`, ...) are built here.
 
+mod cast_functions;
 mod catalog;
 mod error;
 mod operators;
