@@ -9,6 +9,7 @@ import pytest
 from helpers import rows, show_string, sorted_rows
 from pyspark.sql import DataFrame, Row, SparkSession
 from pyspark.sql import functions as F
+from pyspark.sql.types import LongType, StringType, StructField, StructType
 
 
 @pytest.fixture
@@ -315,3 +316,23 @@ def test_describe(spark: SparkSession) -> None:
         ("min", "x"),
         ("max", "z"),
     ]
+
+
+def test_create_with_struct_type_schema(spark: SparkSession) -> None:
+    schema = StructType([StructField("k", StringType(), False), StructField("v", LongType(), True)])
+    df = spark.createDataFrame([("a", 1), ("b", None)], schema)
+    assert df.schema == schema
+    assert rows(df) == [("a", 1), ("b", None)]
+
+
+def test_union_by_name_allow_missing_columns(spark: SparkSession) -> None:
+    a = spark.createDataFrame([(1, "x")], ["id", "v"])
+    b = spark.createDataFrame([(2, True)], ["id", "flag"])
+    out = a.unionByName(b, allowMissingColumns=True)
+    assert out.columns == ["id", "v", "flag"]
+    assert rows(out) == [(1, "x", None), (2, None, True)]
+
+
+def test_subtract_and_except_all(left: DataFrame, right: DataFrame) -> None:
+    assert sorted_rows(left.subtract(right)) == [(1, "a")]
+    assert sorted_rows(left.exceptAll(right)) == [(1, "a"), (2, "b")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterator
+from decimal import Decimal
 
 import pytest
 from helpers import rows
@@ -178,3 +179,18 @@ def test_type_name_functions_cast(spark: SparkSession) -> None:
     df = spark.sql("SELECT 1 AS c1, int(NULL) AS c2, string(12) AS c3, double('1.5') AS c4")
     assert [t for _, t in df.dtypes][1:] == ["int", "string", "double"]
     assert rows(df.na.fill(2)) == [(1, 2, "12", 1.5)]
+
+
+def test_cast_to_decimal_and_date(spark: SparkSession) -> None:
+    df = spark.createDataFrame([("1.25", "2024-03-01")], "n string, d string")
+    out = df.select(F.col("n").cast("decimal(10,2)"), F.col("d").cast("date"))
+    assert out.dtypes == [("n", "decimal(10,2)"), ("d", "date")]
+    assert rows(out) == [(Decimal("1.25"), datetime.date(2024, 3, 1))]
+
+
+def test_like_rlike_contains(words: DataFrame) -> None:
+    assert [r.id for r in words.filter(F.col("a").like("Sp%")).collect()] == [1]
+    assert [r.id for r in words.filter(F.col("a").like("_mber")).collect()] == [2]
+    assert [r.id for r in words.filter(F.col("a").rlike("^[a-z]+$")).collect()] == [2]
+    assert [r.id for r in words.filter(F.col("a").contains("ar")).collect()] == [1]
+    assert [r.id for r in words.filter(F.col("a").startswith("e")).collect()] == [2]

@@ -167,3 +167,17 @@ def test_read_text_file(spark: SparkSession, tmp_path: Path) -> None:
     path.write_text("first line\nsecond line\n")
     df = spark.read.text(str(path))
     assert sorted(r.value for r in df.collect()) == ["first line", "second line"]
+
+
+def test_partition_by(spark: SparkSession, tmp_path: Path) -> None:
+    df = spark.createDataFrame(
+        [(1, "a", 2024), (2, "b", 2024), (3, "c", 2025)], "id int, v string, year int"
+    )
+    out = tmp_path / "parts"
+    df.write.partitionBy("year").parquet(str(out))
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["year=2024", "year=2025"]
+    back = spark.read.parquet(str(out))
+    # Partition columns come last; their type is inferred from the directory names.
+    assert back.dtypes == [("id", "int"), ("v", "string"), ("year", "int")]
+    assert sorted_rows(back) == [(1, "a", 2024), (2, "b", 2024), (3, "c", 2025)]
+    assert sorted(r.id for r in back.filter("year = 2024").collect()) == [1, 2]

@@ -99,9 +99,22 @@ impl Resolver<'_> {
             }
             None => None,
         };
+        let partitions = discover_partitions(&paths);
+        // Partition columns come from directory names, not from the files.
+        let arrow_schema = arrow_schema.map(|schema| {
+            Schema::new(
+                schema
+                    .fields()
+                    .iter()
+                    .filter(|f| !partitions.iter().any(|(name, _)| name == f.name()))
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            )
+        });
         let frame = match format {
             "parquet" => {
-                let mut read = ParquetReadOptions::default();
+                let mut read =
+                    ParquetReadOptions::default().table_partition_cols(partitions.clone());
                 if let Some(s) = &arrow_schema {
                     read = read.schema(s);
                 }
@@ -112,6 +125,7 @@ impl Resolver<'_> {
                     .or(option(options, "delimiter"))
                     .unwrap_or(",");
                 let mut read = CsvReadOptions::new()
+                    .table_partition_cols(partitions.clone())
                     .has_header(flag(options, "header"))
                     .delimiter(delimiter.as_bytes().first().copied().unwrap_or(b','))
                     .file_extension("");
@@ -144,14 +158,21 @@ impl Resolver<'_> {
                 self.context.read_csv(paths, read).await?
             }
             "json" => {
-                let mut read = JsonReadOptions::default().file_extension("");
+                let mut read = JsonReadOptions::default()
+                    .file_extension("")
+                    .table_partition_cols(partitions.clone());
                 if let Some(s) = &arrow_schema {
                     read = read.schema(s);
                 }
                 self.context.read_json(paths, read).await?
             }
             "text" => {
-                let text_schema = Schema::new(vec![Field::new("value", ArrowType::Utf8, true)]);
+                // The one text column is `value` unless the user's schema names it.
+                let column = arrow_schema
+                    .as_ref()
+                    .and_then(|s| s.fields().first().map(|f| f.name().clone()))
+                    .unwrap_or_else(|| "value".to_string());
+                let text_schema = Schema::new(vec![Field::new(column, ArrowType::Utf8, true)]);
                 // One column per line: a delimiter and quote that never occur in text.
                 let read = CsvReadOptions::new()
                     .has_header(false)
@@ -192,3 +213,54 @@ pub fn warehouse_path(table: &str) -> std::path::PathBuf {
 }
 
 const WAREHOUSE_DIR: &str = "spark-warehouse";
+
+/// Hive-style partition directories (`year=2024/month=1`) under the first path, with Spark's
+/// type inference for their values: INT, then BIGINT, else STRING.
+fn discover_partitions(paths: &[String]) -> Vec<(String, ArrowType)> {
+    let Some(first) = paths.first() else {
+        return Vec::new();
+    };
+    let mut directory = std::path::PathBuf::from(first.strip_prefix("file://").unwrap_or(first));
+    let mut columns: Vec<(String, Vec<String>)> = Vec::new();
+    // Follow the first partition directory down each level; all branches share the layout.
+    for _ in 0..16 {
+        let Ok(entries) = std::fs::read_dir(&directory) else {
+            break;
+        };
+        let mut level: Option<(String, Vec<String>, std::path::PathBuf)> = None;
+        let mut names: Vec<_> = entries.flatten().filter(|e| e.path().is_dir()).collect();
+        names.sort_by_key(|e| e.file_name());
+        for entry in names {
+            let name = entry.file_name().to_string_lossy().to_string();
+            let Some((key, value)) = name.split_once('=') else {
+                continue;
+            };
+            if key.starts_with(['.', '_']) {
+                continue;
+            }
+            match &mut level {
+                Some((existing, values, _)) if existing == key => values.push(value.to_string()),
+                Some(_) => {}
+                None => level = Some((key.to_string(), vec![value.to_string()], entry.path())),
+            }
+        }
+        let Some((key, values, next)) = level else {
+            break;
+        };
+        columns.push((key, values));
+        directory = next;
+    }
+    columns
+        .into_iter()
+        .map(|(name, values)| {
+            let data_type = if values.iter().all(|v| v.parse::<i32>().is_ok()) {
+                ArrowType::Int32
+            } else if values.iter().all(|v| v.parse::<i64>().is_ok()) {
+                ArrowType::Int64
+            } else {
+                ArrowType::Utf8
+            };
+            (name, data_type)
+        })
+        .collect()
+}
