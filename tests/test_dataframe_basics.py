@@ -336,3 +336,27 @@ def test_union_by_name_allow_missing_columns(spark: SparkSession) -> None:
 def test_subtract_and_except_all(left: DataFrame, right: DataFrame) -> None:
     assert sorted_rows(left.subtract(right)) == [(1, "a")]
     assert sorted_rows(left.exceptAll(right)) == [(1, "a"), (2, "b")]
+
+
+def test_select_expression_names(spark: SparkSession) -> None:
+    df = spark.createDataFrame([(1, 2)], ["a", "b"])
+    out = df.select(F.col("a") + F.col("b"), F.col("a") * 2, -F.col("b"), F.col("a").alias("x"))
+    # The client sends unary minus as the function `negative`, so Spark names it that way.
+    assert out.columns == ["(a + b)", "(a * 2)", "negative(b)", "x"]
+    assert rows(out) == [(3, 2, -2, 1)]
+
+
+def test_column_names_are_case_insensitive(people: DataFrame) -> None:
+    assert rows(people.select("NAME").filter("ID = 2")) == [("Bob",)]
+
+
+def test_with_columns(people: DataFrame) -> None:
+    df = people.withColumns({"one": F.lit(1), "next_id": F.col("id") + 1})
+    assert df.columns == ["id", "name", "age", "one", "next_id"]
+    assert rows(df.select("one", "next_id").filter("id = 4")) == [(1, 5)]
+
+
+def test_alias_and_qualified_columns(people: DataFrame) -> None:
+    p = people.alias("p")
+    assert rows(p.select("p.name").filter(F.col("p.id") == 3)) == [("Cathy",)]
+    assert p.select(F.col("p.id")).columns == ["id"]

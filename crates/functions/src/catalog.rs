@@ -75,6 +75,9 @@ pub fn call_function(
     is_distinct: bool,
 ) -> FunctionResult<Expr> {
     let lower = canonical_name(name);
+    if lower == "-" && args.len() == 1 {
+        return Ok(Expr::Negative(Box::new(first_argument(name, args)?)));
+    }
     if let Some(op) = binary_operator(&lower) {
         let (left, right) = two_arguments(name, args)?;
         return Ok(binary_expr(left, op, right));

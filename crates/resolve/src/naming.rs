@@ -123,6 +123,7 @@ pub fn function_name(function: &str, arguments: &[String], is_distinct: bool) ->
         }
     };
     match lower.as_str() {
+        "-" if arguments.len() == 1 => format!("(- {})", arguments.join(", ")),
         "+" | "-" | "*" | "/" | "%" | "<" | "<=" | ">" | ">=" | "<=>" | "&" | "|" | "^" => {
             binary(&lower)
         }
@@ -131,7 +132,7 @@ pub fn function_name(function: &str, arguments: &[String], is_distinct: bool) ->
         "and" => binary("AND"),
         "or" => binary("OR"),
         "not" => format!("(NOT {})", arguments.join(", ")),
-        "negative" => format!("(- {})", arguments.join(", ")),
+        "negative" => format!("negative({})", arguments.join(", ")),
         "positive" => format!("(+ {})", arguments.join(", ")),
         "isnull" => format!("({} IS NULL)", arguments.join(", ")),
         "isnotnull" => format!("({} IS NOT NULL)", arguments.join(", ")),

@@ -167,7 +167,8 @@ fn convert(expr: ast::Expr) -> SqlResult<Expr> {
             UnaryOperator::Not => call("not", vec![boxed(*expr)?]),
             UnaryOperator::Minus => match convert(*expr)? {
                 Expr::Literal(literal) => Expr::Literal(negate_literal(literal)),
-                other => call("negative", vec![other]),
+                // SQL's `-b` is named `(- b)`; the DataFrame API's `-col` is `negative(b)`.
+                other => call("-", vec![other]),
             },
             UnaryOperator::Plus => call("positive", vec![boxed(*expr)?]),
             UnaryOperator::BitwiseNot => call("~", vec![boxed(*expr)?]),

@@ -30,9 +30,27 @@ impl Resolver<'_> {
         input: LogicalPlan,
         condition: &spec::Expr,
     ) -> ResolveResult<LogicalPlan> {
-        let condition = self.resolve_expr(condition, input.schema())?;
+        let resolved = match self.resolve_expr(condition, input.schema()) {
+            Ok(resolved) => resolved,
+            Err(error @ crate::ResolveError::UnresolvedColumn { .. }) => {
+                // Spark lets a filter use a column the projection below dropped
+                // (`df.select("a").filter("b > 1")`): filter under the projection instead.
+                if let LogicalPlan::Projection(projection) = &input {
+                    if let Ok(below) = self.resolve_expr(condition, projection.input.schema()) {
+                        let filtered = LogicalPlanBuilder::from((*projection.input).clone())
+                            .filter(below.expr)?
+                            .build()?;
+                        return Ok(LogicalPlanBuilder::from(filtered)
+                            .project(projection.expr.clone())?
+                            .build()?);
+                    }
+                }
+                return Err(error);
+            }
+            Err(error) => return Err(error),
+        };
         Ok(LogicalPlanBuilder::from(input)
-            .filter(condition.expr)?
+            .filter(resolved.expr)?
             .build()?)
     }
 
