@@ -360,3 +360,15 @@ def test_alias_and_qualified_columns(people: DataFrame) -> None:
     p = people.alias("p")
     assert rows(p.select("p.name").filter(F.col("p.id") == 3)) == [("Cathy",)]
     assert p.select(F.col("p.id")).columns == ["id"]
+
+
+def test_show_limits_rows_and_truncates(spark: SparkSession) -> None:
+    df = spark.createDataFrame([("x" * 25,), ("y",)], ["long_text"])
+    assert show_string(df, 1) == (
+        "+--------------------+\n"
+        "|           long_text|\n"
+        "+--------------------+\n"
+        "|xxxxxxxxxxxxxxxxx...|\n"
+        "+--------------------+\n"
+        "only showing top 1 row\n"
+    )

@@ -194,3 +194,30 @@ def test_like_rlike_contains(words: DataFrame) -> None:
     assert [r.id for r in words.filter(F.col("a").rlike("^[a-z]+$")).collect()] == [2]
     assert [r.id for r in words.filter(F.col("a").contains("ar")).collect()] == [1]
     assert [r.id for r in words.filter(F.col("a").startswith("e")).collect()] == [2]
+
+
+def test_cast_keeps_column_name(spark: SparkSession) -> None:
+    df = spark.createDataFrame([("42", 3.7, 1)], "s string, d double, i int")
+    out = df.select(
+        F.col("s").cast("int"),
+        F.col("d").cast("int"),
+        F.col("i").cast("string"),
+        F.col("i").cast("boolean"),
+        (F.col("i") + 1).cast("string"),
+    )
+    # Column.cast of a named column keeps that name; other expressions get CAST(...).
+    assert out.dtypes == [
+        ("s", "int"),
+        ("d", "int"),
+        ("i", "string"),
+        ("i", "boolean"),
+        ("CAST((i + 1) AS STRING)", "string"),
+    ]
+    assert rows(out) == [(42, 3, "1", True, "2")]
+
+
+def test_sql_cast_names(spark: SparkSession) -> None:
+    df = spark.createDataFrame([("42", 1)], "s string, i int")
+    out = df.selectExpr("CAST(s AS INT)", "CAST(i AS STRING)", "CAST(s AS DOUBLE) AS sd")
+    assert out.dtypes == [("s", "int"), ("i", "string"), ("sd", "double")]
+    assert rows(out) == [(42, "1", 42.0)]

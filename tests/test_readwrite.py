@@ -181,3 +181,11 @@ def test_partition_by(spark: SparkSession, tmp_path: Path) -> None:
     assert back.dtypes == [("id", "int"), ("v", "string"), ("year", "int")]
     assert sorted_rows(back) == [(1, "a", 2024), (2, "b", 2024), (3, "c", 2025)]
     assert sorted(r.id for r in back.filter("year = 2024").collect()) == [1, 2]
+
+
+def test_csv_without_header_gets_default_names(spark: SparkSession, tmp_path: Path) -> None:
+    path = tmp_path / "plain.csv"
+    path.write_text("1,x\n2,y\n")
+    df = spark.read.csv(str(path))
+    assert df.columns == ["_c0", "_c1"]
+    assert sorted_rows(df) == [("1", "x"), ("2", "y")]

@@ -120,11 +120,10 @@ impl Resolver<'_> {
                 expr,
                 data_type,
                 is_try,
-                named_after_child,
             } => {
                 let inner = self.resolve_expr(expr, schema)?;
                 let target = to_arrow(data_type)?;
-                let name = if *named_after_child {
+                let name = if matches!(**expr, spec::Expr::Column { .. }) {
                     inner.name.clone()
                 } else {
                     cast_name(&inner.name, data_type, *is_try)

@@ -315,7 +315,7 @@ pub fn format_batches_as_show_string(
     }
     if has_more {
         let noun = if options.num_rows == 1 { "row" } else { "rows" };
-        out.push_str(&format!("only showing top {} {noun}\n", options.num_rows));
+        out.push_str(&format!("only showing top {} {noun}", options.num_rows));
     }
     out
 }

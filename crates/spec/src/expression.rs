@@ -19,13 +19,12 @@ pub enum Expr {
         expr: Box<Expr>,
         name: Vec<String>,
     },
-    /// `named_after_child`: the DataFrame API's `col.cast(t)` keeps the column's name,
-    /// where SQL's `CAST(x AS T)` is named after the cast.
+    /// Named after its column when casting a plain column (`CAST(s AS INT)` is `s`),
+    /// `CAST(expr AS T)` otherwise.
     Cast {
         expr: Box<Expr>,
         data_type: DataType,
         is_try: bool,
-        named_after_child: bool,
     },
     /// A function call, operators included (`+`, `==`, `and`, ...), by Spark's name.
     Function {

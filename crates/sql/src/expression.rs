@@ -185,7 +185,6 @@ fn convert(expr: ast::Expr) -> SqlResult<Expr> {
                 expr: Box::new(convert(*expr)?),
                 data_type: parse_data_type(&text)?,
                 is_try: matches!(kind, CastKind::TryCast | CastKind::SafeCast),
-                named_after_child: false,
             }
         }
         E::TypedString(typed) => {
@@ -197,7 +196,6 @@ fn convert(expr: ast::Expr) -> SqlResult<Expr> {
                 expr: Box::new(Expr::Literal(Literal::String(text))),
                 data_type: parse_data_type(&typed.data_type.to_string())?,
                 is_try: false,
-                named_after_child: false,
             }
         }
         E::Case {

@@ -95,7 +95,6 @@ pub fn expression_from_proto(proto: &Expression) -> ConnectResult<Expr> {
                 expr: boxed(cast.expr.as_deref(), "cast.expr")?,
                 data_type,
                 is_try: cast.eval_mode == 3,
-                named_after_child: true,
             }
         }
         ExprType::SortOrder(order) => Expr::SortOrder(Box::new(sort_order_from_proto(order)?)),

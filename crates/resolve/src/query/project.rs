@@ -74,7 +74,26 @@ pub(crate) fn project_named(
     items: Vec<Named>,
     group_by: Vec<Expr>,
 ) -> ResolveResult<LogicalPlan> {
-    let mut exprs: Vec<Expr> = items.into_iter().map(Named::into_projection).collect();
+    // Spark allows equal output names (`select(a.cast("int"), a.cast("string"))`); DataFusion
+    // needs them apart, so each copy gets a qualifier of its own. Reading one back by name is
+    // then ambiguous, as in Spark.
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for item in &items {
+        *seen.entry(item.name.clone()).or_default() += 1;
+    }
+    let mut exprs: Vec<Expr> = items
+        .into_iter()
+        .enumerate()
+        .map(|(index, item)| {
+            if seen.get(&item.name).copied().unwrap_or(0) > 1 {
+                let name = item.name.clone();
+                item.expr
+                    .alias_qualified(Some(format!("__dup_{index}")), name)
+            } else {
+                item.into_projection()
+            }
+        })
+        .collect();
     let aggregates = find_aggregate_exprs(exprs.iter());
     let mut plan = input;
     if !aggregates.is_empty() || !group_by.is_empty() {

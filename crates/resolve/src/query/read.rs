@@ -145,15 +145,17 @@ impl Resolver<'_> {
                             .schema()
                             .fields()
                             .iter()
+                            .filter(|f| !partitions.iter().any(|(name, _)| name == f.name()))
                             .map(|f| Field::new(f.name(), ArrowType::Utf8, true))
                             .collect::<Vec<_>>(),
                     );
                     read = read.schema(&string_schema);
-                    return Ok(self
+                    let plan = self
                         .context
                         .read_csv(paths, read)
                         .await?
-                        .into_unoptimized_plan());
+                        .into_unoptimized_plan();
+                    return spark_csv_names(plan, flag(options, "header"));
                 }
                 self.context.read_csv(paths, read).await?
             }
@@ -202,7 +204,16 @@ fn spark_csv_names(plan: LogicalPlan, has_header: bool) -> ResolveResult<Logical
         .columns()
         .into_iter()
         .enumerate()
-        .map(|(i, c)| datafusion::logical_expr::Expr::Column(c).alias(format!("_c{i}")))
+        .map(|(i, c)| {
+            // DataFusion's default names only; partition columns keep theirs.
+            let renamed = c.name.starts_with("column_");
+            let expr = datafusion::logical_expr::Expr::Column(c);
+            if renamed {
+                expr.alias(format!("_c{i}"))
+            } else {
+                expr
+            }
+        })
         .collect();
     Ok(LogicalPlanBuilder::from(plan).project(exprs)?.build()?)
 }

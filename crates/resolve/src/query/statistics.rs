@@ -66,7 +66,6 @@ impl Resolver<'_> {
                 expr: Box::new(column(first)),
                 data_type: spec::DataType::String,
                 is_try: false,
-                named_after_child: true,
             }),
             name: vec![key_name],
         }];
@@ -80,7 +79,6 @@ impl Resolver<'_> {
                 expr: Box::new(column(second)),
                 data_type: spec::DataType::String,
                 is_try: false,
-                named_after_child: true,
             },
             values: Vec::new(),
         };
