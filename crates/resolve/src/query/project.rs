@@ -77,15 +77,28 @@ pub(crate) fn project_named(
     // Spark allows equal output names (`select(a.cast("int"), a.cast("string"))`); DataFusion
     // needs them apart, so each copy gets a qualifier of its own. Reading one back by name is
     // then ambiguous, as in Spark.
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    let key = |item: &Named| -> (Option<String>, String) {
+        match &item.expr {
+            Expr::Column(column) if column.name == item.name => (
+                column.relation.as_ref().map(|r| r.to_string()),
+                item.name.clone(),
+            ),
+            _ => (None, item.name.clone()),
+        }
+    };
+    let mut names: HashMap<String, usize> = HashMap::new();
+    let mut keys: HashMap<(Option<String>, String), usize> = HashMap::new();
     for item in &items {
-        *seen.entry(item.name.clone()).or_default() += 1;
+        *names.entry(item.name.clone()).or_default() += 1;
+        *keys.entry(key(item)).or_default() += 1;
     }
     let mut exprs: Vec<Expr> = items
         .into_iter()
         .enumerate()
         .map(|(index, item)| {
-            if seen.get(&item.name).copied().unwrap_or(0) > 1 {
+            let item_key = key(&item);
+            let unique_qualified = item_key.0.is_some() && keys.get(&item_key) == Some(&1);
+            if names.get(&item.name).copied().unwrap_or(0) > 1 && !unique_qualified {
                 let name = item.name.clone();
                 item.expr
                     .alias_qualified(Some(format!("__dup_{index}")), name)
