@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from pyspark.errors import (
     AnalysisException,
+    ArithmeticException,
     ParseException,
     PySparkException,
 )
@@ -96,4 +97,14 @@ def test_unknown_function(spark: SparkSession) -> None:
 def test_errors_are_pyspark_exceptions(spark: SparkSession) -> None:
     with pytest.raises(PySparkException):
         spark.range(1).select("nope").collect()
+    assert_still_works(spark)
+
+
+def test_divide_by_zero(spark: SparkSession) -> None:
+    df = spark.createDataFrame([(1, 0)], "a int, b int")
+    with pytest.raises(ArithmeticException) as info:
+        df.select(F.col("a") / F.col("b")).collect()
+    assert info.value.getCondition() == "DIVIDE_BY_ZERO"
+    assert "DIVIDE_BY_ZERO" in str(info.value)
+    assert info.value.getSqlState() == "22012"
     assert_still_works(spark)
