@@ -88,6 +88,21 @@ impl<'a> Resolver<'a> {
         Ok(batches)
     }
 
+    /// A scan of batches already computed (shipped rows, `show()` text, statistics), under
+    /// a fresh qualifier.
+    pub(crate) fn scan_batches(
+        &self,
+        schema: datafusion::arrow::datatypes::SchemaRef,
+        batches: Vec<datafusion::arrow::array::RecordBatch>,
+    ) -> ResolveResult<LogicalPlan> {
+        let table = datafusion::datasource::MemTable::try_new(schema, vec![batches])?;
+        let source = datafusion::datasource::provider_as_source(std::sync::Arc::new(table));
+        Ok(
+            datafusion::logical_expr::LogicalPlanBuilder::scan(self.fresh_alias(), source, None)?
+                .build()?,
+        )
+    }
+
     pub(crate) fn fresh_alias(&self) -> String {
         let mut scopes = self.scopes.lock().unwrap_or_else(|e| e.into_inner());
         scopes.next_alias += 1;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use datafusion::catalog::TableFunctionImpl;
 use datafusion::common::Column;
-use datafusion::datasource::{provider_as_source, MemTable};
+use datafusion::datasource::provider_as_source;
 use datafusion::functions_table::generate_series::RangeFunc;
 use datafusion::logical_expr::{cast, col, lit, Expr, LogicalPlan, LogicalPlanBuilder};
 use ember_spec::{self as spec, DataType};
@@ -231,12 +231,6 @@ impl Resolver<'_> {
             kept.push(batch.slice(skip, batch.num_rows() - skip));
             skip = 0;
         }
-        let table = MemTable::try_new(schema, vec![kept])?;
-        Ok(LogicalPlanBuilder::scan(
-            self.fresh_alias(),
-            provider_as_source(Arc::new(table)),
-            None,
-        )?
-        .build()?)
+        self.scan_batches(schema, kept)
     }
 }

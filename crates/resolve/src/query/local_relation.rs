@@ -7,8 +7,7 @@ use datafusion::arrow::array::{new_null_array, ArrayRef, RecordBatch, RecordBatc
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{Field, Schema, SchemaRef};
 use datafusion::arrow::ipc::reader::StreamReader;
-use datafusion::datasource::{provider_as_source, MemTable};
-use datafusion::logical_expr::{LogicalPlan, LogicalPlanBuilder};
+use datafusion::logical_expr::LogicalPlan;
 use ember_spec::DataType;
 
 use crate::error::{ResolveError, ResolveResult};
@@ -81,13 +80,7 @@ impl Resolver<'_> {
             .into_iter()
             .map(|b| RecordBatch::try_new(relaxed.clone(), b.columns().to_vec()))
             .collect::<Result<Vec<_>, _>>()?;
-        let table = MemTable::try_new(relaxed, vec![batches])?;
-        Ok(LogicalPlanBuilder::scan(
-            self.fresh_alias(),
-            provider_as_source(Arc::new(table)),
-            None,
-        )?
-        .build()?)
+        self.scan_batches(relaxed, batches)
     }
 }
 

@@ -37,13 +37,7 @@ impl Resolver<'_> {
             (left, right)
         };
         // Positional: the right side takes the left side's names.
-        // Every column takes part, the copy number included.
-        let names: Vec<String> = left
-            .schema()
-            .fields()
-            .iter()
-            .map(|f| f.name().clone())
-            .collect();
+        let names: Vec<String> = input_columns(&left).into_iter().map(|n| n.name).collect();
         let mut right_items = input_columns(&right);
         for (item, name) in right_items.iter_mut().zip(&names) {
             item.name = name.clone();

@@ -4,8 +4,7 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType as ArrowType, Field, Schema};
-use datafusion::datasource::{provider_as_source, MemTable};
-use datafusion::logical_expr::{LogicalPlan, LogicalPlanBuilder};
+use datafusion::logical_expr::LogicalPlan;
 
 use super::columns::input_columns;
 use crate::error::ResolveResult;
@@ -50,13 +49,7 @@ impl Resolver<'_> {
             schema.clone(),
             vec![Arc::new(StringArray::from(vec![text]))],
         )?;
-        let table = MemTable::try_new(schema, vec![vec![batch]])?;
-        Ok(LogicalPlanBuilder::scan(
-            self.fresh_alias(),
-            provider_as_source(Arc::new(table)),
-            None,
-        )?
-        .build()?)
+        self.scan_batches(schema, vec![batch])
     }
 }
 

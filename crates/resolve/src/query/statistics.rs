@@ -8,7 +8,6 @@ use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, Float64Builder, ListBuilder, RecordBatch,
 };
 use datafusion::arrow::datatypes::{Field, Float64Type, Int64Type, Schema};
-use datafusion::datasource::{provider_as_source, MemTable};
 use datafusion::functions_aggregate::expr_fn::{array_agg, count};
 use datafusion::logical_expr::{cast, col, lit, LogicalPlan, LogicalPlanBuilder};
 use datafusion::prelude::coalesce;
@@ -215,13 +214,7 @@ impl Resolver<'_> {
         }
         let schema = Arc::new(Schema::new(fields));
         let batch = RecordBatch::try_new(schema.clone(), arrays)?;
-        let table = MemTable::try_new(schema, vec![vec![batch]])?;
-        Ok(LogicalPlanBuilder::scan(
-            self.fresh_alias(),
-            provider_as_source(Arc::new(table)),
-            None,
-        )?
-        .build()?)
+        self.scan_batches(schema, vec![batch])
     }
 }
 
@@ -236,11 +229,5 @@ fn single_row_table(
         true,
     )]));
     let batch = RecordBatch::try_new(schema.clone(), vec![array])?;
-    let table = MemTable::try_new(schema, vec![vec![batch]])?;
-    Ok(LogicalPlanBuilder::scan(
-        resolver.fresh_alias(),
-        provider_as_source(Arc::new(table)),
-        None,
-    )?
-    .build()?)
+    resolver.scan_batches(schema, vec![batch])
 }

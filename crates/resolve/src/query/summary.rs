@@ -4,7 +4,6 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{ArrayRef, RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType as ArrowType, Field, Schema};
-use datafusion::datasource::{provider_as_source, MemTable};
 use datafusion::functions_aggregate::expr_fn::{
     approx_percentile_cont, avg, count, max, min, stddev,
 };
@@ -118,12 +117,6 @@ impl Resolver<'_> {
         }
         let schema = Arc::new(Schema::new(fields));
         let batch = RecordBatch::try_new(schema.clone(), arrays)?;
-        let table = MemTable::try_new(schema, vec![vec![batch]])?;
-        Ok(LogicalPlanBuilder::scan(
-            self.fresh_alias(),
-            provider_as_source(Arc::new(table)),
-            None,
-        )?
-        .build()?)
+        self.scan_batches(schema, vec![batch])
     }
 }
