@@ -110,6 +110,8 @@ fn classify(message: String) -> SparkError {
                 "PATH_ALREADY_EXISTS" => (ANALYSIS, "42K04"),
                 "UNRESOLVED_ROUTINE" => (ANALYSIS, "42883"),
                 "TEMP_TABLE_OR_VIEW_ALREADY_EXISTS" => (ANALYSIS, "42P07"),
+                "INSERT_COLUMN_ARITY_MISMATCH" => (ANALYSIS, "21S01"),
+                "USER_RAISED_EXCEPTION" => (RUNTIME, "P0001"),
                 "NUM_COLUMNS_MISMATCH"
                 | "DATATYPE_MISMATCH"
                 | "WRONG_NUM_ARGS"

@@ -18,6 +18,13 @@ pub enum ExecError {
     ConfigNotFound(String),
     #[error("[UNSUPPORTED_FEATURE] The feature is not supported: {0}.")]
     Unsupported(String),
+    #[error("[INSERT_COLUMN_ARITY_MISMATCH.{reason}] Cannot write to `spark_catalog`.`default`.`{table}`: the table has {expected} columns but the data has {actual}.")]
+    InsertArity {
+        table: String,
+        reason: &'static str,
+        expected: usize,
+        actual: usize,
+    },
     #[error("I/O error while writing {path}: {source}")]
     Io {
         path: String,

@@ -40,7 +40,16 @@ impl Session {
             }
         };
         let exists = target.exists();
-        match (operation.mode, exists, &table) {
+        if operation.insert_into && !exists {
+            let name = table.clone().unwrap_or_default();
+            return Err(ember_resolve::ResolveError::TableNotFound(format!("`{name}`")).into());
+        }
+        // insertInto adds to the table unless told to overwrite it.
+        let mode = match operation.mode {
+            SaveMode::ErrorIfExists if operation.insert_into => SaveMode::Append,
+            mode => mode,
+        };
+        match (mode, exists, &table) {
             (SaveMode::ErrorIfExists, true, Some(name)) => {
                 return Err(ExecError::TableAlreadyExists(name.clone()))
             }
@@ -53,7 +62,7 @@ impl Session {
             (SaveMode::Ignore, true, _) => return Ok(()),
             _ => {}
         }
-        self.write_to(&operation, &target).await?;
+        self.write_to(&operation, &target, mode).await?;
         if let Some(name) = table {
             // The session's handle on the table is refreshed, so it sees the new files.
             self.context().deregister_table(name.as_str())?;
@@ -65,9 +74,10 @@ impl Session {
     /// tables. True when it existed.
     pub async fn drop_table(&self, name: &str) -> ExecResult<bool> {
         let path = ember_resolve::warehouse_path(name);
-        self.context().deregister_table(name)?;
-        if !path.exists() {
-            return Ok(false);
+        // A temp view of that name shadows the table, so DROP TABLE drops the view, as in Spark.
+        let was_view = self.context().deregister_table(name)?.is_some();
+        if was_view || !path.exists() {
+            return Ok(was_view);
         }
         tokio::fs::remove_dir_all(&path)
             .await
@@ -75,7 +85,54 @@ impl Session {
         Ok(true)
     }
 
-    async fn write_to(&self, operation: &WriteOperation, target: &Path) -> ExecResult<()> {
+    /// `insertInto` matches columns by position: each input column takes the name and type of
+    /// the table column in its place.
+    async fn by_table_position(
+        &self,
+        input: datafusion::logical_expr::LogicalPlan,
+        operation: &WriteOperation,
+    ) -> ExecResult<datafusion::logical_expr::LogicalPlan> {
+        use datafusion::logical_expr::{cast, Expr, LogicalPlanBuilder};
+        let name = operation
+            .table
+            .as_ref()
+            .and_then(|t| t.last().cloned())
+            .unwrap_or_default();
+        let location = format!("{}/", ember_resolve::warehouse_path(&name).display());
+        let table = self
+            .context()
+            .read_parquet(location, Default::default())
+            .await?;
+        let wanted = table.schema().fields().clone();
+        let have = input.schema().columns();
+        if wanted.len() != have.len() {
+            return Err(ExecError::InsertArity {
+                table: name,
+                reason: if have.len() < wanted.len() {
+                    "NOT_ENOUGH_DATA_COLUMNS"
+                } else {
+                    "TOO_MANY_DATA_COLUMNS"
+                },
+                expected: wanted.len(),
+                actual: have.len(),
+            });
+        }
+        let exprs: Vec<Expr> = have
+            .into_iter()
+            .zip(wanted.iter())
+            .map(|(column, field)| {
+                cast(Expr::Column(column), field.data_type().clone()).alias(field.name())
+            })
+            .collect();
+        Ok(LogicalPlanBuilder::from(input).project(exprs)?.build()?)
+    }
+
+    async fn write_to(
+        &self,
+        operation: &WriteOperation,
+        target: &Path,
+        mode: SaveMode,
+    ) -> ExecResult<()> {
         let parent = target
             .parent()
             .map(Path::to_path_buf)
@@ -96,14 +153,17 @@ impl Session {
             let _ = tokio::fs::remove_dir_all(&staging).await;
             return Err(error);
         }
-        commit(&staging, target, operation.mode).await
+        commit(&staging, target, mode).await
     }
 
     async fn write_files(&self, operation: &WriteOperation, staging: &Path) -> ExecResult<()> {
         tokio::fs::create_dir_all(staging)
             .await
             .map_err(io_error(staging))?;
-        let logical = self.logical_plan(operation.input.clone()).await?;
+        let mut logical = self.logical_plan(operation.input.clone()).await?;
+        if operation.insert_into {
+            logical = self.by_table_position(logical, operation).await?;
+        }
         let frame = self.context().execute_logical_plan(logical).await?;
         let directory = format!("{}/", staging.display());
         let options =
@@ -127,6 +187,8 @@ impl Session {
                 {
                     csv = csv.with_delimiter(sep.as_bytes().first().copied().unwrap_or(b','));
                 }
+                // Spark writes nulls as the empty string unless nullValue says otherwise.
+                csv.null_value = option(&operation.options, "nullValue").map(str::to_string);
                 frame.write_csv(&directory, options, Some(csv)).await?;
             }
             "json" => {

@@ -21,6 +21,12 @@ pub fn register_spark_functions(registry: &mut dyn FunctionRegistry) -> Function
     for function in crate::cast_functions::cast_functions() {
         registry.register_udf(function)?;
     }
+    registry.register_udf(Arc::new(datafusion::logical_expr::ScalarUDF::new_from_impl(
+        crate::raise_error::RaiseError::new(),
+    )))?;
+    registry.register_udf(Arc::new(datafusion::logical_expr::ScalarUDF::new_from_impl(
+        crate::ansi_divide::TryDivide::new(),
+    )))?;
     Ok(())
 }
 
@@ -89,6 +95,19 @@ pub fn call_function(
             divide(
                 left,
                 right,
+                &lt.unwrap_or(DataType::Null),
+                &rt.unwrap_or(DataType::Null),
+            )
+        }
+        "try_divide" => {
+            // NULL where the divisor is zero, instead of an error.
+            let (left, right) = two_arguments(name, args)?;
+            let (lt, rt) = (types.first().cloned(), types.get(1).cloned());
+            let zero = cast(lit(0i32), rt.clone().unwrap_or(DataType::Int32));
+            let divisor = call_registry(registry, "nullif", vec![right, zero])?;
+            divide(
+                left,
+                divisor,
                 &lt.unwrap_or(DataType::Null),
                 &rt.unwrap_or(DataType::Null),
             )

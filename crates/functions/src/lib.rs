@@ -12,6 +12,7 @@ mod cast_functions;
 mod catalog;
 mod error;
 mod operators;
+mod raise_error;
 
 pub use catalog::{call_function, is_aggregate_function, register_spark_functions};
 pub use error::{FunctionError, FunctionResult};

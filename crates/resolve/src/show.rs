@@ -266,7 +266,7 @@ pub fn format_batches_as_show_string(
         }
         for (index, row) in rows.iter().enumerate() {
             let title = format!("-RECORD {index}");
-            let total = name_width + value_width + 3;
+            let total = name_width + value_width + 5;
             out.push_str(&title);
             out.push_str(&"-".repeat(total.saturating_sub(title.chars().count())));
             out.push('\n');

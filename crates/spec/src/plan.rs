@@ -265,6 +265,8 @@ pub struct WriteOperation {
     pub format: String,
     pub path: Option<String>,
     pub table: Option<Vec<String>>,
+    /// `insertInto`: rows go into an existing table, matched to its columns by position.
+    pub insert_into: bool,
     pub mode: SaveMode,
     pub partition_by: Vec<String>,
     pub options: Vec<(String, String)>,

@@ -376,16 +376,22 @@ pub fn plan_from_proto(proto: &ProtoRelation) -> ConnectResult<Plan> {
 
 pub fn write_from_proto(proto: &ProtoWrite) -> ConnectResult<WriteOperation> {
     let input = plan_from_proto(required(proto.input.as_ref(), "write.input")?)?;
-    let (path, table) = match &proto.save_type {
-        Some(SaveType::Path(path)) => (Some(path.clone()), None),
-        Some(SaveType::Table(table)) => (None, Some(split_identifier(&table.table_name))),
-        None => (None, None),
+    let (path, table, insert_into) = match &proto.save_type {
+        Some(SaveType::Path(path)) => (Some(path.clone()), None, false),
+        Some(SaveType::Table(table)) => (
+            None,
+            Some(split_identifier(&table.table_name)),
+            table.save_method
+                == ember_proto::spark::connect::write_operation::save_table::TableSaveMethod::InsertInto as i32,
+        ),
+        None => (None, None, false),
     };
     Ok(WriteOperation {
         input,
         format: proto.source.clone().unwrap_or_else(|| "parquet".into()),
         path,
         table,
+        insert_into,
         mode: match proto.mode {
             1 => SaveMode::Append,
             2 => SaveMode::Overwrite,

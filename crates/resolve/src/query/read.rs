@@ -115,7 +115,19 @@ impl Resolver<'_> {
             "parquet" => {
                 let mut read =
                     ParquetReadOptions::default().table_partition_cols(partitions.clone());
-                if let Some(s) = &arrow_schema {
+                // DataFusion infers from the first path only; Spark sees columns of every path.
+                let merged = match (&arrow_schema, paths.len()) {
+                    (None, 2..) => {
+                        let mut schemas = Vec::with_capacity(paths.len());
+                        for path in &paths {
+                            let frame = self.context.read_parquet(path, read.clone()).await?;
+                            schemas.push(file_columns(frame.schema().as_arrow(), &partitions));
+                        }
+                        Some(Schema::try_merge(schemas)?)
+                    }
+                    _ => None,
+                };
+                if let Some(s) = arrow_schema.as_ref().or(merged.as_ref()) {
                     read = read.schema(s);
                 }
                 self.context.read_parquet(paths, read).await?
@@ -133,6 +145,38 @@ impl Resolver<'_> {
                     option(options, "quote").and_then(|q| q.as_bytes().first().copied())
                 {
                     read = read.quote(q);
+                }
+                // Spark reads the nullValue text (by default the empty field) as null, before
+                // any type conversion: read text, null it, then convert.
+                if let Some(null_value) = option(options, "nullValue").filter(|v| !v.is_empty()) {
+                    let typed = match &arrow_schema {
+                        Some(schema) => schema.clone(),
+                        None => {
+                            let mut without = options.to_vec();
+                            without.retain(|(k, _)| !k.eq_ignore_ascii_case("nullValue"));
+                            let plan = Box::pin(self.read_files(
+                                "csv",
+                                paths.clone(),
+                                None,
+                                &without,
+                            ))
+                            .await?;
+                            file_columns(plan.schema().as_arrow(), &partitions)
+                        }
+                    };
+                    let text = Schema::new(
+                        typed
+                            .fields()
+                            .iter()
+                            .map(|f| Field::new(f.name(), ArrowType::Utf8, true))
+                            .collect::<Vec<_>>(),
+                    );
+                    let plan = self
+                        .context
+                        .read_csv(paths, read.schema(&text))
+                        .await?
+                        .into_unoptimized_plan();
+                    return null_value_to_null(plan, null_value, &typed);
                 }
                 let string_schema;
                 if let Some(s) = &arrow_schema {
@@ -157,13 +201,33 @@ impl Resolver<'_> {
                         .into_unoptimized_plan();
                     return spark_csv_names(plan, flag(options, "header"));
                 }
+                if arrow_schema.is_none() {
+                    // Spark infers from every row, and gives int to integers that fit in one.
+                    read = read.schema_infer_max_records(usize::MAX);
+                    let inferred = self.context.read_csv(paths.clone(), read.clone()).await?;
+                    if let Some(narrowed) = narrow_integers(inferred, &partitions).await? {
+                        string_schema = narrowed;
+                        read = read.schema(&string_schema);
+                    }
+                }
                 self.context.read_csv(paths, read).await?
             }
             "json" => {
                 let mut read = JsonReadOptions::default()
                     .file_extension("")
                     .table_partition_cols(partitions.clone());
-                if let Some(s) = &arrow_schema {
+                let merged = match (&arrow_schema, paths.len()) {
+                    (None, 2..) => {
+                        let mut schemas = Vec::with_capacity(paths.len());
+                        for path in &paths {
+                            let frame = self.context.read_json(path, read.clone()).await?;
+                            schemas.push(file_columns(frame.schema().as_arrow(), &partitions));
+                        }
+                        Some(Schema::try_merge(schemas)?)
+                    }
+                    _ => None,
+                };
+                if let Some(s) = arrow_schema.as_ref().or(merged.as_ref()) {
                     read = read.schema(s);
                 }
                 self.context.read_json(paths, read).await?
@@ -193,6 +257,100 @@ impl Resolver<'_> {
         Ok(plan)
     }
 }
+
+/// The inferred schema with int in place of bigint for columns whose values all fit in an int,
+/// or None when no column narrows.
+async fn narrow_integers(
+    frame: datafusion::dataframe::DataFrame,
+    partitions: &[(String, ArrowType)],
+) -> ResolveResult<Option<Schema>> {
+    use datafusion::functions_aggregate::expr_fn::{max, min};
+    use datafusion::logical_expr::ident;
+    let columns = file_columns(frame.schema().as_arrow(), partitions);
+    let wide: Vec<&str> = columns
+        .fields()
+        .iter()
+        .filter(|f| f.data_type() == &ArrowType::Int64)
+        .map(|f| f.name().as_str())
+        .collect();
+    if wide.is_empty() {
+        return Ok(None);
+    }
+    let bounds: Vec<_> = wide
+        .iter()
+        .flat_map(|name| [min(ident(*name)), max(ident(*name))])
+        .collect();
+    let batches = frame.aggregate(vec![], bounds)?.collect().await?;
+    let Some(row) = batches.first().filter(|b| b.num_rows() == 1) else {
+        return Ok(None);
+    };
+    let fits = |index: usize| -> bool {
+        let value = |i: usize| {
+            datafusion::common::ScalarValue::try_from_array(row.column(i), 0)
+                .ok()
+                .and_then(|v| match v {
+                    datafusion::common::ScalarValue::Int64(v) => v,
+                    _ => None,
+                })
+        };
+        match (value(2 * index), value(2 * index + 1)) {
+            (Some(lo), Some(hi)) => lo >= i32::MIN as i64 && hi <= i32::MAX as i64,
+            _ => false,
+        }
+    };
+    let narrowed: Vec<Field> = columns
+        .fields()
+        .iter()
+        .map(|f| match wide.iter().position(|w| *w == f.name()) {
+            Some(index) if fits(index) => f.as_ref().clone().with_data_type(ArrowType::Int32),
+            _ => f.as_ref().clone(),
+        })
+        .collect();
+    Ok(Some(Schema::new(narrowed)))
+}
+
+/// The columns a file holds: its schema without the directory partition columns.
+fn file_columns(schema: &Schema, partitions: &[(String, ArrowType)]) -> Schema {
+    Schema::new(
+        schema
+            .fields()
+            .iter()
+            .filter(|f| !partitions.iter().any(|(name, _)| name == f.name()))
+            .cloned()
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// Text columns equal to `null_value` become null, then every column takes its type in `typed`
+/// (partition columns pass through).
+fn null_value_to_null(
+    plan: LogicalPlan,
+    null_value: &str,
+    typed: &Schema,
+) -> ResolveResult<LogicalPlan> {
+    use datafusion::logical_expr::{cast, lit, when, Expr};
+    let exprs = plan
+        .schema()
+        .columns()
+        .into_iter()
+        .map(|column| {
+            let name = column.name.clone();
+            let value = Expr::Column(column);
+            Ok(match typed.field_with_name(&name) {
+                Ok(field) => cast(
+                    when(value.clone().eq(lit(null_value)), lit(ScalarNull::Utf8(None)))
+                        .otherwise(value)?,
+                    field.data_type().clone(),
+                )
+                .alias(name),
+                Err(_) => value,
+            })
+        })
+        .collect::<ResolveResult<Vec<_>>>()?;
+    Ok(LogicalPlanBuilder::from(plan).project(exprs)?.build()?)
+}
+
+use datafusion::common::ScalarValue as ScalarNull;
 
 /// Spark names header-less CSV columns `_c0`, `_c1`, ...
 fn spark_csv_names(plan: LogicalPlan, has_header: bool) -> ResolveResult<LogicalPlan> {
