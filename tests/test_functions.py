@@ -221,3 +221,20 @@ def test_sql_cast_names(spark: SparkSession) -> None:
     out = df.selectExpr("CAST(s AS INT)", "CAST(i AS STRING)", "CAST(s AS DOUBLE) AS sd")
     assert out.dtypes == [("s", "int"), ("i", "string"), ("sd", "double")]
     assert rows(out) == [(42, "1", 42.0)]
+
+
+def test_try_divide_gives_null_for_a_zero_divisor(spark: SparkSession) -> None:
+    df = spark.createDataFrame([(6, 3), (1, 0)], ["a", "b"])
+    rows = df.select(F.try_divide("a", "b").alias("q")).collect()
+    assert [r.q for r in rows] == [2.0, None]
+    row = spark.sql("SELECT try_divide(1, 0) AS z, try_divide(6, 3) AS q").first()
+    assert row is not None and (row.z, row.q) == (None, 2.0)
+
+
+def test_raise_error_fails_only_rows_that_reach_it(spark: SparkSession) -> None:
+    df = spark.range(2)
+    ok = df.select(F.when(F.col("id") >= 0, 1).otherwise(F.raise_error("unreachable")))
+    assert [r[0] for r in ok.collect()] == [1, 1]
+    with pytest.raises(Exception, match="USER_RAISED_EXCEPTION") as raised:
+        df.select(F.raise_error("boom")).collect()
+    assert "boom" in str(raised.value)

@@ -189,3 +189,68 @@ def test_csv_without_header_gets_default_names(spark: SparkSession, tmp_path: Pa
     df = spark.read.csv(str(path))
     assert df.columns == ["_c0", "_c1"]
     assert sorted_rows(df) == [("1", "x"), ("2", "y")]
+
+
+# --- CSV options ---------------------------------------------------------------------------------
+
+
+def test_csv_null_value_on_write_and_read(spark: SparkSession, tmp_path: Path) -> None:
+    out = str(tmp_path / "nulls")
+    df = spark.createDataFrame([(100, None), (7, "x")], "age INT, name STRING")
+    df.write.option("nullValue", "NA").csv(out)
+    assert sorted_rows(spark.read.schema(df.schema).csv(out)) == [(7, "x"), (100, "NA")]
+    read_back = spark.read.schema(df.schema).csv(out, nullValue="NA")
+    assert sorted_rows(read_back) == [(7, "x"), (100, None)]
+
+
+def test_csv_null_value_applies_before_types(spark: SparkSession, tmp_path: Path) -> None:
+    path = tmp_path / "typed.csv"
+    path.write_text("1,a\n-,b\n")
+    df = spark.read.csv(str(path), schema="n INT, s STRING", nullValue="-")
+    assert sorted_rows(df) == [(None, "b"), (1, "a")]
+
+
+def test_csv_infer_schema_gives_int_when_values_fit(spark: SparkSession, tmp_path: Path) -> None:
+    path = tmp_path / "numbers.csv"
+    path.write_text("small,big,real\n1,3000000000,1.5\n2,4,2.0\n")
+    df = spark.read.csv(str(path), header=True, inferSchema=True)
+    assert [(f.name, f.dataType) for f in df.schema.fields] == [
+        ("small", IntegerType()),
+        ("big", LongType()),
+        ("real", DoubleType()),
+    ]
+
+
+def test_parquet_paths_with_different_columns_are_merged(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    first, second = str(tmp_path / "a"), str(tmp_path / "b")
+    spark.createDataFrame([(1, "x")], "id INT, name STRING").write.parquet(first)
+    spark.createDataFrame([(2, 1.5)], "id INT, score DOUBLE").write.parquet(second)
+    df = spark.read.option("mergeSchema", "true").parquet(first, second)
+    assert sorted(df.columns) == ["id", "name", "score"]
+    assert sorted_rows(df.select("id", "name", "score")) == [(1, "x", None), (2, None, 1.5)]
+
+
+# --- tables --------------------------------------------------------------------------------------
+
+
+def test_insert_into_matches_columns_by_position(spark: SparkSession) -> None:
+    spark.sql("DROP TABLE IF EXISTS ember_insert_into")
+    df = spark.createDataFrame([(100, "a"), (120, "b")], ["age", "name"])
+    df.write.saveAsTable("ember_insert_into")
+    df.selectExpr("age AS col1", "name AS col2").write.insertInto("ember_insert_into")
+    table = spark.read.table("ember_insert_into")
+    assert table.columns == ["age", "name"]
+    assert sorted_rows(table) == [(100, "a"), (100, "a"), (120, "b"), (120, "b")]
+    df.write.insertInto("ember_insert_into", overwrite=True)
+    assert sorted_rows(spark.read.table("ember_insert_into")) == [(100, "a"), (120, "b")]
+    with pytest.raises(AnalysisException, match="INSERT_COLUMN_ARITY_MISMATCH"):
+        df.select("age").write.insertInto("ember_insert_into")
+    spark.sql("DROP TABLE ember_insert_into")
+
+
+def test_drop_table_drops_a_temp_view(spark: SparkSession) -> None:
+    spark.range(3).createOrReplaceTempView("ember_dropped_view")
+    spark.sql("DROP TABLE ember_dropped_view")
+    assert not spark.catalog.tableExists("ember_dropped_view")

@@ -4,8 +4,8 @@
 use datafusion::arrow::array::{Array, AsArray, Float64Array};
 use datafusion::arrow::compute::kernels::numeric::div;
 use datafusion::arrow::datatypes::{DataType, Float64Type};
-use datafusion::common::types::{logical_float64, NativeType};
 use datafusion::common::exec_err;
+use datafusion::common::types::{logical_float64, NativeType};
 use datafusion::error::Result;
 use datafusion::logical_expr::{
     Coercion, ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, TypeSignatureClass,

@@ -21,12 +21,12 @@ pub fn register_spark_functions(registry: &mut dyn FunctionRegistry) -> Function
     for function in crate::cast_functions::cast_functions() {
         registry.register_udf(function)?;
     }
-    registry.register_udf(Arc::new(datafusion::logical_expr::ScalarUDF::new_from_impl(
-        crate::raise_error::RaiseError::new(),
-    )))?;
-    registry.register_udf(Arc::new(datafusion::logical_expr::ScalarUDF::new_from_impl(
-        crate::ansi_divide::TryDivide::new(),
-    )))?;
+    registry.register_udf(Arc::new(
+        datafusion::logical_expr::ScalarUDF::new_from_impl(crate::raise_error::RaiseError::new()),
+    ))?;
+    registry.register_udf(Arc::new(
+        datafusion::logical_expr::ScalarUDF::new_from_impl(crate::ansi_divide::TryDivide::new()),
+    ))?;
     Ok(())
 }
 

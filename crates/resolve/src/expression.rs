@@ -188,6 +188,8 @@ impl Resolver<'_> {
                 field_name,
                 value,
             } => self.update_fields(struct_expr, field_name, value.as_deref(), schema),
+            spec::Expr::Subquery { plan_id, kind } => self.resolve_subquery(*plan_id, kind, schema),
+            spec::Expr::ColumnRegex { .. } => unsupported("colRegex outside a projection"),
             spec::Expr::Lambda { .. } | spec::Expr::LambdaVariable(_) => {
                 unsupported("lambda functions")
             }
@@ -215,7 +217,7 @@ impl Resolver<'_> {
         Ok((SortExpr::new(child.expr, asc, nulls_first), name))
     }
 
-    fn resolve_column(
+    pub(crate) fn resolve_column(
         &self,
         parts: &[String],
         plan_id: Option<i64>,
@@ -254,7 +256,9 @@ impl Resolver<'_> {
             (unqualified, &parts[1..])
         };
         match matches.as_slice() {
-            [] => Err(self.unresolved(parts, schema)),
+            [] => self
+                .resolve_outer_column(parts, plan_id)
+                .unwrap_or_else(|| Err(self.unresolved(parts, schema))),
             [(q, name)] => self.nested(
                 Expr::Column(Column::new(q.clone(), name)),
                 name.clone(),

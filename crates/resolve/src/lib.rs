@@ -15,6 +15,7 @@ mod naming;
 mod query;
 mod resolver;
 mod show;
+mod subquery;
 mod types;
 
 pub use error::{ResolveError, ResolveResult};

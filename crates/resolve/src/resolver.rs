@@ -21,6 +21,10 @@ pub struct Resolver<'a> {
 struct Scopes {
     qualifiers: HashMap<i64, String>,
     next_alias: usize,
+    /// Plans that subquery expressions name by id (`WithRelations`).
+    subqueries: HashMap<i64, Plan>,
+    /// Schemas of the queries around the subquery being resolved, innermost last.
+    outer: Vec<datafusion::common::DFSchemaRef>,
 }
 
 impl<'a> Resolver<'a> {
@@ -114,6 +118,28 @@ impl<'a> Resolver<'a> {
             let mut scopes = self.scopes.lock().unwrap_or_else(|e| e.into_inner());
             scopes.qualifiers.insert(id, qualifier.to_string());
         }
+    }
+
+    pub(crate) fn remember_subquery(&self, plan: Plan) {
+        if let Some(id) = plan.plan_id {
+            let mut scopes = self.scopes.lock().unwrap_or_else(|e| e.into_inner());
+            scopes.subqueries.insert(id, plan);
+        }
+    }
+
+    pub(crate) fn subquery_plan(&self, plan_id: i64) -> Option<Plan> {
+        let scopes = self.scopes.lock().unwrap_or_else(|e| e.into_inner());
+        scopes.subqueries.get(&plan_id).cloned()
+    }
+
+    pub(crate) fn push_outer(&self, schema: datafusion::common::DFSchemaRef) {
+        let mut scopes = self.scopes.lock().unwrap_or_else(|e| e.into_inner());
+        scopes.outer.push(schema);
+    }
+
+    pub(crate) fn pop_outer(&self) -> Option<datafusion::common::DFSchemaRef> {
+        let mut scopes = self.scopes.lock().unwrap_or_else(|e| e.into_inner());
+        scopes.outer.pop()
     }
 
     pub(crate) fn qualifier_of(&self, plan_id: Option<i64>) -> Option<String> {

@@ -59,11 +59,31 @@ pub enum Expr {
         key: String,
         value: Box<Expr>,
     },
-    /// `expr IN (subquery)` / scalar subqueries are not yet supported; SQL text keeps its form.
+    /// A subquery over the plan with this id, which the enclosing `WithRelations` carries.
+    /// Its columns may refer to the query around it (`col("x").outer()`).
+    Subquery {
+        plan_id: i64,
+        kind: SubqueryKind,
+    },
+    /// `df.colRegex("`pattern`")`: every column whose name matches the pattern.
+    ColumnRegex {
+        pattern: String,
+        plan_id: Option<i64>,
+    },
     CaseWhen {
         branches: Vec<(Expr, Expr)>,
         otherwise: Option<Box<Expr>>,
     },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SubqueryKind {
+    /// One row, one column: its value.
+    Scalar,
+    /// True when the subquery returns any row.
+    Exists,
+    /// `values IN (subquery)`.
+    In(Vec<Expr>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -177,6 +177,11 @@ pub enum Relation {
     Repartition {
         input: Box<Plan>,
     },
+    /// `root` with the plans its subquery expressions name by plan id.
+    WithRelations {
+        root: Box<Plan>,
+        references: Vec<Plan>,
+    },
     Describe {
         input: Box<Plan>,
         columns: Vec<String>,

@@ -4,7 +4,8 @@ use ember_proto::spark::connect::expression::window::window_frame::{
 use ember_proto::spark::connect::expression::{cast::CastToType, ExprType};
 use ember_proto::spark::connect::Expression;
 use ember_spec::{
-    Expr, FrameBoundary, FrameKind, NullOrdering, SortDirection, SortOrder, WindowFrame,
+    Expr, FrameBoundary, FrameKind, NullOrdering, SortDirection, SortOrder, SubqueryKind,
+    WindowFrame,
 };
 
 use super::{data_type_from_proto, literal_from_proto, parse_schema_text, required};
@@ -156,6 +157,29 @@ pub fn expression_from_proto(proto: &Expression) -> ConnectResult<Expr> {
                 .collect(),
         },
         ExprType::UnresolvedNamedLambdaVariable(v) => Expr::LambdaVariable(v.name_parts.join(".")),
+        ExprType::SubqueryExpression(subquery) => {
+            use ember_proto::spark::connect::subquery_expression::SubqueryType;
+            let kind = match SubqueryType::try_from(subquery.subquery_type) {
+                Ok(SubqueryType::Scalar) => SubqueryKind::Scalar,
+                Ok(SubqueryType::Exists) => SubqueryKind::Exists,
+                Ok(SubqueryType::In) => SubqueryKind::In(
+                    subquery
+                        .in_subquery_values
+                        .iter()
+                        .map(expression_from_proto)
+                        .collect::<ConnectResult<Vec<_>>>()?,
+                ),
+                _ => return Err(ConnectError::Unsupported("table-valued subqueries".into())),
+            };
+            Expr::Subquery {
+                plan_id: subquery.plan_id,
+                kind,
+            }
+        }
+        ExprType::UnresolvedRegex(regex) => Expr::ColumnRegex {
+            pattern: regex.col_name.clone(),
+            plan_id: regex.plan_id,
+        },
         ExprType::CallFunction(call) => Expr::Function {
             name: call.function_name.clone(),
             arguments: call

@@ -277,6 +277,14 @@ pub fn plan_from_proto(proto: &ProtoRelation) -> ConnectResult<Plan> {
         RelType::Hint(h) => Relation::Repartition {
             input: input(h.input.as_deref(), "hint.input")?,
         },
+        RelType::WithRelations(with) => Relation::WithRelations {
+            root: input(with.root.as_deref(), "with_relations.root")?,
+            references: with
+                .references
+                .iter()
+                .map(plan_from_proto)
+                .collect::<ConnectResult<Vec<_>>>()?,
+        },
         RelType::Describe(d) => Relation::Describe {
             input: input(d.input.as_deref(), "describe.input")?,
             columns: d.cols.clone(),

@@ -176,6 +176,12 @@ impl Resolver<'_> {
                 self.resolve_query_show_string(input, num_rows, truncate, false, true)
                     .await
             }
+            Relation::WithRelations { root, references } => {
+                for reference in references {
+                    self.remember_subquery(reference);
+                }
+                self.resolve_plan(*root).await
+            }
             Relation::Repartition { input } | Relation::Cached { input } => {
                 self.resolve_plan(*input).await
             }

@@ -154,13 +154,9 @@ impl Resolver<'_> {
                         None => {
                             let mut without = options.to_vec();
                             without.retain(|(k, _)| !k.eq_ignore_ascii_case("nullValue"));
-                            let plan = Box::pin(self.read_files(
-                                "csv",
-                                paths.clone(),
-                                None,
-                                &without,
-                            ))
-                            .await?;
+                            let plan =
+                                Box::pin(self.read_files("csv", paths.clone(), None, &without))
+                                    .await?;
                             file_columns(plan.schema().as_arrow(), &partitions)
                         }
                     };
@@ -338,8 +334,11 @@ fn null_value_to_null(
             let value = Expr::Column(column);
             Ok(match typed.field_with_name(&name) {
                 Ok(field) => cast(
-                    when(value.clone().eq(lit(null_value)), lit(ScalarNull::Utf8(None)))
-                        .otherwise(value)?,
+                    when(
+                        value.clone().eq(lit(null_value)),
+                        lit(ScalarNull::Utf8(None)),
+                    )
+                    .otherwise(value)?,
                     field.data_type().clone(),
                 )
                 .alias(name),
