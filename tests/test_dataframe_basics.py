@@ -372,3 +372,10 @@ def test_show_limits_rows_and_truncates(spark: SparkSession) -> None:
         "+--------------------+\n"
         "only showing top 1 row\n"
     )
+
+
+def test_col_regex_selects_matching_columns(spark: SparkSession) -> None:
+    df = spark.createDataFrame([("a", 1, 2.0)], ["Col1", "Col2", "other"])
+    assert df.select(df.colRegex("`col.`")).columns == ["Col1", "Col2"]
+    assert df.select(df.colRegex("`(Col1)?+.+`")).columns == ["Col2", "other"]
+    assert df.select(df.colRegex("Col2")).columns == ["Col2"]

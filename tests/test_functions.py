@@ -238,3 +238,16 @@ def test_raise_error_fails_only_rows_that_reach_it(spark: SparkSession) -> None:
     with pytest.raises(Exception, match="USER_RAISED_EXCEPTION") as raised:
         df.select(F.raise_error("boom")).collect()
     assert "boom" in str(raised.value)
+
+
+def test_rand_with_a_seed_draws_sparks_sequence(spark: SparkSession) -> None:
+    # Spark 4.1.1: spark.range(0, 2, 1, 1).select(rand(seed=42)) on one partition.
+    rows = spark.range(0, 2, 1, 1).select(F.rand(seed=42).alias("r")).collect()
+    assert [round(r.r, 12) for r in rows] == [0.619189370225, 0.509601884245]
+
+
+def test_spark_partition_id_follows_range_slices(spark: SparkSession) -> None:
+    df = spark.range(0, 10, 1, 3).select("id", F.spark_partition_id())
+    assert df.columns == ["id", "SPARK_PARTITION_ID()"]
+    by_partition = {r.id: r[1] for r in df.collect()}
+    assert by_partition == {0: 0, 1: 0, 2: 0, 3: 1, 4: 1, 5: 1, 6: 2, 7: 2, 8: 2, 9: 2}

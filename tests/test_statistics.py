@@ -94,3 +94,29 @@ def test_declared_not_null_column_stays_not_null(spark: SparkSession) -> None:
     schema = StructType([StructField("value", StringType(), False)])
     df = spark.createDataFrame([("a",), ("b",)], schema)
     assert df.schema == schema
+
+
+def test_random_split_pieces_partition_the_rows(spark: SparkSession) -> None:
+    df = spark.range(200)
+    first, second = df.randomSplit([0.25, 0.75], seed=7)
+    ids_first = {r.id for r in first.collect()}
+    ids_second = {r.id for r in second.collect()}
+    assert ids_first.isdisjoint(ids_second)
+    assert ids_first | ids_second == set(range(200))
+    assert 20 < len(ids_first) < 80
+
+
+def test_sample_repeats_for_a_seed(spark: SparkSession) -> None:
+    df = spark.range(500)
+    once = [r.id for r in df.sample(fraction=0.3, seed=11).collect()]
+    again = [r.id for r in df.sample(fraction=0.3, seed=11).collect()]
+    assert once == again
+    assert 100 < len(once) < 200
+
+
+def test_sample_by_keeps_only_listed_strata(spark: SparkSession) -> None:
+    df = spark.range(0, 300).select((sf.col("id") % 3).alias("key"))
+    sampled = df.sampleBy("key", fractions={0: 0.5, 1: 0.0}, seed=3)
+    counts = {r.key: r["count"] for r in sampled.groupBy("key").count().collect()}
+    assert set(counts) == {0}
+    assert 25 < counts[0] < 75

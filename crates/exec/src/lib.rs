@@ -5,6 +5,7 @@
 
 mod config;
 mod error;
+mod row_marks;
 mod session;
 mod write;
 

@@ -27,6 +27,14 @@ pub fn register_spark_functions(registry: &mut dyn FunctionRegistry) -> Function
     registry.register_udf(Arc::new(
         datafusion::logical_expr::ScalarUDF::new_from_impl(crate::ansi_divide::TryDivide::new()),
     ))?;
+    for positional in [
+        crate::positional::Positional::partition_id(),
+        crate::positional::Positional::seeded_rand(),
+    ] {
+        registry.register_udf(Arc::new(
+            datafusion::logical_expr::ScalarUDF::new_from_impl(positional),
+        ))?;
+    }
     Ok(())
 }
 
@@ -111,6 +119,10 @@ pub fn call_function(
                 &lt.unwrap_or(DataType::Null),
                 &rt.unwrap_or(DataType::Null),
             )
+        }
+        "rand" | "random" if args.len() == 1 => {
+            let seed = cast(first_argument(name, args)?, DataType::Int64);
+            call_registry(registry, crate::SEEDED_RAND, vec![seed])?
         }
         "not" => not(first_argument(name, args)?),
         "negative" => Expr::Negative(Box::new(first_argument(name, args)?)),

@@ -12,7 +12,9 @@ mod cast_functions;
 mod catalog;
 mod error;
 mod operators;
+mod positional;
 mod raise_error;
 
 pub use catalog::{call_function, is_aggregate_function, register_spark_functions};
 pub use error::{FunctionError, FunctionResult};
+pub use positional::{PARTITION_ID, SEEDED_RAND};

@@ -52,8 +52,59 @@ impl Resolver<'_> {
             spec::Expr::Star { target, plan_id } => {
                 self.expand_star(target.as_deref(), *plan_id, schema)
             }
+            spec::Expr::ColumnRegex { pattern, plan_id } => {
+                self.expand_regex(pattern, *plan_id, schema)
+            }
             other => Ok(vec![self.resolve_expr(other, schema)?]),
         }
+    }
+
+    /// `colRegex`: a backquoted pattern (optionally after a qualifier, `` t.`re` ``) selects
+    /// the columns whose whole name matches it, ignoring case; anything else names a column.
+    fn expand_regex(
+        &self,
+        text: &str,
+        plan_id: Option<i64>,
+        schema: &DFSchema,
+    ) -> ResolveResult<Vec<Named>> {
+        let Some(quoted) = text.strip_suffix('`') else {
+            return Ok(vec![self.resolve_column(
+                &[text.to_string()],
+                plan_id,
+                schema,
+            )?]);
+        };
+        let (qualifier, pattern) = match quoted.split_once('`') {
+            Some(("", pattern)) => (None, pattern),
+            Some((qualifier, pattern)) => match qualifier.strip_suffix('.') {
+                Some(q) => (Some(q), pattern),
+                None => {
+                    return Ok(vec![self.resolve_column(
+                        &[text.into()],
+                        plan_id,
+                        schema,
+                    )?])
+                }
+            },
+            None => {
+                return Ok(vec![self.resolve_column(
+                    &[text.into()],
+                    plan_id,
+                    schema,
+                )?])
+            }
+        };
+        let regex = fancy_regex::Regex::new(&format!("(?i)^(?:{pattern})$")).map_err(|e| {
+            ResolveError::InvalidArgument(format!("[INVALID_REGEX] `{pattern}`: {e}"))
+        })?;
+        let candidates = match qualifier {
+            Some(q) => self.expand_star(Some(&[q.to_string()]), None, schema)?,
+            None => self.expand_star(None, plan_id, schema)?,
+        };
+        Ok(candidates
+            .into_iter()
+            .filter(|named| regex.is_match(&named.name).unwrap_or(false))
+            .collect())
     }
 
     pub(crate) fn expand_star(

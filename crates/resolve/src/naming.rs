@@ -132,6 +132,7 @@ pub fn function_name(function: &str, arguments: &[String], is_distinct: bool) ->
         "and" => binary("AND"),
         "or" => binary("OR"),
         "not" => format!("(NOT {})", arguments.join(", ")),
+        "spark_partition_id" => "SPARK_PARTITION_ID()".into(),
         "negative" => format!("negative({})", arguments.join(", ")),
         "positive" => format!("(+ {})", arguments.join(", ")),
         "isnull" => format!("({} IS NULL)", arguments.join(", ")),

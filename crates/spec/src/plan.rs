@@ -124,6 +124,8 @@ pub enum Relation {
         start: i64,
         end: i64,
         step: i64,
+        /// Contiguous slices of the range, one per partition.
+        num_partitions: Option<usize>,
     },
     SubqueryAlias {
         input: Box<Plan>,
@@ -139,6 +141,13 @@ pub enum Relation {
         lower_bound: f64,
         upper_bound: f64,
         with_replacement: bool,
+        seed: Option<i64>,
+    },
+    /// `sampleBy`: stratified sampling, a fraction per value of `column` (others: none).
+    SampleBy {
+        input: Box<Plan>,
+        column: Expr,
+        fractions: Vec<(Literal, f64)>,
         seed: Option<i64>,
     },
     WithColumns {
@@ -174,8 +183,15 @@ pub enum Relation {
         truncate: usize,
     },
     /// Repartition and hints change layout only, never results.
+    /// `repartition`, `coalesce`, `repartitionByRange` and hints. Rows and their values stay
+    /// as they are; only the partitioning (seen by `spark_partition_id()`) changes.
     Repartition {
         input: Box<Plan>,
+        num_partitions: Option<usize>,
+        /// Partition by these values' hash; empty spreads rows evenly (`shuffle`) or merges
+        /// partitions (`coalesce`).
+        by: Vec<Expr>,
+        shuffle: bool,
     },
     /// `root` with the plans its subquery expressions name by plan id.
     WithRelations {
@@ -230,12 +246,6 @@ pub enum Relation {
         input: Box<Plan>,
         columns: Vec<String>,
         support: f64,
-    },
-    SampleBy {
-        input: Box<Plan>,
-        column: Expr,
-        fractions: Vec<(Literal, f64)>,
-        seed: i64,
     },
     Unpivot {
         input: Box<Plan>,

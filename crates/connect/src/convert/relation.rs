@@ -69,6 +69,7 @@ pub fn plan_from_proto(proto: &ProtoRelation) -> ConnectResult<Plan> {
                         start: 0,
                         end: 1,
                         step: 1,
+                        num_partitions: None,
                     })),
                     expressions,
                 },
@@ -190,6 +191,10 @@ pub fn plan_from_proto(proto: &ProtoRelation) -> ConnectResult<Plan> {
             start: range.start.unwrap_or(0),
             end: range.end,
             step: range.step,
+            num_partitions: range
+                .num_partitions
+                .and_then(|n| usize::try_from(n).ok())
+                .filter(|n| *n > 0),
         },
         RelType::SubqueryAlias(alias) => Relation::SubqueryAlias {
             input: input(alias.input.as_deref(), "subquery_alias.input")?,
@@ -209,6 +214,19 @@ pub fn plan_from_proto(proto: &ProtoRelation) -> ConnectResult<Plan> {
             lower_bound: sample.lower_bound,
             upper_bound: sample.upper_bound,
             with_replacement: sample.with_replacement.unwrap_or(false),
+            seed: sample.seed,
+        },
+        RelType::SampleBy(sample) => Relation::SampleBy {
+            input: input(sample.input.as_deref(), "sample_by.input")?,
+            column: expression_from_proto(required(sample.col.as_ref(), "sample_by.col")?)?,
+            fractions: sample
+                .fractions
+                .iter()
+                .map(|f| {
+                    let stratum = required(f.stratum.as_ref(), "sample_by.stratum")?;
+                    Ok((literal_from_proto(stratum)?, f.fraction))
+                })
+                .collect::<ConnectResult<Vec<_>>>()?,
             seed: sample.seed,
         },
         RelType::WithColumns(with) => Relation::WithColumns {
@@ -270,12 +288,28 @@ pub fn plan_from_proto(proto: &ProtoRelation) -> ConnectResult<Plan> {
         },
         RelType::Repartition(r) => Relation::Repartition {
             input: input(r.input.as_deref(), "repartition.input")?,
+            num_partitions: usize::try_from(r.num_partitions).ok().filter(|n| *n > 0),
+            by: Vec::new(),
+            shuffle: r.shuffle.unwrap_or(true),
         },
         RelType::RepartitionByExpression(r) => Relation::Repartition {
             input: input(r.input.as_deref(), "repartition.input")?,
+            num_partitions: r
+                .num_partitions
+                .and_then(|n| usize::try_from(n).ok())
+                .filter(|n| *n > 0),
+            by: r
+                .partition_exprs
+                .iter()
+                .map(expression_from_proto)
+                .collect::<ConnectResult<Vec<_>>>()?,
+            shuffle: true,
         },
         RelType::Hint(h) => Relation::Repartition {
             input: input(h.input.as_deref(), "hint.input")?,
+            num_partitions: None,
+            by: Vec::new(),
+            shuffle: false,
         },
         RelType::WithRelations(with) => Relation::WithRelations {
             root: input(with.root.as_deref(), "with_relations.root")?,

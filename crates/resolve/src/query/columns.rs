@@ -175,19 +175,80 @@ impl Resolver<'_> {
         lower_bound: f64,
         upper_bound: f64,
         with_replacement: bool,
-        _seed: Option<i64>,
+        seed: Option<i64>,
     ) -> ResolveResult<LogicalPlan> {
         if with_replacement {
             return Err(ResolveError::Unsupported(
                 "sampling with replacement".into(),
             ));
         }
-        // Bernoulli sampling: each row is kept with probability (upper - lower).
-        let fraction = (upper_bound - lower_bound).clamp(0.0, 1.0);
-        let random = datafusion::functions::math::expr_fn::random();
-        Ok(LogicalPlanBuilder::from(input)
-            .filter(random.lt(lit(fraction)))?
+        // Bernoulli sampling, as Spark does it: a row is kept when its draw falls in
+        // [lower, upper). Draws repeat for a seed, so `randomSplit`'s pieces (one sample per
+        // range) never overlap and together hold every row.
+        let (marked, draw, original) = self.with_draw(input, seed)?;
+        let keep = draw
+            .clone()
+            .gt_eq(lit(lower_bound))
+            .and(draw.lt(lit(upper_bound)));
+        Ok(LogicalPlanBuilder::from(marked)
+            .filter(keep)?
+            .project(original)?
             .build()?)
+    }
+
+    pub(crate) fn resolve_query_sample_by(
+        &self,
+        input: LogicalPlan,
+        column: &spec::Expr,
+        fractions: &[(spec::Literal, f64)],
+        seed: Option<i64>,
+    ) -> ResolveResult<LogicalPlan> {
+        for (_, fraction) in fractions {
+            if !(0.0..=1.0).contains(fraction) {
+                return Err(ResolveError::InvalidArgument(format!(
+                    "[INVALID_PARAMETER_VALUE] sampleBy fractions must be in [0, 1], got {fraction}"
+                )));
+            }
+        }
+        let stratum = self.resolve_expr(column, input.schema())?.expr;
+        let Some(((first, first_fraction), rest)) = fractions.split_first() else {
+            return Ok(LogicalPlanBuilder::from(input)
+                .filter(lit(false))?
+                .build()?);
+        };
+        let literal = |l: &spec::Literal| crate::types::literal_to_scalar(l).map(lit);
+        let mut chosen = datafusion::logical_expr::when(
+            stratum.clone().eq(literal(first)?),
+            lit(*first_fraction),
+        );
+        for (value, fraction) in rest {
+            chosen = chosen.when(stratum.clone().eq(literal(value)?), lit(*fraction));
+        }
+        let fraction = chosen.otherwise(lit(0.0))?;
+        let (marked, draw, original) = self.with_draw(input, seed)?;
+        Ok(LogicalPlanBuilder::from(marked)
+            .filter(draw.lt(fraction))?
+            .project(original)?
+            .build()?)
+    }
+
+    /// `input` with a draw in [0, 1) for each row (Spark's per-partition generator; a fresh
+    /// seed when none is given), the draw's column, and a projection back to `input`'s columns.
+    fn with_draw(
+        &self,
+        input: LogicalPlan,
+        seed: Option<i64>,
+    ) -> ResolveResult<(LogicalPlan, Expr, Vec<Expr>)> {
+        let seed = seed.unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos() as i64)
+                .unwrap_or_default()
+        });
+        let original: Vec<Expr> = input_columns(&input).into_iter().map(|n| n.expr).collect();
+        let name = format!("{}_draw", self.fresh_alias());
+        let marked = crate::MarkRows::try_new(input, crate::RowMark::Draw { seed }, name.clone())?;
+        Ok((marked.into_plan(), col(Column::from_name(name)), original))
     }
 
     pub(crate) fn resolve_query_range(
@@ -195,11 +256,35 @@ impl Resolver<'_> {
         start: i64,
         end: i64,
         step: i64,
+        num_partitions: Option<usize>,
     ) -> ResolveResult<LogicalPlan> {
         if step == 0 {
             return Err(ResolveError::InvalidArgument(
                 "[FAILED_FUNCTION_CALL] range step must not be 0".into(),
             ));
+        }
+        let count = if (end - start).signum() == step.signum() {
+            ((end as i128 - start as i128).abs() + step.unsigned_abs() as i128 - 1)
+                / step.unsigned_abs() as i128
+        } else {
+            0
+        };
+        let slices = num_partitions.unwrap_or(1).min(count.max(1) as usize);
+        if slices > 1 {
+            // As Spark slices a range: partition i holds elements [i*n/k, (i+1)*n/k).
+            let mut plan: Option<LogicalPlanBuilder> = None;
+            for i in 0..slices as i128 {
+                let low = start as i128 + i * count / slices as i128 * step as i128;
+                let high = start as i128 + (i + 1) * count / slices as i128 * step as i128;
+                let slice = self.resolve_query_range(low as i64, high as i64, step, None)?;
+                plan = Some(match plan {
+                    None => LogicalPlanBuilder::from(slice),
+                    Some(builder) => builder.union(slice)?,
+                });
+            }
+            if let Some(plan) = plan {
+                return Ok(plan.build()?);
+            }
         }
         let arguments = [lit(start), lit(end), lit(step)];
         let provider = RangeFunc {}.call_with_args(datafusion::catalog::TableFunctionArgs::new(
@@ -210,6 +295,35 @@ impl Resolver<'_> {
         let plan = LogicalPlanBuilder::scan(alias, provider_as_source(provider), None)?.build()?;
         Ok(LogicalPlanBuilder::from(plan)
             .project(vec![col("value").alias("id")])?
+            .build()?)
+    }
+
+    pub(crate) fn resolve_query_repartition(
+        &self,
+        input: LogicalPlan,
+        num_partitions: Option<usize>,
+        by: &[spec::Expr],
+        shuffle: bool,
+    ) -> ResolveResult<LogicalPlan> {
+        use datafusion::logical_expr::Partitioning;
+        let target = num_partitions.unwrap_or_else(|| self.state.config().target_partitions());
+        let scheme = if !by.is_empty() {
+            let keys = by
+                .iter()
+                .map(|e| Ok(self.resolve_expr(e, input.schema())?.expr))
+                .collect::<ResolveResult<Vec<_>>>()?;
+            Partitioning::Hash(keys, target)
+        } else if num_partitions.is_none() {
+            return Ok(input);
+        } else if shuffle {
+            // Rows spread over the partitions by the hash of all their values.
+            let keys = input_columns(&input).into_iter().map(|n| n.expr).collect();
+            Partitioning::Hash(keys, target)
+        } else {
+            Partitioning::RoundRobinBatch(target)
+        };
+        Ok(LogicalPlanBuilder::from(input)
+            .repartition(scheme)?
             .build()?)
     }
 

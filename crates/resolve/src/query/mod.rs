@@ -18,7 +18,6 @@ mod unpivot;
 use datafusion::logical_expr::{LogicalPlan, LogicalPlanBuilder};
 use ember_spec::{Plan, Relation};
 
-use crate::error::unsupported;
 use crate::{ResolveResult, Resolver};
 
 impl Resolver<'_> {
@@ -113,7 +112,12 @@ impl Resolver<'_> {
             Relation::LocalRelation { arrow_ipc, schema } => {
                 self.resolve_query_local_relation(arrow_ipc.as_deref(), schema.as_ref())
             }
-            Relation::Range { start, end, step } => self.resolve_query_range(start, end, step),
+            Relation::Range {
+                start,
+                end,
+                step,
+                num_partitions,
+            } => self.resolve_query_range(start, end, step, num_partitions),
             Relation::SubqueryAlias { input, alias } => {
                 let input = self.resolve_plan(*input).await?;
                 self.remember_qualifier(plan_id, &alias);
@@ -132,6 +136,15 @@ impl Resolver<'_> {
             } => {
                 let input = self.resolve_plan(*input).await?;
                 self.resolve_query_sample(input, lower_bound, upper_bound, with_replacement, seed)
+            }
+            Relation::SampleBy {
+                input,
+                column,
+                fractions,
+                seed,
+            } => {
+                let input = self.resolve_plan(*input).await?;
+                self.resolve_query_sample_by(input, &column, &fractions, seed)
             }
             Relation::WithColumns { input, columns } => {
                 let input = self.resolve_plan(*input).await?;
@@ -182,9 +195,16 @@ impl Resolver<'_> {
                 }
                 self.resolve_plan(*root).await
             }
-            Relation::Repartition { input } | Relation::Cached { input } => {
-                self.resolve_plan(*input).await
+            Relation::Repartition {
+                input,
+                num_partitions,
+                by,
+                shuffle,
+            } => {
+                let input = self.resolve_plan(*input).await?;
+                self.resolve_query_repartition(input, num_partitions, &by, shuffle)
             }
+            Relation::Cached { input } => self.resolve_plan(*input).await,
             Relation::FillNa {
                 input,
                 columns,
@@ -291,17 +311,6 @@ impl Resolver<'_> {
                     &value_column_name,
                 )
             }
-            other => unsupported(relation_name(&other)),
         }
     }
-}
-
-fn relation_name(relation: &Relation) -> String {
-    let debug = format!("{relation:?}");
-    let name = debug
-        .split([' ', '{', '('])
-        .next()
-        .unwrap_or("relation")
-        .to_string();
-    format!("the {name} relation")
 }

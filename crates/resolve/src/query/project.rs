@@ -92,7 +92,7 @@ pub(crate) fn project_named(
         *names.entry(item.name.clone()).or_default() += 1;
         *keys.entry(key(item)).or_default() += 1;
     }
-    let mut exprs: Vec<Expr> = items
+    let exprs: Vec<Expr> = items
         .into_iter()
         .enumerate()
         .map(|(index, item)| {
@@ -107,8 +107,8 @@ pub(crate) fn project_named(
             }
         })
         .collect();
+    let (mut plan, mut exprs) = crate::row_marks::mark_positional(input, exprs)?;
     let aggregates = find_aggregate_exprs(exprs.iter());
-    let mut plan = input;
     if !aggregates.is_empty() || !group_by.is_empty() {
         let group_output: Vec<(Expr, Expr)> = group_by
             .iter()

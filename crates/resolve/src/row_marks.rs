@@ -1,0 +1,161 @@
+//! A plan node that appends one column computed from a row's position in its partition:
+//! Spark's seeded random draw (`rand(seed)`, `sample`, `randomSplit`, `sampleBy`) or the
+//! partition index (`spark_partition_id()`). Neither is a function of the row's values, so
+//! neither can be a scalar function; `ember-exec` plans this node as its own operator.
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::{DataType, Field};
+use datafusion::common::{DFSchema, DFSchemaRef, Result};
+use datafusion::logical_expr::{Expr, LogicalPlan, UserDefinedLogicalNodeCore};
+
+/// What the appended column holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd)]
+pub enum RowMark {
+    /// A uniform double in [0, 1) from Spark's XORShift generator seeded with
+    /// `seed + partition index`, one draw per row in order.
+    Draw { seed: i64 },
+    /// The index of the partition the row is in.
+    PartitionId,
+}
+
+impl RowMark {
+    pub fn data_type(&self) -> DataType {
+        match self {
+            RowMark::Draw { .. } => DataType::Float64,
+            RowMark::PartitionId => DataType::Int32,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct MarkRows {
+    pub input: LogicalPlan,
+    pub mark: RowMark,
+    pub column: String,
+    schema: DFSchemaRef,
+}
+
+impl MarkRows {
+    pub fn try_new(input: LogicalPlan, mark: RowMark, column: String) -> Result<Self> {
+        let mut fields: Vec<_> = input
+            .schema()
+            .iter()
+            .map(|(q, f)| (q.cloned(), Arc::clone(f)))
+            .collect();
+        fields.push((None, Arc::new(Field::new(&column, mark.data_type(), false))));
+        let schema = DFSchema::new_with_metadata(fields, input.schema().metadata().clone())?;
+        Ok(MarkRows {
+            input,
+            mark,
+            column,
+            schema: Arc::new(schema),
+        })
+    }
+
+    pub fn into_plan(self) -> LogicalPlan {
+        LogicalPlan::Extension(datafusion::logical_expr::Extension {
+            node: Arc::new(self),
+        })
+    }
+}
+
+impl PartialOrd for MarkRows {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        match self.mark.partial_cmp(&other.mark) {
+            Some(Ordering::Equal) => match self.column.partial_cmp(&other.column) {
+                Some(Ordering::Equal) => self.input.partial_cmp(&other.input),
+                other => other,
+            },
+            other => other,
+        }
+    }
+}
+
+impl UserDefinedLogicalNodeCore for MarkRows {
+    fn name(&self) -> &str {
+        "MarkRows"
+    }
+
+    fn inputs(&self) -> Vec<&LogicalPlan> {
+        vec![&self.input]
+    }
+
+    fn schema(&self) -> &DFSchemaRef {
+        &self.schema
+    }
+
+    fn expressions(&self) -> Vec<Expr> {
+        vec![]
+    }
+
+    fn fmt_for_explain(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "MarkRows: {} = {:?}", self.column, self.mark)
+    }
+
+    fn with_exprs_and_inputs(&self, _exprs: Vec<Expr>, inputs: Vec<LogicalPlan>) -> Result<Self> {
+        let input = inputs.into_iter().next().ok_or_else(|| {
+            datafusion::error::DataFusionError::Internal("MarkRows takes one input".into())
+        })?;
+        MarkRows::try_new(input, self.mark, self.column.clone())
+    }
+}
+
+/// Replaces calls of the positional functions (`spark_partition_id()`, `rand(seed)`) in
+/// `exprs` with columns that `MarkRows` nodes over `input` compute.
+pub(crate) fn mark_positional(
+    input: LogicalPlan,
+    exprs: Vec<Expr>,
+) -> crate::ResolveResult<(LogicalPlan, Vec<Expr>)> {
+    use datafusion::common::tree_node::{Transformed, TreeNode};
+    use datafusion::common::{Column, ScalarValue};
+    use ember_functions::{PARTITION_ID, SEEDED_RAND};
+
+    let mut marks: Vec<(RowMark, String)> = Vec::new();
+    let mut exprs_out = Vec::with_capacity(exprs.len());
+    for expr in exprs {
+        let rewritten = expr.transform_up(|e| {
+            let Expr::ScalarFunction(call) = &e else {
+                return Ok(Transformed::no(e));
+            };
+            let (mark, name) = match call.func.name() {
+                PARTITION_ID => (RowMark::PartitionId, "__ember_partition_id".to_string()),
+                SEEDED_RAND => {
+                    let seed = match call.args.first() {
+                        Some(Expr::Literal(value, _)) => Some(value.clone()),
+                        Some(Expr::Cast(cast)) => match cast.expr.as_ref() {
+                            Expr::Literal(value, _) => Some(value.clone()),
+                            _ => None,
+                        },
+                        _ => None,
+                    }
+                    .and_then(|v| v.cast_to(&DataType::Int64).ok());
+                    let seed = match seed {
+                        Some(ScalarValue::Int64(Some(seed))) => seed,
+                        Some(ScalarValue::Int64(None)) => 0,
+                        _ => {
+                            return Err(datafusion::error::DataFusionError::Plan(
+                                "[INVALID_PARAMETER_VALUE] the seed of rand must be a literal"
+                                    .into(),
+                            ))
+                        }
+                    };
+                    (RowMark::Draw { seed }, format!("__ember_rand_{seed}"))
+                }
+                _ => return Ok(Transformed::no(e)),
+            };
+            if !marks.iter().any(|(_, n)| *n == name) {
+                marks.push((mark, name.clone()));
+            }
+            Ok(Transformed::yes(Expr::Column(Column::from_name(name))))
+        })?;
+        exprs_out.push(rewritten.data);
+    }
+    let mut plan = input;
+    for (mark, name) in marks {
+        plan = MarkRows::try_new(plan, mark, name)?.into_plan();
+    }
+    Ok((plan, exprs_out))
+}
