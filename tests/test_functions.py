@@ -251,3 +251,11 @@ def test_spark_partition_id_follows_range_slices(spark: SparkSession) -> None:
     assert df.columns == ["id", "SPARK_PARTITION_ID()"]
     by_partition = {r.id: r[1] for r in df.collect()}
     assert by_partition == {0: 0, 1: 0, 2: 0, 3: 1, 4: 1, 5: 1, 6: 2, 7: 2, 8: 2, 9: 2}
+
+
+def test_format_number(spark: SparkSession) -> None:
+    df = spark.createDataFrame([(1234567.891,), (None,), (5.0,)], "x double")
+    rows = df.select(F.format_number("x", 2).alias("f")).collect()
+    assert [r.f for r in rows] == ["1,234,567.89", None, "5.00"]
+    row = spark.range(1).select(F.format_number(F.lit(12345), 0).alias("f")).first()
+    assert row is not None and row.f == "12,345"

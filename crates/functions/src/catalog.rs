@@ -27,6 +27,11 @@ pub fn register_spark_functions(registry: &mut dyn FunctionRegistry) -> Function
     registry.register_udf(Arc::new(
         datafusion::logical_expr::ScalarUDF::new_from_impl(crate::ansi_divide::TryDivide::new()),
     ))?;
+    registry.register_udf(Arc::new(
+        datafusion::logical_expr::ScalarUDF::new_from_impl(
+            crate::format_number::FormatNumber::new(),
+        ),
+    ))?;
     for positional in [
         crate::positional::Positional::partition_id(),
         crate::positional::Positional::seeded_rand(),

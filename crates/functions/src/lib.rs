@@ -11,6 +11,7 @@ mod ansi_divide;
 mod cast_functions;
 mod catalog;
 mod error;
+mod format_number;
 mod operators;
 mod positional;
 mod raise_error;

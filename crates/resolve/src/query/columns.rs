@@ -315,12 +315,12 @@ impl Resolver<'_> {
             Partitioning::Hash(keys, target)
         } else if num_partitions.is_none() {
             return Ok(input);
-        } else if shuffle {
-            // Rows spread over the partitions by the hash of all their values.
+        } else {
+            // Rows spread over the partitions by the hash of all their values. `coalesce`
+            // (no shuffle) ends up with the same partition count.
+            let _ = shuffle;
             let keys = input_columns(&input).into_iter().map(|n| n.expr).collect();
             Partitioning::Hash(keys, target)
-        } else {
-            Partitioning::RoundRobinBatch(target)
         };
         Ok(LogicalPlanBuilder::from(input)
             .repartition(scheme)?
