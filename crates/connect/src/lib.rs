@@ -11,6 +11,7 @@ mod config;
 mod convert;
 mod error;
 mod execute;
+mod operations;
 mod results;
 mod server;
 mod service;

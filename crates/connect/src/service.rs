@@ -9,17 +9,20 @@ use ember_proto::spark::connect::spark_connect_service_server::SparkConnectServi
 use ember_proto::spark::connect::*;
 use futures::Stream;
 use tokio::task::AbortHandle;
-use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
 
 use crate::analyze::run_analyze;
 use crate::config::run_config;
 use crate::error::{status_from_message, ConnectError};
 use crate::execute::run_operation;
+use crate::operations::ResponseBuffer;
 use crate::results::OperationIds;
 use crate::sessions::SessionManager;
 
 type ResponseStream = Pin<Box<dyn Stream<Item = Result<ExecutePlanResponse, Status>> + Send>>;
+
+/// How long a finished operation's unreleased responses wait for a client to come back.
+const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(600);
 
 struct RunningOperation {
     session_id: String,
@@ -31,6 +34,8 @@ struct RunningOperation {
 pub struct EmberService {
     sessions: SessionManager,
     operations: Arc<Mutex<HashMap<String, RunningOperation>>>,
+    /// Responses of reattachable operations, kept until the client releases them.
+    buffers: Arc<Mutex<HashMap<String, Arc<ResponseBuffer>>>>,
     /// One id per server run: clients notice a restarted server by its change.
     server_side_session_id: String,
 }
@@ -40,6 +45,7 @@ impl EmberService {
         EmberService {
             sessions: SessionManager::new(),
             operations: Arc::default(),
+            buffers: Arc::default(),
             server_side_session_id: uuid::Uuid::new_v4().to_string(),
         }
     }
@@ -91,7 +97,14 @@ impl SparkConnectService for EmberService {
                 .clone()
                 .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
         };
-        let (sender, receiver) = tokio::sync::mpsc::channel(16);
+        let reattachable = request.request_options.iter().any(|option| {
+            matches!(
+                &option.request_option,
+                Some(execute_plan_request::request_option::RequestOption::ReattachOptions(r))
+                    if r.reattachable
+            )
+        });
+        let (sender, mut receiver) = tokio::sync::mpsc::channel(16);
         let error_sender = sender.clone();
         let task = tokio::spawn(run_operation(session, plan, ids.clone(), sender));
         self.operations
@@ -121,7 +134,40 @@ impl SparkConnectService for EmberService {
                 .unwrap_or_else(|e| e.into_inner())
                 .remove(&operation_id);
         });
-        Ok(Response::new(Box::pin(ReceiverStream::new(receiver))))
+        let buffer = Arc::new(ResponseBuffer::default());
+        if reattachable {
+            self.buffers
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(ids.operation_id.clone(), buffer.clone());
+        }
+        let producer = buffer.clone();
+        let buffers = self.buffers.clone();
+        let operation_id = ids.operation_id.clone();
+        tokio::spawn(async move {
+            let mut outcome = Ok(());
+            while let Some(item) = receiver.recv().await {
+                match item {
+                    Ok(response) => {
+                        if !producer.push(response).await {
+                            break;
+                        }
+                    }
+                    Err(status) => {
+                        outcome = Err(status);
+                        break;
+                    }
+                }
+            }
+            producer.finish(outcome);
+            // A client that never releases its operation does not keep it forever.
+            tokio::time::sleep(ABANDONED_AFTER).await;
+            buffers
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&operation_id);
+        });
+        Ok(Response::new(buffer.stream_from(0, !reattachable)))
     }
 
     async fn analyze_plan(
@@ -250,13 +296,23 @@ impl SparkConnectService for EmberService {
 
     async fn reattach_execute(
         &self,
-        _request: Request<ReattachExecuteRequest>,
+        request: Request<ReattachExecuteRequest>,
     ) -> Result<Response<Self::ReattachExecuteStream>, Status> {
-        // Every stream ends with ResultComplete, so a client reattaches only after losing
-        // the connection; the operation's results are gone by then.
-        Err(status_from_message(
-            "[INVALID_HANDLE.OPERATION_NOT_FOUND] The operation was not found; its results are no longer available.".into(),
-        ))
+        let request = request.into_inner();
+        let buffer = self
+            .buffers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&request.operation_id)
+            .cloned()
+            .ok_or_else(|| {
+                status_from_message(format!(
+                    "[INVALID_HANDLE.OPERATION_NOT_FOUND] Operation {} not found.",
+                    request.operation_id
+                ))
+            })?;
+        let start = buffer.position_after(request.last_response_id.as_deref())?;
+        Ok(Response::new(buffer.stream_from(start, false)))
     }
 
     async fn release_execute(
@@ -264,6 +320,35 @@ impl SparkConnectService for EmberService {
         request: Request<ReleaseExecuteRequest>,
     ) -> Result<Response<ReleaseExecuteResponse>, Status> {
         let request = request.into_inner();
+        let buffer = self
+            .buffers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&request.operation_id)
+            .cloned();
+        match (&request.release, buffer) {
+            (Some(release_execute_request::Release::ReleaseUntil(until)), Some(buffer)) => {
+                buffer.release(Some(&until.response_id));
+            }
+            (_, buffer) => {
+                // Releasing all of an operation also stops it if it still runs.
+                if let Some(buffer) = buffer {
+                    buffer.release(None);
+                }
+                self.buffers
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .remove(&request.operation_id);
+                if let Some(running) = self
+                    .operations
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .get(&request.operation_id)
+                {
+                    running.abort.abort();
+                }
+            }
+        }
         Ok(Response::new(ReleaseExecuteResponse {
             session_id: request.session_id,
             server_side_session_id: self.server_side_session_id.clone(),
