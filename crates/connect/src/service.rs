@@ -58,6 +58,11 @@ fn user_id(context: &Option<UserContext>) -> String {
         .unwrap_or_default()
 }
 
+/// The client sends each chunk's CRC-32 (as Java's `CRC32` computes it).
+fn crc_matches(data: &[u8], crc: i64) -> bool {
+    i64::from(crc32fast::hash(data)) == crc
+}
+
 fn panic_message(error: tokio::task::JoinError) -> Status {
     if error.is_cancelled() {
         return status_from_message("[OPERATION_CANCELED] Operation has been canceled.".into());
@@ -215,25 +220,67 @@ impl SparkConnectService for EmberService {
         let mut stream = request.into_inner();
         let mut session_id = String::new();
         let mut artifacts = Vec::new();
+        // A chunked artifact in progress: name, bytes so far, every chunk's CRC good so far.
+        let mut chunked: Option<(String, Vec<u8>, bool)> = None;
+        let mut session: Option<Arc<ember_exec::Session>> = None;
+        let mut keep = |session: &Arc<ember_exec::Session>, name: String, data: Vec<u8>, ok| {
+            if ok {
+                session.add_artifact(name.clone(), data);
+            }
+            artifacts.push(add_artifacts_response::ArtifactSummary {
+                name,
+                is_crc_successful: ok,
+            });
+        };
         while let Some(message) = stream.message().await? {
             session_id = message.session_id.clone();
+            let current = match &session {
+                Some(s) => s.clone(),
+                None => {
+                    let s = self
+                        .sessions
+                        .get_or_create(&user_id(&message.user_context), &message.session_id)?;
+                    session = Some(s.clone());
+                    s
+                }
+            };
             match message.payload {
                 Some(add_artifacts_request::Payload::Batch(batch)) => {
                     for artifact in batch.artifacts {
-                        artifacts.push(add_artifacts_response::ArtifactSummary {
-                            name: artifact.name,
-                            is_crc_successful: true,
-                        });
+                        let (data, ok) = match artifact.data {
+                            Some(chunk) => {
+                                let ok = crc_matches(&chunk.data, chunk.crc);
+                                (chunk.data, ok)
+                            }
+                            None => (Vec::new(), false),
+                        };
+                        keep(&current, artifact.name, data, ok);
                     }
                 }
-                Some(add_artifacts_request::Payload::BeginChunk(chunk)) => {
-                    artifacts.push(add_artifacts_response::ArtifactSummary {
-                        name: chunk.name,
-                        is_crc_successful: true,
-                    });
+                Some(add_artifacts_request::Payload::BeginChunk(begin)) => {
+                    if let Some((name, data, ok)) = chunked.take() {
+                        keep(&current, name, data, ok);
+                    }
+                    let (data, ok) = match begin.initial_chunk {
+                        Some(chunk) => {
+                            let ok = crc_matches(&chunk.data, chunk.crc);
+                            (chunk.data, ok)
+                        }
+                        None => (Vec::new(), true),
+                    };
+                    chunked = Some((begin.name, data, ok));
                 }
-                _ => {}
+                Some(add_artifacts_request::Payload::Chunk(chunk)) => {
+                    if let Some((_, data, ok)) = chunked.as_mut() {
+                        *ok &= crc_matches(&chunk.data, chunk.crc);
+                        data.extend_from_slice(&chunk.data);
+                    }
+                }
+                None => {}
             }
+        }
+        if let (Some((name, data, ok)), Some(current)) = (chunked.take(), &session) {
+            keep(current, name, data, ok);
         }
         Ok(Response::new(AddArtifactsResponse {
             session_id,
@@ -247,14 +294,15 @@ impl SparkConnectService for EmberService {
         request: Request<ArtifactStatusesRequest>,
     ) -> Result<Response<ArtifactStatusesResponse>, Status> {
         let request = request.into_inner();
+        let session = self
+            .sessions
+            .get_or_create(&user_id(&request.user_context), &request.session_id)?;
         let statuses = request
             .names
             .into_iter()
             .map(|name| {
-                (
-                    name,
-                    artifact_statuses_response::ArtifactStatus { exists: false },
-                )
+                let exists = session.has_artifact(&name);
+                (name, artifact_statuses_response::ArtifactStatus { exists })
             })
             .collect();
         Ok(Response::new(ArtifactStatusesResponse {

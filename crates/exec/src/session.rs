@@ -26,6 +26,8 @@ pub struct Session {
     /// Storage levels of persisted DataFrames, keyed by the client's encoded plan. Results
     /// are not cached yet; the level is remembered so `storageLevel` answers truthfully.
     persisted: Mutex<std::collections::HashMap<Vec<u8>, StorageLevel>>,
+    /// Files the client uploaded (`addArtifacts`: Python files, jars, ...), by name.
+    artifacts: Mutex<std::collections::HashMap<String, Vec<u8>>>,
 }
 
 /// Spark's storage level flags.
@@ -108,11 +110,27 @@ impl Session {
             context: spark_context(global_views)?,
             config: Mutex::new(SessionConfigValues::default()),
             persisted: Mutex::default(),
+            artifacts: Mutex::default(),
         })
     }
 
     pub fn context(&self) -> &SessionContext {
         &self.context
+    }
+
+    /// Keeps an uploaded artifact for the rest of the session.
+    pub fn add_artifact(&self, name: String, data: Vec<u8>) {
+        self.artifacts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(name, data);
+    }
+
+    pub fn has_artifact(&self, name: &str) -> bool {
+        self.artifacts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains_key(name)
     }
 
     pub fn persist(&self, plan_key: Vec<u8>, level: StorageLevel) {
