@@ -379,3 +379,13 @@ def test_col_regex_selects_matching_columns(spark: SparkSession) -> None:
     assert df.select(df.colRegex("`col.`")).columns == ["Col1", "Col2"]
     assert df.select(df.colRegex("`(Col1)?+.+`")).columns == ["Col2", "other"]
     assert df.select(df.colRegex("Col2")).columns == ["Col2"]
+
+
+def test_column_metadata_from_alias_and_with_metadata(spark: SparkSession) -> None:
+    df = spark.createDataFrame([(2, "Alice"), (5, "Bob")], ["age", "name"])
+    tagged = df.withMetadata("age", {"foo": "bar"})
+    assert tagged.schema["age"].metadata == {"foo": "bar"}
+    assert tagged.select("age").filter("age > 1").schema["age"].metadata == {"foo": "bar"}
+    aliased = df.select(df.age.alias("age3", metadata={"max": 99}))
+    assert aliased.schema["age3"].metadata == {"max": 99}
+    assert df.schema["age"].metadata == {}

@@ -39,6 +39,7 @@ fn spark_fields(schema: &SchemaRef) -> Vec<StructField> {
             name: f.name().clone(),
             data_type: ember_resolve::from_arrow(f.data_type()),
             nullable: f.is_nullable(),
+            metadata: ember_resolve::spark_metadata(f),
         })
         .collect()
 }

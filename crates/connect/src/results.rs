@@ -45,6 +45,7 @@ pub fn schema_to_proto(schema: &SchemaRef) -> ProtoType {
             name: f.name().clone(),
             data_type: ember_resolve::from_arrow(f.data_type()),
             nullable: f.is_nullable(),
+            metadata: ember_resolve::spark_metadata(f),
         })
         .collect();
     data_type_to_proto(&ember_spec::DataType::Struct(fields))

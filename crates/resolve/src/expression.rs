@@ -36,6 +36,7 @@ impl Named {
     pub fn into_projection(self) -> Expr {
         match &self.expr {
             Expr::Column(column) if column.name == self.name => self.expr,
+            Expr::Alias(alias) if alias.name == self.name => self.expr,
             _ => self.expr.alias(self.name),
         }
     }
@@ -163,9 +164,27 @@ impl Resolver<'_> {
             )),
             spec::Expr::Column { name, plan_id } => self.resolve_column(name, *plan_id, schema),
             spec::Expr::Star { .. } => unsupported("`*` outside a projection or count(*)"),
-            spec::Expr::Alias { expr, name } => {
+            spec::Expr::Alias {
+                expr,
+                name,
+                metadata,
+            } => {
                 let inner = self.resolve_expr(expr, schema)?;
-                Ok(Named::new(inner.expr, name.join(".")))
+                let name = name.join(".");
+                let expr = match metadata {
+                    Some(json) => {
+                        let entries = std::collections::BTreeMap::from([(
+                            crate::types::SPARK_METADATA_KEY.to_string(),
+                            json.clone(),
+                        )]);
+                        inner.expr.alias_with_metadata(
+                            name.clone(),
+                            Some(datafusion::common::metadata::FieldMetadata::new(entries)),
+                        )
+                    }
+                    None => inner.expr,
+                };
+                Ok(Named::new(expr, name))
             }
             spec::Expr::Cast {
                 expr,

@@ -25,4 +25,7 @@ pub use query::warehouse_path;
 pub use resolver::Resolver;
 pub use row_marks::{MarkRows, RowMark};
 pub use show::{format_batches_as_show_string, ShowOptions};
-pub use types::{client_arrow_type, from_arrow, literal_to_scalar, to_arrow, TIMESTAMP_ZONE};
+pub use types::{
+    client_arrow_type, from_arrow, literal_to_scalar, spark_metadata, to_arrow, SPARK_METADATA_KEY,
+    TIMESTAMP_ZONE,
+};

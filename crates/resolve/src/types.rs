@@ -126,6 +126,7 @@ pub fn from_arrow(data_type: &ArrowType) -> DataType {
                     name: f.name().clone(),
                     data_type: from_arrow(f.data_type()),
                     nullable: f.is_nullable(),
+                    metadata: spark_metadata(f),
                 })
                 .collect(),
         ),
@@ -186,4 +187,12 @@ pub fn literal_to_scalar(literal: &Literal) -> ResolveResult<ScalarValue> {
         }
         Literal::Map { .. } => return unsupported("map literals"),
     })
+}
+
+/// Where a field's Spark metadata (JSON text) lives in its Arrow field metadata.
+pub const SPARK_METADATA_KEY: &str = "spark.metadata";
+
+/// A field's Spark metadata, if it has any.
+pub fn spark_metadata(field: &datafusion::arrow::datatypes::Field) -> Option<String> {
+    field.metadata().get(SPARK_METADATA_KEY).cloned()
 }

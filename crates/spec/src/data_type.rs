@@ -43,6 +43,8 @@ pub struct StructField {
     pub name: String,
     pub data_type: DataType,
     pub nullable: bool,
+    /// Spark's field metadata, as the JSON object text Spark sends and shows.
+    pub metadata: Option<String>,
 }
 
 impl DataType {

@@ -18,6 +18,8 @@ pub enum Expr {
     Alias {
         expr: Box<Expr>,
         name: Vec<String>,
+        /// Field metadata for the output column (`alias(..., metadata=...)`), as JSON text.
+        metadata: Option<String>,
     },
     /// Named after its column when casting a plain column (`CAST(s AS INT)` is `s`),
     /// `CAST(expr AS T)` otherwise.

@@ -174,6 +174,7 @@ impl<'a> Cursor<'a> {
                 name,
                 data_type,
                 nullable,
+                metadata: None,
             });
             if self.eat(',') {
                 continue;

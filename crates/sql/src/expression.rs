@@ -33,6 +33,7 @@ pub fn parse_named_expression(text: &str) -> SqlResult<Expr> {
         SelectItem::ExprWithAlias { expr, alias } => Ok(Expr::Alias {
             expr: Box::new(convert(expr)?),
             name: vec![alias.value],
+            metadata: None,
         }),
         SelectItem::Wildcard(_) => Ok(Expr::Star {
             target: None,
@@ -468,7 +469,7 @@ mod tests {
     #[test]
     fn aliases_and_distinct_aggregates() -> SqlResult<()> {
         let parsed = parse_named_expression("count(DISTINCT x) AS n")?;
-        let Expr::Alias { expr, name } = parsed else {
+        let Expr::Alias { expr, name, .. } = parsed else {
             panic!("no alias")
         };
         assert_eq!(name, vec!["n".to_string()]);

@@ -59,6 +59,7 @@ pub fn data_type_from_proto(proto: &ProtoType) -> ConnectResult<DataType> {
                             "field.data_type",
                         )?)?,
                         nullable: f.nullable,
+                        metadata: f.metadata.clone(),
                     })
                 })
                 .collect::<ConnectResult<_>>()?,
@@ -109,6 +110,10 @@ fn json_type(value: &serde_json::Value) -> ConnectResult<DataType> {
                                 .to_string(),
                             data_type: json_type(f.get("type").unwrap_or(&Value::Null))?,
                             nullable: f.get("nullable").and_then(Value::as_bool).unwrap_or(true),
+                            metadata: f
+                                .get("metadata")
+                                .filter(|m| m.as_object().is_some_and(|o| !o.is_empty()))
+                                .map(Value::to_string),
                         });
                     }
                     Ok(DataType::Struct(out))
@@ -202,7 +207,7 @@ pub fn data_type_to_proto(data_type: &DataType) -> ProtoType {
                     name: f.name.clone(),
                     data_type: Some(data_type_to_proto(&f.data_type)),
                     nullable: f.nullable,
-                    metadata: None,
+                    metadata: f.metadata.clone(),
                 })
                 .collect(),
             ..Default::default()

@@ -85,6 +85,7 @@ pub fn expression_from_proto(proto: &Expression) -> ConnectResult<Expr> {
         ExprType::Alias(alias) => Expr::Alias {
             expr: boxed(alias.expr.as_deref(), "alias.expr")?,
             name: alias.name.clone(),
+            metadata: alias.metadata.clone().filter(|m| !m.is_empty()),
         },
         ExprType::Cast(cast) => {
             let data_type = match required(cast.cast_to_type.as_ref(), "cast.cast_to_type")? {

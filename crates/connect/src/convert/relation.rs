@@ -235,9 +235,18 @@ pub fn plan_from_proto(proto: &ProtoRelation) -> ConnectResult<Plan> {
                 .aliases
                 .iter()
                 .map(|alias| {
-                    let expr =
+                    let mut expr =
                         expression_from_proto(required(alias.expr.as_deref(), "alias.expr")?)?;
-                    Ok((alias.name.join("."), expr))
+                    let name = alias.name.join(".");
+                    // withMetadata: the new column carries the metadata.
+                    if let Some(metadata) = alias.metadata.clone().filter(|m| !m.is_empty()) {
+                        expr = Expr::Alias {
+                            expr: Box::new(expr),
+                            name: alias.name.clone(),
+                            metadata: Some(metadata),
+                        };
+                    }
+                    Ok((name, expr))
                 })
                 .collect::<ConnectResult<_>>()?,
         },

@@ -67,6 +67,7 @@ impl Resolver<'_> {
                 is_try: false,
             }),
             name: vec![key_name],
+            metadata: None,
         }];
         let count = spec::Expr::Function {
             name: "count".into(),
