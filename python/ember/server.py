@@ -7,6 +7,8 @@ module is imported lazily so that ``import ember`` and ``ember version`` work be
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +29,13 @@ def start_server(host: str = LOCALHOST, port: int = 0) -> int:
     """
     from ember import _native
 
+    _use_this_python_for_udfs()
     return _native.start_server(host, port)
+
+
+def _use_this_python_for_udfs() -> None:
+    """Python UDF workers run on this interpreter, which has pyspark, unless told otherwise."""
+    os.environ.setdefault("EMBER_PYTHON", sys.executable)
 
 
 def stop_server(port: int) -> None:
@@ -57,6 +65,7 @@ def embedded_port() -> int:
         if _embedded_port is None:
             from ember import _native
 
+            _use_this_python_for_udfs()
             _embedded_port = _native.start_server(LOCALHOST, 0)
         return _embedded_port
 

@@ -73,6 +73,7 @@ const ILLEGAL_ARGUMENT: &[&str] = &[
     "java.lang.IllegalArgumentException",
 ];
 const RUNTIME: &[&str] = &["org.apache.spark.SparkRuntimeException"];
+const PYTHON: &[&str] = &["org.apache.spark.api.python.PythonException"];
 const GENERIC: &[&str] = &["org.apache.spark.SparkException"];
 
 /// The `[CLASS]` prefix of a message, if it has one.
@@ -112,6 +113,7 @@ fn classify(message: String) -> SparkError {
                 "TEMP_TABLE_OR_VIEW_ALREADY_EXISTS" => (ANALYSIS, "42P07"),
                 "INSERT_COLUMN_ARITY_MISMATCH" => (ANALYSIS, "21S01"),
                 "USER_RAISED_EXCEPTION" => (RUNTIME, "P0001"),
+                "PYTHON_EXCEPTION" => (PYTHON, "38000"),
                 "NUM_COLUMNS_MISMATCH"
                 | "DATATYPE_MISMATCH"
                 | "WRONG_NUM_ARGS"

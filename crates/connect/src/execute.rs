@@ -50,6 +50,7 @@ pub async fn run_operation(
                         .await?;
                 }
                 CommandType::SqlCommand(sql) => run_sql_command(&session, sql, &ids, &out).await?,
+                CommandType::RegisterFunction(function) => register_function(&session, function)?,
                 other => {
                     let name = format!("{other:?}");
                     return Err(ConnectError::Unsupported(format!(
@@ -61,6 +62,33 @@ pub async fn run_operation(
         }
     }
     send(&out, ids.complete()).await
+}
+
+/// `spark.udf.register(name, f)`: the function becomes callable by name in this session,
+/// from SQL text and from expressions.
+fn register_function(
+    session: &Session,
+    function: &ember_proto::spark::connect::CommonInlineUserDefinedFunction,
+) -> ConnectResult<()> {
+    let udf = crate::convert::python_udf_from_proto(function)?;
+    let eval_type = ember_udf::EvalType::from_spark(udf.eval_type).ok_or_else(|| {
+        ConnectError::Unsupported(format!(
+            "registering Python functions of eval type {}",
+            udf.eval_type
+        ))
+    })?;
+    let return_type = ember_resolve::to_arrow(&udf.output_type)?;
+    let name = udf.name.to_ascii_lowercase();
+    let scalar = ember_udf::PythonUdf::new(
+        &name,
+        udf.command,
+        eval_type,
+        return_type,
+        udf.deterministic,
+    )
+    .into_scalar_udf();
+    session.context().register_udf(scalar.as_ref().clone());
+    Ok(())
 }
 
 async fn run_relation(

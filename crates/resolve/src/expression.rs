@@ -259,6 +259,7 @@ impl Resolver<'_> {
                 value,
             } => self.update_fields(struct_expr, field_name, value.as_deref(), schema),
             spec::Expr::Subquery { plan_id, kind } => self.resolve_subquery(*plan_id, kind, schema),
+            spec::Expr::PythonUdf(udf) => self.resolve_python_udf(udf, schema),
             spec::Expr::ColumnRegex { .. } => unsupported("colRegex outside a projection"),
             spec::Expr::Lambda { .. } | spec::Expr::LambdaVariable(_) => {
                 unsupported("lambda functions")
@@ -413,6 +414,34 @@ impl Resolver<'_> {
         let (exprs, types) = implicit_string_arguments(name, exprs, types);
         let expr = ember_functions::call_function(&self.state, name, exprs, &types, is_distinct)?;
         Ok(Named::new(expr, function_name(name, &names, is_distinct)))
+    }
+
+    fn resolve_python_udf(&self, udf: &spec::PythonUdf, schema: &DFSchema) -> ResolveResult<Named> {
+        let mut args = Vec::with_capacity(udf.arguments.len());
+        let mut names = Vec::with_capacity(udf.arguments.len());
+        for argument in &udf.arguments {
+            let resolved = self.resolve_expr(argument, schema)?;
+            args.push(resolved.expr);
+            names.push(resolved.name);
+        }
+        let eval_type = ember_udf::EvalType::from_spark(udf.eval_type).ok_or_else(|| {
+            ResolveError::Unsupported(format!(
+                "Python functions of eval type {} in an expression",
+                udf.eval_type
+            ))
+        })?;
+        let function = ember_udf::PythonUdf::new(
+            &udf.name,
+            udf.command.clone(),
+            eval_type,
+            to_arrow(&udf.output_type)?,
+            udf.deterministic,
+        )
+        .into_scalar_udf();
+        let expr = Expr::ScalarFunction(datafusion::logical_expr::expr::ScalarFunction::new_udf(
+            function, args,
+        ));
+        Ok(Named::new(expr, function_name(&udf.name, &names, false)))
     }
 
     fn extract_value(

@@ -67,6 +67,8 @@ pub enum Expr {
         plan_id: i64,
         kind: SubqueryKind,
     },
+    /// A Python function the client pickled (`udf`, `pandas_udf`).
+    PythonUdf(Box<PythonUdf>),
     /// `df.colRegex("`pattern`")`: every column whose name matches the pattern.
     ColumnRegex {
         pattern: String,
@@ -76,6 +78,18 @@ pub enum Expr {
         branches: Vec<(Expr, Expr)>,
         otherwise: Option<Box<Expr>>,
     },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PythonUdf {
+    pub name: String,
+    pub arguments: Vec<Expr>,
+    /// The pickled `(function, return type)`, as the client sent it.
+    pub command: Vec<u8>,
+    /// Spark's `PythonEvalType` code.
+    pub eval_type: i32,
+    pub output_type: DataType,
+    pub deterministic: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -12,8 +12,8 @@ mod plan;
 
 pub use data_type::{DataType, StructField};
 pub use expression::{
-    Expr, FrameBoundary, FrameKind, NullOrdering, SortDirection, SortOrder, SubqueryKind,
-    WindowFrame,
+    Expr, FrameBoundary, FrameKind, NullOrdering, PythonUdf, SortDirection, SortOrder,
+    SubqueryKind, WindowFrame,
 };
 pub use literal::Literal;
 pub use plan::{

@@ -194,8 +194,8 @@ pub fn expression_from_proto(proto: &Expression) -> ConnectResult<Expr> {
             key: named.key.clone(),
             value: boxed(named.value.as_deref(), "named_argument.value")?,
         },
-        ExprType::CommonInlineUserDefinedFunction(_) => {
-            return Err(ConnectError::Unsupported("Python UDFs".into()))
+        ExprType::CommonInlineUserDefinedFunction(function) => {
+            Expr::PythonUdf(Box::new(python_udf_from_proto(function)?))
         }
         other => {
             return Err(ConnectError::Unsupported(format!(
@@ -227,6 +227,33 @@ fn boundary(proto: Option<&ProtoBoundary>, lower: bool) -> ConnectResult<FrameBo
         Boundary::Unbounded(_) if lower => FrameBoundary::UnboundedPreceding,
         Boundary::Unbounded(_) => FrameBoundary::UnboundedFollowing,
         Boundary::Value(value) => FrameBoundary::Offset(Box::new(expression_from_proto(value)?)),
+    })
+}
+
+/// A function the client pickled; only Python functions can run here.
+pub fn python_udf_from_proto(
+    function: &ember_proto::spark::connect::CommonInlineUserDefinedFunction,
+) -> ConnectResult<ember_spec::PythonUdf> {
+    use ember_proto::spark::connect::common_inline_user_defined_function::Function;
+    let Some(Function::PythonUdf(python)) = &function.function else {
+        return Err(ConnectError::Unsupported(
+            "user-defined functions other than Python ones".into(),
+        ));
+    };
+    Ok(ember_spec::PythonUdf {
+        name: function.function_name.clone(),
+        arguments: function
+            .arguments
+            .iter()
+            .map(expression_from_proto)
+            .collect::<ConnectResult<_>>()?,
+        command: python.command.clone(),
+        eval_type: python.eval_type,
+        output_type: data_type_from_proto(required(
+            python.output_type.as_ref(),
+            "python_udf.output_type",
+        )?)?,
+        deterministic: function.deterministic,
     })
 }
 

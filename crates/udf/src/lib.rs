@@ -1,0 +1,15 @@
+//! Python UDFs. The client sends a function it pickled with its return type; Ember runs it in
+//! a pool of Python worker processes (never in the server's own interpreter), sending argument
+//! batches and receiving result columns over Arrow IPC. A crashing or failing UDF fails its
+//! query, not the server.
+//!
+//! The worker needs a Python with `pyspark` and `pyarrow` (and `pandas` for pandas UDFs):
+//! `EMBER_PYTHON` names it, else `python3` on the `PATH`. The embedded server sets it to the
+//! interpreter it runs in.
+
+mod error;
+mod python_udf;
+mod worker;
+
+pub use error::{UdfError, UdfResult};
+pub use python_udf::{EvalType, PythonUdf};

@@ -1,0 +1,126 @@
+//! A Python UDF as a DataFusion scalar function.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{new_null_array, RecordBatch, RecordBatchOptions};
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use datafusion::common::DataFusionError;
+use datafusion::error::Result;
+use datafusion::logical_expr::{
+    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature,
+    Volatility,
+};
+
+use crate::worker;
+
+/// How the function takes its arguments (Spark's `PythonEvalType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EvalType {
+    /// `udf`: called once per row with Python values.
+    Batched,
+    /// `udf(useArrow=True)`: also once per row.
+    ArrowBatched,
+    /// `pandas_udf` returning a Series: called once per batch with Series.
+    ScalarPandas,
+}
+
+impl EvalType {
+    /// The scalar kinds; None for the others (aggregate, map and table functions).
+    pub fn from_spark(code: i32) -> Option<Self> {
+        match code {
+            100 => Some(EvalType::Batched),
+            101 => Some(EvalType::ArrowBatched),
+            200 => Some(EvalType::ScalarPandas),
+            _ => None,
+        }
+    }
+
+    fn code(self) -> u32 {
+        match self {
+            EvalType::Batched => 100,
+            EvalType::ArrowBatched => 101,
+            EvalType::ScalarPandas => 200,
+        }
+    }
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct PythonUdf {
+    name: String,
+    command: Vec<u8>,
+    eval_type: EvalType,
+    return_type: DataType,
+    signature: Signature,
+}
+
+impl PythonUdf {
+    pub fn new(
+        name: &str,
+        command: Vec<u8>,
+        eval_type: EvalType,
+        return_type: DataType,
+        deterministic: bool,
+    ) -> Self {
+        let volatility = if deterministic {
+            Volatility::Immutable
+        } else {
+            Volatility::Volatile
+        };
+        PythonUdf {
+            name: name.to_string(),
+            command,
+            eval_type,
+            return_type,
+            signature: Signature::one_of(
+                vec![TypeSignature::Nullary, TypeSignature::VariadicAny],
+                volatility,
+            ),
+        }
+    }
+
+    pub fn into_scalar_udf(self) -> Arc<ScalarUDF> {
+        Arc::new(ScalarUDF::new_from_impl(self))
+    }
+}
+
+impl ScalarUDFImpl for PythonUdf {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(self.return_type.clone())
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let rows = args.number_rows;
+        if rows == 0 {
+            return Ok(ColumnarValue::Array(new_null_array(&self.return_type, 0)));
+        }
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        let mut fields: Vec<Field> = arrays
+            .iter()
+            .enumerate()
+            .map(|(i, a)| Field::new(format!("a{i}"), a.data_type().clone(), true))
+            .collect();
+        let mut columns = arrays;
+        if columns.is_empty() {
+            // The worker learns the row count from a placeholder column.
+            fields.push(Field::new("__rows", DataType::Null, true));
+            columns.push(new_null_array(&DataType::Null, rows));
+        }
+        let batch = RecordBatch::try_new_with_options(
+            Arc::new(Schema::new(fields)),
+            columns,
+            &RecordBatchOptions::new().with_row_count(Some(rows)),
+        )?;
+        let output = Field::new(&self.name, self.return_type.clone(), true);
+        let result = worker::evaluate(self.eval_type.code(), &self.command, &batch, &output)
+            .map_err(|e| DataFusionError::External(Box::new(e)))?;
+        Ok(ColumnarValue::Array(result))
+    }
+}
