@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pandas as pd
+import pyarrow as pa
 import pytest
 from pyspark.errors import PythonException
 from pyspark.sql import DataFrame, SparkSession
@@ -63,3 +66,35 @@ def test_registered_udf_in_sql_and_expressions(spark: SparkSession, people: Data
     row = spark.sql("SELECT ember_len('abc') AS n").first()
     assert row is not None and row.n == 3
     assert [r.n for r in people.selectExpr("ember_len(name) AS n").collect()] == [8, 4]
+
+
+def test_map_in_pandas_and_arrow(spark: SparkSession) -> None:
+    df = spark.createDataFrame([(1, 21), (2, 30)], ("id", "age"))
+
+    def keep_first(frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        for frame in frames:
+            yield frame[frame.id == 1]
+
+    def doubled(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            frame = batch.to_pandas()
+            yield pa.RecordBatch.from_pandas(frame.assign(age=frame.age * 2, tag="x"))
+
+    assert [tuple(r) for r in df.mapInPandas(keep_first, df.schema).collect()] == [(1, 21)]
+    mapped = df.mapInArrow(doubled, "id long, age long, tag string")
+    assert [tuple(r) for r in mapped.collect()] == [(1, 42, "x"), (2, 60, "x")]
+    assert spark.range(0).mapInPandas(keep_first, "id long").count() == 0
+
+
+def test_foreach_sees_rows_and_may_print(people: DataFrame) -> None:
+    # Printing inside a UDF must not disturb the worker's answers.
+    people.foreach(lambda row: print(row.name))
+    people.foreachPartition(lambda rows: print([r.id for r in rows]))
+    noisy = sf.udf(lambda s: print(s) or len(s), "int")
+    assert [r[0] for r in people.select(noisy("name")).collect()] == [8, 4]
+
+
+def test_struct_argument_arrives_as_row(people: DataFrame) -> None:
+    name_of = sf.udf(lambda row: f"{row.id}:{row.name}", "string")
+    values = people.select(name_of(sf.struct("id", "name"))).collect()
+    assert [r[0] for r in values] == ["1:John Doe", "2:Jane"]

@@ -5,6 +5,7 @@
 
 mod config;
 mod error;
+mod planner;
 mod row_marks;
 mod session;
 mod write;

@@ -1,22 +1,16 @@
-//! The operator behind `ember_resolve::MarkRows`, and the query planner that knows it.
+//! The operator behind `ember_resolve::MarkRows`.
 
 use std::fmt;
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use datafusion::arrow::array::{ArrayRef, Float64Array, Int32Array, RecordBatch};
 use datafusion::arrow::datatypes::SchemaRef;
-use datafusion::catalog::Session as CatalogSession;
 use datafusion::common::{internal_err, Result};
-use datafusion::execution::context::QueryPlanner;
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
-use datafusion::logical_expr::physical_planning_context::PhysicalPlanningContext;
-use datafusion::logical_expr::{LogicalPlan, UserDefinedLogicalNode};
 use datafusion::physical_expr::EquivalenceProperties;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties};
-use datafusion::physical_planner::{DefaultPhysicalPlanner, ExtensionPlanner, PhysicalPlanner};
-use ember_resolve::{MarkRows, RowMark};
+use ember_resolve::RowMark;
 use futures::StreamExt;
 
 /// Spark's `XORShiftRandom`: the generator behind `rand(seed)` and sampling, so a seed gives
@@ -99,7 +93,7 @@ pub struct MarkRowsExec {
 }
 
 impl MarkRowsExec {
-    fn new(input: Arc<dyn ExecutionPlan>, mark: RowMark, schema: SchemaRef) -> Self {
+    pub(crate) fn new(input: Arc<dyn ExecutionPlan>, mark: RowMark, schema: SchemaRef) -> Self {
         let input_properties = input.properties();
         let properties = PlanProperties::new(
             EquivalenceProperties::new(Arc::clone(&schema)),
@@ -194,51 +188,6 @@ impl ExecutionPlan for MarkRowsExec {
             Ok(RecordBatch::try_new(Arc::clone(&out_schema), columns)?)
         });
         Ok(Box::pin(RecordBatchStreamAdapter::new(schema, stream)))
-    }
-}
-
-struct MarkRowsPlanner;
-
-#[async_trait]
-impl ExtensionPlanner for MarkRowsPlanner {
-    async fn plan_extension(
-        &self,
-        _planner: &dyn PhysicalPlanner,
-        node: &dyn UserDefinedLogicalNode,
-        _logical_inputs: &[&LogicalPlan],
-        physical_inputs: &[Arc<dyn ExecutionPlan>],
-        _session: &dyn CatalogSession,
-        _planning_ctx: &PhysicalPlanningContext,
-    ) -> Result<Option<Arc<dyn ExecutionPlan>>> {
-        let Some(marks) = node.as_any().downcast_ref::<MarkRows>() else {
-            return Ok(None);
-        };
-        let Some(input) = physical_inputs.first() else {
-            return internal_err!("MarkRows takes one input");
-        };
-        let schema = Arc::new(marks.schema().as_arrow().clone());
-        Ok(Some(Arc::new(MarkRowsExec::new(
-            Arc::clone(input),
-            marks.mark,
-            schema,
-        ))))
-    }
-}
-
-/// DataFusion's planner, taught Ember's own plan nodes.
-#[derive(Debug)]
-pub struct EmberQueryPlanner;
-
-#[async_trait]
-impl QueryPlanner for EmberQueryPlanner {
-    async fn create_physical_plan(
-        &self,
-        logical_plan: &LogicalPlan,
-        session: &dyn CatalogSession,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        DefaultPhysicalPlanner::with_extension_planners(vec![Arc::new(MarkRowsPlanner)])
-            .create_physical_plan(logical_plan, session)
-            .await
     }
 }
 

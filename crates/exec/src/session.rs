@@ -92,7 +92,7 @@ fn spark_context(global_views: &GlobalViews) -> ExecResult<SessionContext> {
         .build_arc()?;
     let context = SessionContext::new_with_config_rt(config, runtime);
     let mut state = datafusion::execution::SessionStateBuilder::new_from_existing(context.state())
-        .with_query_planner(Arc::new(crate::row_marks::EmberQueryPlanner))
+        .with_query_planner(Arc::new(crate::planner::EmberQueryPlanner))
         .build();
     ember_functions::register_spark_functions(&mut state)
         .map_err(|e| ExecError::Unsupported(e.to_string()))?;

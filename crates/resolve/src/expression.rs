@@ -411,6 +411,23 @@ impl Resolver<'_> {
                 }
             }
         }
+        if name.eq_ignore_ascii_case("struct") {
+            // Spark names a struct's fields after named arguments (columns, aliases) and
+            // `col1`, `col2`, ... otherwise.
+            let mut pairs = Vec::with_capacity(exprs.len() * 2);
+            for (index, (argument, expr)) in arguments.iter().zip(exprs).enumerate() {
+                let field = match argument {
+                    spec::Expr::Column { name, .. } => name.last().cloned(),
+                    spec::Expr::Alias { name, .. } => name.last().cloned(),
+                    _ => None,
+                }
+                .unwrap_or_else(|| format!("col{}", index + 1));
+                pairs.push(lit(field));
+                pairs.push(expr);
+            }
+            let expr = datafusion::functions::expr_fn::named_struct(pairs);
+            return Ok(Named::new(expr, function_name(name, &names, is_distinct)));
+        }
         let (exprs, types) = implicit_string_arguments(name, exprs, types);
         let expr = ember_functions::call_function(&self.state, name, exprs, &types, is_distinct)?;
         Ok(Named::new(expr, function_name(name, &names, is_distinct)))

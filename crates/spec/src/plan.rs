@@ -193,6 +193,11 @@ pub enum Relation {
         by: Vec<Expr>,
         shuffle: bool,
     },
+    /// `mapInPandas` / `mapInArrow`: a Python function over each partition's batches.
+    MapPartitions {
+        input: Box<Plan>,
+        function: crate::PythonUdf,
+    },
     /// `root` with the plans its subquery expressions name by plan id.
     WithRelations {
         root: Box<Plan>,

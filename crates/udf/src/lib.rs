@@ -8,8 +8,10 @@
 //! interpreter it runs in.
 
 mod error;
+mod map_partitions;
 mod python_udf;
 mod worker;
 
 pub use error::{UdfError, UdfResult};
+pub use map_partitions::{MapPartitions, MapPartitionsExec, MAP_ARROW_ITER, MAP_PANDAS_ITER};
 pub use python_udf::{EvalType, PythonUdf};

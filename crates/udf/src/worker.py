@@ -6,6 +6,7 @@ schema and the argument batch (both Arrow IPC streams). The answer is a status b
 error) and either an Arrow IPC stream holding one result column or the error text.
 """
 
+import os
 import struct
 import sys
 import traceback
@@ -17,6 +18,8 @@ import pyarrow as pa
 BATCHED_UDF = 100
 ARROW_BATCHED_UDF = 101
 SCALAR_PANDAS_UDF = 200
+MAP_PANDAS_ITER_UDF = 205
+MAP_ARROW_ITER_UDF = 207
 
 
 def read_exact(stream: BinaryIO, size: int) -> bytes:
@@ -49,6 +52,47 @@ def load_function(command: bytes, cache: dict[bytes, Callable[..., Any]]) -> Cal
     return cache[command]
 
 
+def python_values(column: pa.Array) -> list[Any]:
+    """A column as the Python values Spark hands a UDF: structs as Rows, maps as dicts,
+    timestamps as naive local datetimes."""
+    convert = converter(column.type)
+    values = column.to_pylist()
+    return values if convert is None else [None if v is None else convert(v) for v in values]
+
+
+def converter(data_type: pa.DataType) -> Callable[[Any], Any] | None:
+    if pa.types.is_struct(data_type):
+        from pyspark.sql import Row
+
+        names = [data_type.field(i).name for i in range(data_type.num_fields)]
+        inner = [converter(data_type.field(i).type) for i in range(data_type.num_fields)]
+        row = Row(*names)
+
+        def to_row(value: dict[str, Any]) -> Any:
+            items = [value[n] for n in names]
+            return row(
+                *[v if c is None or v is None else c(v) for v, c in zip(items, inner, strict=True)]
+            )
+
+        return to_row
+    if pa.types.is_map(data_type):
+        key, item = converter(data_type.key_type), converter(data_type.item_type)
+        return lambda pairs: {
+            (k if key is None or k is None else key(k)): (
+                v if item is None or v is None else item(v)
+            )
+            for k, v in pairs
+        }
+    if pa.types.is_list(data_type) or pa.types.is_large_list(data_type):
+        element = converter(data_type.value_type)
+        if element is None:
+            return None
+        return lambda items: [None if v is None else element(v) for v in items]
+    if pa.types.is_timestamp(data_type) and data_type.tz is not None:
+        return lambda moment: moment.astimezone().replace(tzinfo=None)
+    return None
+
+
 def evaluate(eval_type: int, function: Callable[..., Any], batch: pa.RecordBatch) -> Any:
     named = zip(batch.columns, batch.schema, strict=True)
     columns = [column for column, field in named if not field.name.startswith("__")]
@@ -57,7 +101,7 @@ def evaluate(eval_type: int, function: Callable[..., Any], batch: pa.RecordBatch
         return function(*series)
     if not columns:
         return [function() for _ in range(batch.num_rows)]
-    values = [c.to_pylist() for c in columns]
+    values = [python_values(c) for c in columns]
     return [function(*row) for row in zip(*values, strict=True)]
 
 
@@ -67,8 +111,54 @@ def to_arrow(result: Any, field: pa.Field) -> pa.Array:
     return pa.Array.from_pandas(result, type=field.type)
 
 
+def scalar_call(
+    eval_type: int, function: Callable[..., Any], arguments: bytes, output: pa.Schema
+) -> list[pa.RecordBatch]:
+    batch = pa.ipc.open_stream(arguments).read_all().combine_chunks()
+    # Ember never sends an empty batch, so there is exactly one.
+    record = batch.to_batches()[0]
+    result = to_arrow(evaluate(eval_type, function, record), output.field(0))
+    if len(result) != batch.num_rows:
+        raise ValueError(f"the UDF returned {len(result)} values for {batch.num_rows} rows")
+    return [pa.record_batch([result], schema=output)]
+
+
+def conform(batch: pa.RecordBatch, output: pa.Schema) -> pa.RecordBatch:
+    """A function's output batch with the declared schema: columns by name when it has them
+    all (others, such as a pandas index, are left out), else by position."""
+    names = set(batch.schema.names)
+    if all(name in names for name in output.names):
+        columns = [batch.column(name) for name in output.names]
+    elif batch.num_columns == len(output):
+        columns = list(batch.columns)
+    else:
+        raise ValueError(
+            f"the function returned columns {batch.schema.names}, not the declared {output.names}"
+        )
+    converted = [c.cast(f.type) for c, f in zip(columns, output, strict=True)]
+    return pa.record_batch(converted, schema=output)
+
+
+def partition_call(
+    eval_type: int, function: Callable[..., Any], arguments: bytes, output: pa.Schema
+) -> list[pa.RecordBatch]:
+    """mapInPandas / mapInArrow: the function maps the partition's batches to new ones."""
+    batches = list(pa.ipc.open_stream(arguments))
+    if eval_type == MAP_PANDAS_ITER_UDF:
+        frames = function(batch.to_pandas() for batch in batches)
+        results = [pa.RecordBatch.from_pandas(frame, preserve_index=False) for frame in frames]
+    else:
+        results = list(function(iter(batches)))
+    return [conform(batch, output) for batch in results]
+
+
 def main() -> None:
-    requests, answers = sys.stdin.buffer, sys.stdout.buffer
+    # Answers go out on a private copy of stdout; what user code prints (at the Python or
+    # the C level) goes to stderr instead, so it can never garble an answer.
+    answers = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    requests = sys.stdin.buffer
     cache: dict[bytes, Callable[..., Any]] = {}
     while True:
         try:
@@ -77,17 +167,17 @@ def main() -> None:
             return
         command = read_blob(requests)
         output = pa.ipc.read_schema(pa.py_buffer(read_blob(requests)))
-        batch = pa.ipc.open_stream(read_blob(requests)).read_all().combine_chunks()
+        arguments = read_blob(requests)
         try:
             function = load_function(command, cache)
-            # Ember never sends an empty batch, so there is exactly one.
-            record = batch.to_batches()[0]
-            result = to_arrow(evaluate(eval_type, function, record), output.field(0))
-            if len(result) != batch.num_rows:
-                raise ValueError(f"the UDF returned {len(result)} values for {batch.num_rows} rows")
+            if eval_type in (MAP_PANDAS_ITER_UDF, MAP_ARROW_ITER_UDF):
+                results = partition_call(eval_type, function, arguments, output)
+            else:
+                results = scalar_call(eval_type, function, arguments, output)
             sink = pa.BufferOutputStream()
             with pa.ipc.new_stream(sink, output) as writer:
-                writer.write_batch(pa.record_batch([result], schema=output))
+                for result in results:
+                    writer.write_batch(result)
             write_answer(answers, 0, sink.getvalue().to_pybytes())
         except Exception:
             write_answer(answers, 1, traceback.format_exc().encode("utf-8", "replace"))

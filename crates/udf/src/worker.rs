@@ -107,19 +107,27 @@ fn ipc_bytes(schema: &Schema, batch: Option<&RecordBatch>) -> UdfResult<Vec<u8>>
     Ok(buffer)
 }
 
-/// Runs the pickled function over `arguments`, returning one value per row as `output`.
-pub(crate) fn evaluate(
+/// Sends one request and reads the answer's batches (declared by `output`).
+pub(crate) fn call(
     eval_type: u32,
     command: &[u8],
-    arguments: &RecordBatch,
-    output: &Field,
-) -> UdfResult<ArrayRef> {
-    let output_schema = Schema::new(vec![output.clone()]);
+    input: &Schema,
+    batches: &[RecordBatch],
+    output: &Schema,
+) -> UdfResult<Vec<RecordBatch>> {
+    let mut arguments = Vec::new();
+    {
+        let mut writer = StreamWriter::try_new(&mut arguments, input)?;
+        for batch in batches {
+            writer.write(batch)?;
+        }
+        writer.finish()?;
+    }
     let request = Request {
         eval_type,
         command,
-        output_schema: ipc_bytes(&output_schema, None)?,
-        arguments: ipc_bytes(arguments.schema().as_ref(), Some(arguments))?,
+        output_schema: ipc_bytes(output, None)?,
+        arguments,
     };
     let python = python();
     let taken = pool().idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
@@ -142,11 +150,29 @@ pub(crate) fn evaluate(
             String::from_utf8_lossy(&payload).into_owned(),
         ));
     }
-    let mut reader = StreamReader::try_new(std::io::Cursor::new(payload), None)?;
-    match reader.next() {
-        Some(batch) => Ok(batch?.column(0).clone()),
-        None => Err(UdfError::Worker {
-            python,
+    let reader = StreamReader::try_new(std::io::Cursor::new(payload), None)?;
+    Ok(reader.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// Runs the pickled function over `arguments`, returning one value per row as `output`.
+pub(crate) fn evaluate(
+    eval_type: u32,
+    command: &[u8],
+    arguments: &RecordBatch,
+    output: &Field,
+) -> UdfResult<ArrayRef> {
+    let output_schema = Schema::new(vec![output.clone()]);
+    let results = call(
+        eval_type,
+        command,
+        arguments.schema().as_ref(),
+        std::slice::from_ref(arguments),
+        &output_schema,
+    )?;
+    match results.first() {
+        Some(batch) if batch.num_columns() == 1 => Ok(batch.column(0).clone()),
+        _ => Err(UdfError::Worker {
+            python: python(),
             reason: "the worker answered without a result".into(),
         }),
     }

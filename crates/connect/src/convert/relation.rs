@@ -320,6 +320,13 @@ pub fn plan_from_proto(proto: &ProtoRelation) -> ConnectResult<Plan> {
             by: Vec::new(),
             shuffle: false,
         },
+        RelType::MapPartitions(map) => Relation::MapPartitions {
+            input: input(map.input.as_deref(), "map_partitions.input")?,
+            function: super::python_udf_from_proto(required(
+                map.func.as_ref(),
+                "map_partitions.func",
+            )?)?,
+        },
         RelType::WithRelations(with) => Relation::WithRelations {
             root: input(with.root.as_deref(), "with_relations.root")?,
             references: with

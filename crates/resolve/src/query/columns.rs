@@ -327,6 +327,50 @@ impl Resolver<'_> {
             .build()?)
     }
 
+    pub(crate) fn resolve_query_map_partitions(
+        &self,
+        input: LogicalPlan,
+        function: &spec::PythonUdf,
+    ) -> ResolveResult<LogicalPlan> {
+        if ![ember_udf::MAP_PANDAS_ITER, ember_udf::MAP_ARROW_ITER].contains(&function.eval_type) {
+            return Err(ResolveError::Unsupported(format!(
+                "Python functions of eval type {} over partitions",
+                function.eval_type
+            )));
+        }
+        let DataType::Struct(fields) = &function.output_type else {
+            return Err(ResolveError::InvalidArgument(
+                "the schema of mapInPandas/mapInArrow must be a struct".into(),
+            ));
+        };
+        let output = datafusion::arrow::datatypes::Schema::new(
+            fields
+                .iter()
+                .map(|f| {
+                    Ok(datafusion::arrow::datatypes::Field::new(
+                        &f.name,
+                        to_arrow(&f.data_type)?,
+                        true,
+                    ))
+                })
+                .collect::<ResolveResult<Vec<_>>>()?,
+        );
+        // The function sees plain column names, without the resolver's qualifiers.
+        let plain = input_columns(&input)
+            .into_iter()
+            .map(|n| n.into_projection())
+            .collect::<Vec<_>>();
+        let input = LogicalPlanBuilder::from(input).project(plain)?.build()?;
+        Ok(ember_udf::MapPartitions::try_new(
+            input,
+            function.name.clone(),
+            function.command.clone(),
+            function.eval_type,
+            output,
+        )?
+        .into_plan())
+    }
+
     pub(crate) async fn resolve_query_tail(
         &self,
         input: LogicalPlan,

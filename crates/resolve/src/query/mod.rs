@@ -189,6 +189,10 @@ impl Resolver<'_> {
                 self.resolve_query_show_string(input, num_rows, truncate, false, true)
                     .await
             }
+            Relation::MapPartitions { input, function } => {
+                let input = self.resolve_plan(*input).await?;
+                self.resolve_query_map_partitions(input, &function)
+            }
             Relation::WithRelations { root, references } => {
                 for reference in references {
                     self.remember_subquery(reference);
