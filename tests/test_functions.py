@@ -259,3 +259,20 @@ def test_format_number(spark: SparkSession) -> None:
     assert [r.f for r in rows] == ["1,234,567.89", None, "5.00"]
     row = spark.range(1).select(F.format_number(F.lit(12345), 0).alias("f")).first()
     assert row is not None and row.f == "12,345"
+
+
+def test_higher_order_array_functions(spark: SparkSession) -> None:
+    df = spark.createDataFrame([(1, [1, 2, 3, 4]), (2, [5, None])], ("key", "values"))
+    row = df.select(
+        F.transform("values", lambda x: x * 2).alias("doubled"),
+        F.filter("values", lambda x: x % 2 == 0).alias("even"),
+        F.exists("values", lambda x: x > 3).alias("any"),
+        F.forall("values", lambda x: x > 0).alias("all"),
+        F.transform("values", lambda x: x + F.col("key")).alias("shifted"),
+    ).collect()
+    assert [tuple(r) for r in row] == [
+        ([2, 4, 6, 8], [2, 4], True, True, [2, 3, 4, 5]),
+        ([10, None], [], True, None, [7, None]),
+    ]
+    texts = df.selectExpr("transform(values, x -> x + 1) AS t").collect()
+    assert [r.t for r in texts] == [[2, 3, 4, 5], [6, None]]

@@ -261,9 +261,14 @@ impl Resolver<'_> {
             spec::Expr::Subquery { plan_id, kind } => self.resolve_subquery(*plan_id, kind, schema),
             spec::Expr::PythonUdf(udf) => self.resolve_python_udf(udf, schema),
             spec::Expr::ColumnRegex { .. } => unsupported("colRegex outside a projection"),
-            spec::Expr::Lambda { .. } | spec::Expr::LambdaVariable(_) => {
-                unsupported("lambda functions")
-            }
+            spec::Expr::LambdaVariable(name) => Ok(Named::new(
+                Expr::LambdaVariable(datafusion::logical_expr::expr::LambdaVariable::new(
+                    name.clone(),
+                    None,
+                )),
+                name.clone(),
+            )),
+            spec::Expr::Lambda { .. } => unsupported("a lambda function outside a function call"),
         }
     }
 
@@ -297,6 +302,12 @@ impl Resolver<'_> {
         let Some(first) = parts.first() else {
             return unsupported("empty column name");
         };
+        if let Some(parameter) = self.lambda_parameter(first) {
+            let variable = Expr::LambdaVariable(
+                datafusion::logical_expr::expr::LambdaVariable::new(parameter.clone(), None),
+            );
+            return self.nested(variable, parameter, &parts[1..]);
+        }
         // A reference taken from a DataFrame (`df["k"]`) prefers that DataFrame's columns.
         if let Some(qualifier) = self.qualifier_of(plan_id) {
             for (q, field) in schema.iter() {
@@ -392,6 +403,9 @@ impl Resolver<'_> {
         is_distinct: bool,
         schema: &DFSchema,
     ) -> ResolveResult<Named> {
+        if let Some(named) = self.resolve_higher_order(name, arguments, schema)? {
+            return Ok(named);
+        }
         let mut exprs = Vec::with_capacity(arguments.len());
         let mut names = Vec::with_capacity(arguments.len());
         let mut types = Vec::with_capacity(arguments.len());
@@ -431,6 +445,67 @@ impl Resolver<'_> {
         let (exprs, types) = implicit_string_arguments(name, exprs, types);
         let expr = ember_functions::call_function(&self.state, name, exprs, &types, is_distinct)?;
         Ok(Named::new(expr, function_name(name, &names, is_distinct)))
+    }
+
+    /// Spark's higher-order array functions with a one-parameter lambda (`transform`,
+    /// `filter`, `exists`, `forall`) on DataFusion's; None for any other call.
+    fn resolve_higher_order(
+        &self,
+        name: &str,
+        arguments: &[spec::Expr],
+        schema: &DFSchema,
+    ) -> ResolveResult<Option<Named>> {
+        use datafusion::execution::FunctionRegistry;
+        use datafusion::logical_expr::expr::{HigherOrderFunction, Lambda};
+        let lower = name.to_ascii_lowercase();
+        let target = match lower.as_str() {
+            "transform" => "array_transform",
+            "filter" => "array_filter",
+            "exists" | "forall" => "array_any_match",
+            _ => return Ok(None),
+        };
+        let [array, spec::Expr::Lambda { body, parameters }] = arguments else {
+            return Ok(None);
+        };
+        if parameters.len() != 1 {
+            return unsupported(format!(
+                "{lower} with a {}-argument lambda",
+                parameters.len()
+            ));
+        }
+        let array = self.resolve_expr(array, schema)?;
+        self.push_lambda_parameters(parameters);
+        let body = self.resolve_expr(body, schema);
+        self.pop_lambda_parameters(parameters.len());
+        let body = body?;
+        // forall(a, p) is NOT exists(a, NOT p), nulls included.
+        let lambda_body = if lower == "forall" {
+            datafusion::logical_expr::not(body.expr.clone())
+        } else {
+            body.expr.clone()
+        };
+        let function = self
+            .state
+            .higher_order_function(target)
+            .map_err(|_| ResolveError::Unsupported(format!("the {lower} function")))?;
+        let call = Expr::HigherOrderFunction(HigherOrderFunction::new(
+            function,
+            vec![
+                array.expr,
+                Expr::Lambda(Lambda::new(parameters.clone(), lambda_body)),
+            ],
+        ));
+        let call = call.resolve_lambda_variables(schema)?.data;
+        let expr = if lower == "forall" {
+            datafusion::logical_expr::not(call)
+        } else {
+            call
+        };
+        let lambda_name = format!("lambdafunction({}, {})", body.name, parameters.join(", "));
+        Ok(Some(Named::new(
+            expr,
+            format!("{lower}({}, {lambda_name})", array.name),
+        )))
     }
 
     fn resolve_python_udf(&self, udf: &spec::PythonUdf, schema: &DFSchema) -> ResolveResult<Named> {

@@ -25,6 +25,8 @@ struct Scopes {
     subqueries: HashMap<i64, Plan>,
     /// Schemas of the queries around the subquery being resolved, innermost last.
     outer: Vec<datafusion::common::DFSchemaRef>,
+    /// Parameters of the lambda functions whose bodies are being resolved.
+    lambda_parameters: Vec<String>,
 }
 
 impl<'a> Resolver<'a> {
@@ -140,6 +142,28 @@ impl<'a> Resolver<'a> {
     pub(crate) fn pop_outer(&self) -> Option<datafusion::common::DFSchemaRef> {
         let mut scopes = self.scopes.lock().unwrap_or_else(|e| e.into_inner());
         scopes.outer.pop()
+    }
+
+    pub(crate) fn push_lambda_parameters(&self, parameters: &[String]) {
+        let mut scopes = self.scopes.lock().unwrap_or_else(|e| e.into_inner());
+        scopes.lambda_parameters.extend(parameters.iter().cloned());
+    }
+
+    pub(crate) fn pop_lambda_parameters(&self, count: usize) {
+        let mut scopes = self.scopes.lock().unwrap_or_else(|e| e.into_inner());
+        let keep = scopes.lambda_parameters.len().saturating_sub(count);
+        scopes.lambda_parameters.truncate(keep);
+    }
+
+    /// The lambda parameter `name` refers to, innermost first.
+    pub(crate) fn lambda_parameter(&self, name: &str) -> Option<String> {
+        let scopes = self.scopes.lock().unwrap_or_else(|e| e.into_inner());
+        scopes
+            .lambda_parameters
+            .iter()
+            .rev()
+            .find(|p| p.eq_ignore_ascii_case(name))
+            .cloned()
     }
 
     pub(crate) fn qualifier_of(&self, plan_id: Option<i64>) -> Option<String> {
