@@ -389,3 +389,13 @@ def test_column_metadata_from_alias_and_with_metadata(spark: SparkSession) -> No
     aliased = df.select(df.age.alias("age3", metadata={"max": 99}))
     assert aliased.schema["age3"].metadata == {"max": 99}
     assert df.schema["age"].metadata == {}
+
+
+def test_nested_with_field_and_drop_fields(spark: SparkSession) -> None:
+    df = spark.createDataFrame([Row(a=Row(b=1, c=2, e=Row(f=4, g=5, h=6)))])
+    dropped = df.withColumn("a", F.col("a").dropFields("e.g", "e.h"))
+    assert dropped.first().a == Row(b=1, c=2, e=Row(f=4))
+    added = df.withColumn("a", F.col("a").withField("e.z", F.lit(9)))
+    assert added.first().a.e == Row(f=4, g=5, h=6, z=9)
+    read_back = df.withColumn("a", df["a"].withField("d", F.lit(4))).select("a.d")
+    assert [r.d for r in read_back.collect()] == [4]

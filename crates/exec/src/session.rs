@@ -97,6 +97,10 @@ fn spark_context(global_views: &GlobalViews) -> ExecResult<SessionContext> {
     ember_functions::register_spark_functions(&mut state)
         .map_err(|e| ExecError::Unsupported(e.to_string()))?;
     let context = SessionContext::new_with_state(state);
+    // This rule pushes a struct field access below the projection that rebuilt the struct
+    // under its old name (`withColumn("a", col("a").withField("d", ...))`), where the field
+    // does not exist yet.
+    context.remove_optimizer_rule("push_down_leaf_projections");
     if let Some(catalog) = context.catalog("spark_catalog") {
         catalog.register_schema("global_temp", global_views.clone())?;
     }
