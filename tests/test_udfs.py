@@ -98,3 +98,24 @@ def test_struct_argument_arrives_as_row(people: DataFrame) -> None:
     name_of = sf.udf(lambda row: f"{row.id}:{row.name}", "string")
     values = people.select(name_of(sf.struct("id", "name"))).collect()
     assert [r[0] for r in values] == ["1:John Doe", "2:Jane"]
+
+
+def test_apply_in_pandas_per_group(spark: SparkSession) -> None:
+    df = spark.createDataFrame([(1, 1.0), (1, 2.0), (2, 3.0), (2, 5.0), (2, 10.0)], ("id", "v"))
+
+    def centred(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.assign(v=frame.v - frame.v.mean())
+
+    def mean_of(key: tuple[int, ...], frame: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame([(*key, frame.v.mean())])
+
+    out = df.groupby("id").applyInPandas(centred, schema="id long, v double")
+    assert sorted(tuple(r) for r in out.collect()) == [
+        (1, -0.5),
+        (1, 0.5),
+        (2, -3.0),
+        (2, -1.0),
+        (2, 4.0),
+    ]
+    means = df.groupby("id").applyInPandas(mean_of, schema="id long, v double").orderBy("id")
+    assert [tuple(r) for r in means.collect()] == [(1, 1.5), (2, 6.0)]

@@ -32,7 +32,7 @@ impl ExtensionPlanner for EmberNodePlanner {
             return internal_err!("{} takes one input", node.name());
         };
         if let Some(map) = node.as_any().downcast_ref::<ember_udf::MapPartitions>() {
-            return Ok(Some(map.physical(Arc::clone(input))));
+            return Ok(Some(map.physical(Arc::clone(input))?));
         }
         let Some(marks) = node.as_any().downcast_ref::<MarkRows>() else {
             return Ok(None);

@@ -198,6 +198,12 @@ pub enum Relation {
         input: Box<Plan>,
         function: crate::PythonUdf,
     },
+    /// `groupBy(...).applyInPandas`: a Python function over each group's rows.
+    GroupMap {
+        input: Box<Plan>,
+        grouping: Vec<Expr>,
+        function: crate::PythonUdf,
+    },
     /// `root` with the plans its subquery expressions name by plan id.
     WithRelations {
         root: Box<Plan>,

@@ -13,5 +13,8 @@ mod python_udf;
 mod worker;
 
 pub use error::{UdfError, UdfResult};
-pub use map_partitions::{MapPartitions, MapPartitionsExec, MAP_ARROW_ITER, MAP_PANDAS_ITER};
+pub use map_partitions::{
+    MapPartitions, MapPartitionsExec, GROUPED_MAP_PANDAS, KEY_PREFIX, MAP_ARROW_ITER,
+    MAP_PANDAS_ITER,
+};
 pub use python_udf::{EvalType, PythonUdf};

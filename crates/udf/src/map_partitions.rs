@@ -1,5 +1,7 @@
 //! `mapInPandas` / `mapInArrow` (and `foreachPartition`, which the client builds on them): a
 //! Python function maps each partition's batches to new batches of a declared schema.
+//! `groupBy(...).applyInPandas` is the same with grouping keys: the input is hash-partitioned
+//! on them, so each group lies in one partition, and the worker calls the function per group.
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -17,9 +19,13 @@ use futures::{StreamExt, TryStreamExt};
 
 use crate::worker;
 
-/// Spark's eval types for functions over a partition's batches.
+/// Spark's eval types for functions over a partition's batches or a group's rows.
 pub const MAP_PANDAS_ITER: i32 = 205;
 pub const MAP_ARROW_ITER: i32 = 207;
+pub const GROUPED_MAP_PANDAS: i32 = 201;
+
+/// Key columns of a grouped map are named with this prefix and a number.
+pub const KEY_PREFIX: &str = "__key_";
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct MapPartitions {
@@ -27,6 +33,8 @@ pub struct MapPartitions {
     pub name: String,
     pub command: Vec<u8>,
     pub eval_type: i32,
+    /// Grouping key columns of the input (`__key_0`, ...); empty for a partition map.
+    pub keys: Vec<String>,
     schema: DFSchemaRef,
 }
 
@@ -36,6 +44,7 @@ impl MapPartitions {
         name: String,
         command: Vec<u8>,
         eval_type: i32,
+        keys: Vec<String>,
         output: Schema,
     ) -> Result<Self> {
         Ok(MapPartitions {
@@ -43,6 +52,7 @@ impl MapPartitions {
             name,
             command,
             eval_type,
+            keys,
             schema: Arc::new(DFSchema::try_from(output)?),
         })
     }
@@ -54,14 +64,21 @@ impl MapPartitions {
     }
 
     /// The operator that runs this node over `input`.
-    pub fn physical(&self, input: Arc<dyn ExecutionPlan>) -> Arc<dyn ExecutionPlan> {
-        Arc::new(MapPartitionsExec::new(
+    pub fn physical(&self, input: Arc<dyn ExecutionPlan>) -> Result<Arc<dyn ExecutionPlan>> {
+        let input_schema = input.schema();
+        let keys = self
+            .keys
+            .iter()
+            .map(|k| datafusion::physical_expr::expressions::col(k, &input_schema))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Arc::new(MapPartitionsExec::new(
             input,
             self.name.clone(),
             self.command.clone(),
             self.eval_type,
+            keys,
             Arc::new(self.schema.as_arrow().clone()),
-        ))
+        )))
     }
 }
 
@@ -112,6 +129,7 @@ pub struct MapPartitionsExec {
     name: String,
     command: Arc<Vec<u8>>,
     eval_type: i32,
+    keys: Vec<Arc<dyn datafusion::physical_expr::PhysicalExpr>>,
     schema: SchemaRef,
     properties: Arc<PlanProperties>,
 }
@@ -122,6 +140,7 @@ impl MapPartitionsExec {
         name: String,
         command: Vec<u8>,
         eval_type: i32,
+        keys: Vec<Arc<dyn datafusion::physical_expr::PhysicalExpr>>,
         schema: SchemaRef,
     ) -> Self {
         let properties = PlanProperties::new(
@@ -135,6 +154,7 @@ impl MapPartitionsExec {
             name,
             command: Arc::new(command),
             eval_type,
+            keys,
             schema,
             properties: Arc::new(properties),
         }
@@ -160,6 +180,15 @@ impl ExecutionPlan for MapPartitionsExec {
         vec![&self.input]
     }
 
+    fn required_input_distribution(&self) -> Vec<datafusion::physical_expr::Distribution> {
+        use datafusion::physical_expr::Distribution;
+        if self.keys.is_empty() {
+            vec![Distribution::UnspecifiedDistribution]
+        } else {
+            vec![Distribution::KeyPartitioned(self.keys.clone())]
+        }
+    }
+
     fn apply_expressions(
         &self,
         _visit: &mut dyn FnMut(
@@ -181,6 +210,7 @@ impl ExecutionPlan for MapPartitionsExec {
             self.name.clone(),
             self.command.as_ref().clone(),
             self.eval_type,
+            self.keys.clone(),
             Arc::clone(&self.schema),
         )))
     }

@@ -18,6 +18,7 @@ import pyarrow as pa
 BATCHED_UDF = 100
 ARROW_BATCHED_UDF = 101
 SCALAR_PANDAS_UDF = 200
+GROUPED_MAP_PANDAS_UDF = 201
 MAP_PANDAS_ITER_UDF = 205
 MAP_ARROW_ITER_UDF = 207
 
@@ -152,6 +153,31 @@ def partition_call(
     return [conform(batch, output) for batch in results]
 
 
+def group_call(
+    function: Callable[..., Any], arguments: bytes, output: pa.Schema
+) -> list[pa.RecordBatch]:
+    """applyInPandas: the function maps each group's rows (and, if it takes two arguments,
+    the group's key) to a pandas DataFrame."""
+    import inspect
+
+    import pandas as pd
+
+    table = pa.ipc.open_stream(arguments).read_all()
+    frame = table.to_pandas()
+    keys = [name for name in frame.columns if str(name).startswith("__key_")]
+    with_key = len(inspect.signature(function).parameters) == 2
+    results = []
+    if len(frame):
+        for key, group in frame.groupby(keys, sort=False, dropna=False):
+            rows = group.drop(columns=keys).reset_index(drop=True)
+            key_tuple = key if isinstance(key, tuple) else (key,)
+            result = function(key_tuple, rows) if with_key else function(rows)
+            if not isinstance(result, pd.DataFrame):
+                raise TypeError(f"applyInPandas must return a pandas DataFrame, not {type(result)}")
+            results.append(pa.RecordBatch.from_pandas(result, preserve_index=False))
+    return [conform(batch, output) for batch in results]
+
+
 def main() -> None:
     # Answers go out on a private copy of stdout; what user code prints (at the Python or
     # the C level) goes to stderr instead, so it can never garble an answer.
@@ -170,7 +196,9 @@ def main() -> None:
         arguments = read_blob(requests)
         try:
             function = load_function(command, cache)
-            if eval_type in (MAP_PANDAS_ITER_UDF, MAP_ARROW_ITER_UDF):
+            if eval_type == GROUPED_MAP_PANDAS_UDF:
+                results = group_call(function, arguments, output)
+            elif eval_type in (MAP_PANDAS_ITER_UDF, MAP_ARROW_ITER_UDF):
                 results = partition_call(eval_type, function, arguments, output)
             else:
                 results = scalar_call(eval_type, function, arguments, output)

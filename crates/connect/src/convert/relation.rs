@@ -327,6 +327,15 @@ pub fn plan_from_proto(proto: &ProtoRelation) -> ConnectResult<Plan> {
                 "map_partitions.func",
             )?)?,
         },
+        RelType::GroupMap(map) => Relation::GroupMap {
+            input: input(map.input.as_deref(), "group_map.input")?,
+            grouping: map
+                .grouping_expressions
+                .iter()
+                .map(expression_from_proto)
+                .collect::<ConnectResult<Vec<_>>>()?,
+            function: super::python_udf_from_proto(required(map.func.as_ref(), "group_map.func")?)?,
+        },
         RelType::WithRelations(with) => Relation::WithRelations {
             root: input(with.root.as_deref(), "with_relations.root")?,
             references: with

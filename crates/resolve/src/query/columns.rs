@@ -338,23 +338,7 @@ impl Resolver<'_> {
                 function.eval_type
             )));
         }
-        let DataType::Struct(fields) = &function.output_type else {
-            return Err(ResolveError::InvalidArgument(
-                "the schema of mapInPandas/mapInArrow must be a struct".into(),
-            ));
-        };
-        let output = datafusion::arrow::datatypes::Schema::new(
-            fields
-                .iter()
-                .map(|f| {
-                    Ok(datafusion::arrow::datatypes::Field::new(
-                        &f.name,
-                        to_arrow(&f.data_type)?,
-                        true,
-                    ))
-                })
-                .collect::<ResolveResult<Vec<_>>>()?,
-        );
+        let output = struct_schema(&function.output_type)?;
         // The function sees plain column names, without the resolver's qualifiers.
         let plain = input_columns(&input)
             .into_iter()
@@ -366,6 +350,44 @@ impl Resolver<'_> {
             function.name.clone(),
             function.command.clone(),
             function.eval_type,
+            Vec::new(),
+            output,
+        )?
+        .into_plan())
+    }
+
+    /// `groupBy(keys).applyInPandas(f, schema)`: the keys travel as extra columns
+    /// (`__key_0`, ...) so the worker can split the rows into groups.
+    pub(crate) fn resolve_query_group_map(
+        &self,
+        input: LogicalPlan,
+        grouping: &[spec::Expr],
+        function: &spec::PythonUdf,
+    ) -> ResolveResult<LogicalPlan> {
+        if function.eval_type != ember_udf::GROUPED_MAP_PANDAS {
+            return Err(ResolveError::Unsupported(format!(
+                "Python functions of eval type {} over groups",
+                function.eval_type
+            )));
+        }
+        let output = struct_schema(&function.output_type)?;
+        let mut exprs: Vec<Expr> = input_columns(&input)
+            .into_iter()
+            .map(|n| n.into_projection())
+            .collect();
+        let mut keys = Vec::with_capacity(grouping.len());
+        for (index, key) in grouping.iter().enumerate() {
+            let name = format!("{}{index}", ember_udf::KEY_PREFIX);
+            exprs.push(self.resolve_expr(key, input.schema())?.expr.alias(&name));
+            keys.push(name);
+        }
+        let input = LogicalPlanBuilder::from(input).project(exprs)?.build()?;
+        Ok(ember_udf::MapPartitions::try_new(
+            input,
+            function.name.clone(),
+            function.command.clone(),
+            function.eval_type,
+            keys,
             output,
         )?
         .into_plan())
@@ -391,4 +413,25 @@ impl Resolver<'_> {
         }
         self.scan_batches(schema, kept)
     }
+}
+
+/// The Arrow schema of a function's declared struct output.
+fn struct_schema(data_type: &DataType) -> ResolveResult<datafusion::arrow::datatypes::Schema> {
+    let DataType::Struct(fields) = data_type else {
+        return Err(ResolveError::InvalidArgument(
+            "the declared schema of a Python function over rows must be a struct".into(),
+        ));
+    };
+    Ok(datafusion::arrow::datatypes::Schema::new(
+        fields
+            .iter()
+            .map(|f| {
+                Ok(datafusion::arrow::datatypes::Field::new(
+                    &f.name,
+                    to_arrow(&f.data_type)?,
+                    true,
+                ))
+            })
+            .collect::<ResolveResult<Vec<_>>>()?,
+    ))
 }

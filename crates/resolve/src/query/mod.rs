@@ -193,6 +193,14 @@ impl Resolver<'_> {
                 let input = self.resolve_plan(*input).await?;
                 self.resolve_query_map_partitions(input, &function)
             }
+            Relation::GroupMap {
+                input,
+                grouping,
+                function,
+            } => {
+                let input = self.resolve_plan(*input).await?;
+                self.resolve_query_group_map(input, &grouping, &function)
+            }
             Relation::WithRelations { root, references } => {
                 for reference in references {
                     self.remember_subquery(reference);
