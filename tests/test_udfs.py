@@ -119,3 +119,17 @@ def test_apply_in_pandas_per_group(spark: SparkSession) -> None:
     ]
     means = df.groupby("id").applyInPandas(mean_of, schema="id long, v double").orderBy("id")
     assert [tuple(r) for r in means.collect()] == [(1, 1.5), (2, 6.0)]
+
+
+def test_grouped_aggregate_pandas_udf(spark: SparkSession) -> None:
+    df = spark.createDataFrame([(1, 1.0), (1, 2.0), (2, 3.0), (2, 5.0), (2, 10.0)], ("id", "v"))
+
+    @sf.pandas_udf("double")
+    def mean_udf(v: pd.Series) -> float:
+        return float(v.mean())
+
+    grouped = df.groupby("id").agg(mean_udf(df["v"]), sf.max("v")).orderBy("id")
+    assert grouped.columns == ["id", "mean_udf(v)", "max(v)"]
+    assert [tuple(r) for r in grouped.collect()] == [(1, 1.5, 2.0), (2, 6.0, 10.0)]
+    total = df.select(mean_udf(df["v"]).alias("m")).first()
+    assert total is not None and total.m == pytest.approx(4.2)

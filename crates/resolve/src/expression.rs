@@ -516,6 +516,23 @@ impl Resolver<'_> {
             args.push(resolved.expr);
             names.push(resolved.name);
         }
+        if udf.eval_type == ember_udf::GROUPED_AGG_PANDAS {
+            let function = ember_udf::PythonAggregate::new(
+                &udf.name,
+                udf.command.clone(),
+                to_arrow(&udf.output_type)?,
+            )
+            .into_aggregate_udf();
+            let expr = Expr::AggregateFunction(AggregateFunction::new_udf(
+                function,
+                args,
+                false,
+                None,
+                vec![],
+                None,
+            ));
+            return Ok(Named::new(expr, function_name(&udf.name, &names, false)));
+        }
         let eval_type = ember_udf::EvalType::from_spark(udf.eval_type).ok_or_else(|| {
             ResolveError::Unsupported(format!(
                 "Python functions of eval type {} in an expression",

@@ -9,6 +9,7 @@
 
 mod error;
 mod map_partitions;
+mod python_aggregate;
 mod python_udf;
 mod worker;
 
@@ -17,4 +18,5 @@ pub use map_partitions::{
     MapPartitions, MapPartitionsExec, GROUPED_MAP_PANDAS, KEY_PREFIX, MAP_ARROW_ITER,
     MAP_PANDAS_ITER,
 };
+pub use python_aggregate::{PythonAggregate, GROUPED_AGG_PANDAS};
 pub use python_udf::{EvalType, PythonUdf};

@@ -19,6 +19,7 @@ BATCHED_UDF = 100
 ARROW_BATCHED_UDF = 101
 SCALAR_PANDAS_UDF = 200
 GROUPED_MAP_PANDAS_UDF = 201
+GROUPED_AGG_PANDAS_UDF = 202
 MAP_PANDAS_ITER_UDF = 205
 MAP_ARROW_ITER_UDF = 207
 
@@ -100,6 +101,9 @@ def evaluate(eval_type: int, function: Callable[..., Any], batch: pa.RecordBatch
     if eval_type == SCALAR_PANDAS_UDF:
         series = [c.to_pandas() for c in columns]
         return function(*series)
+    if eval_type == GROUPED_AGG_PANDAS_UDF:
+        series = [c.to_pandas() for c in columns]
+        return [function(*series)]
     if not columns:
         return [function() for _ in range(batch.num_rows)]
     values = [python_values(c) for c in columns]
@@ -116,11 +120,17 @@ def scalar_call(
     eval_type: int, function: Callable[..., Any], arguments: bytes, output: pa.Schema
 ) -> list[pa.RecordBatch]:
     batch = pa.ipc.open_stream(arguments).read_all().combine_chunks()
-    # Ember never sends an empty batch, so there is exactly one.
-    record = batch.to_batches()[0]
+    batches = batch.to_batches()
+    # Only an aggregate over no rows arrives empty.
+    record = (
+        batches[0]
+        if batches
+        else pa.record_batch([pa.array([], type=f.type) for f in batch.schema], schema=batch.schema)
+    )
     result = to_arrow(evaluate(eval_type, function, record), output.field(0))
-    if len(result) != batch.num_rows:
-        raise ValueError(f"the UDF returned {len(result)} values for {batch.num_rows} rows")
+    expected = 1 if eval_type == GROUPED_AGG_PANDAS_UDF else batch.num_rows
+    if len(result) != expected:
+        raise ValueError(f"the UDF returned {len(result)} values where {expected} are due")
     return [pa.record_batch([result], schema=output)]
 
 
