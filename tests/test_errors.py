@@ -43,6 +43,16 @@ def test_unknown_column_in_filter_expression(spark: SparkSession) -> None:
     assert_still_works(spark)
 
 
+def test_unknown_column_in_sql_text(spark: SparkSession) -> None:
+    spark.range(3).createOrReplaceTempView("ember_errors_view")
+    with pytest.raises(AnalysisException) as info:
+        spark.sql("SELECT nope FROM ember_errors_view").collect()
+    assert info.value.getCondition() == "UNRESOLVED_COLUMN.WITH_SUGGESTION"
+    assert "`nope`" in str(info.value)
+    assert "`id`" in str(info.value)
+    assert_still_works(spark)
+
+
 def test_unknown_column_is_reported_by_schema_too(spark: SparkSession) -> None:
     with pytest.raises(AnalysisException) as info:
         _ = spark.range(3).select(F.col("nope")).columns

@@ -201,7 +201,41 @@ impl From<ConnectError> for Status {
     }
 }
 
+/// DataFusion's own unknown-column error (from SQL text it planned) in Spark's words.
+fn spark_unresolved_column(message: &str) -> Option<String> {
+    let start = message.find("No field named ")? + "No field named ".len();
+    let rest = &message[start..];
+    let (name, after) = match rest.find(". Valid fields are ") {
+        Some(end) => (
+            &rest[..end],
+            Some(&rest[end + ". Valid fields are ".len()..]),
+        ),
+        None => (rest.trim_end_matches('.'), None),
+    };
+    let unquote = |s: &str| s.trim().trim_matches('"').replace("\"", "");
+    let name = name.split('.').map(unquote).collect::<Vec<_>>().join("`.`");
+    let suggestions: Vec<String> = after
+        .map(|fields| {
+            fields
+                .trim_end_matches('.')
+                .split(", ")
+                .filter_map(|f| f.rsplit('.').next())
+                .map(|f| format!("`{}`", unquote(f)))
+                .take(5)
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(format!(
+        "[UNRESOLVED_COLUMN.WITH_SUGGESTION] A column, variable, or function parameter with name `{name}` cannot be resolved. Did you mean one of the following? [{}].",
+        suggestions.join(", ")
+    ))
+}
+
 pub fn status_from_message(message: String) -> Status {
+    let message = match error_class_of(&message) {
+        None => spark_unresolved_column(&message).unwrap_or(message),
+        Some(_) => message,
+    };
     let spark = classify(message);
     let mut metadata = HashMap::new();
     let classes = spark
@@ -221,6 +255,19 @@ pub fn status_from_message(message: String) -> Status {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn datafusion_unknown_columns_read_as_spark_errors() {
+        let message = "Schema error: No field named nope. Valid fields are t.id, t.\"name\".";
+        let spark = spark_unresolved_column(message).unwrap_or_default();
+        assert!(
+            spark.starts_with("[UNRESOLVED_COLUMN.WITH_SUGGESTION]"),
+            "{spark}"
+        );
+        assert!(spark.contains("`nope`"), "{spark}");
+        assert!(spark.contains("[`id`, `name`]"), "{spark}");
+        assert!(spark_unresolved_column("Schema error: ambiguous").is_none());
+    }
 
     #[test]
     fn error_classes_pick_the_client_exception() {
