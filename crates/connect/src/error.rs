@@ -205,16 +205,13 @@ impl From<ConnectError> for Status {
 fn spark_unresolved_column(message: &str) -> Option<String> {
     let start = message.find("No field named ")? + "No field named ".len();
     let rest = &message[start..];
-    let (name, after) = match rest.find(". Valid fields are ") {
-        Some(end) => (
-            &rest[..end],
-            Some(&rest[end + ". Valid fields are ".len()..]),
-        ),
-        None => (rest.trim_end_matches('.'), None),
-    };
-    let unquote = |s: &str| s.trim().trim_matches('"').replace("\"", "");
+    let name_end = rest.find(['\n', ' ']).unwrap_or(rest.len());
+    let name = rest[..name_end].trim_end_matches('.');
+    let unquote = |s: &str| s.trim().trim_matches('"').replace('"', "");
     let name = name.split('.').map(unquote).collect::<Vec<_>>().join("`.`");
-    let suggestions: Vec<String> = after
+    let suggestions: Vec<String> = rest
+        .find("Valid fields are ")
+        .map(|at| &rest[at + "Valid fields are ".len()..])
         .map(|fields| {
             fields
                 .trim_end_matches('.')
@@ -258,13 +255,13 @@ mod tests {
 
     #[test]
     fn datafusion_unknown_columns_read_as_spark_errors() {
-        let message = "Schema error: No field named nope. Valid fields are t.id, t.\"name\".";
+        let message = "Schema error: No field named nope.\nValid fields are t.id, t.\"name\".";
         let spark = spark_unresolved_column(message).unwrap_or_default();
         assert!(
             spark.starts_with("[UNRESOLVED_COLUMN.WITH_SUGGESTION]"),
             "{spark}"
         );
-        assert!(spark.contains("`nope`"), "{spark}");
+        assert!(spark.contains("name `nope` cannot"), "{spark}");
         assert!(spark.contains("[`id`, `name`]"), "{spark}");
         assert!(spark_unresolved_column("Schema error: ambiguous").is_none());
     }
