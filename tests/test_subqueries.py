@@ -61,3 +61,15 @@ def test_isin_dataframe(spark: SparkSession) -> None:
     df = spark.createDataFrame([(2, "Alice"), (5, "Bob"), (8, "Mike")], ["age", "name"])
     rows = df.where(df.age.isin(spark.range(6))).orderBy("age").collect()
     assert [r.name for r in rows] == ["Alice", "Bob"]
+
+
+def test_sql_range_and_in_subquery_keep_outer_order(spark: SparkSession) -> None:
+    rows = spark.sql("SELECT * FROM range(5) WHERE id IN (SELECT id * 2 FROM range(3))")
+    assert rows.columns == ["id"]
+    assert [r.id for r in rows.collect()] == [0, 2, 4]
+    missing = spark.sql(
+        "SELECT * FROM range(6) r WHERE NOT EXISTS (SELECT 1 FROM range(3) s WHERE s.id * 2 = r.id)"
+    )
+    assert [r.id for r in missing.collect()] == [1, 3, 5]
+    total = spark.sql("SELECT sum(id) AS s FROM range(0, 100, 1, 4)").first()
+    assert total is not None and total.s == 4950

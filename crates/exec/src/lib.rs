@@ -7,7 +7,9 @@ mod config;
 mod error;
 mod planner;
 mod row_marks;
+mod semi_join_order;
 mod session;
+mod table_functions;
 mod write;
 
 pub use config::SessionConfigValues;

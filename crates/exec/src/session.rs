@@ -83,6 +83,9 @@ fn spark_context(global_views: &GlobalViews) -> ExecResult<SessionContext> {
     // Keep join sides where the resolver put them: it builds on the right side, as Spark's
     // broadcast joins do, so rows come out in the left side's order.
     config.options_mut().optimizer.join_reordering = false;
+    // Build each hash table once (as Spark's broadcast joins do) rather than hash-partition
+    // both sides: the probe side then streams in its own order.
+    config.options_mut().optimizer.repartition_joins = false;
     // Spark lists a path's files at every read; a cached listing would hide appended files.
     let runtime = datafusion::execution::runtime_env::RuntimeEnvBuilder::new()
         .with_cache_manager(
@@ -101,6 +104,8 @@ fn spark_context(global_views: &GlobalViews) -> ExecResult<SessionContext> {
     // under its old name (`withColumn("a", col("a").withField("d", ...))`), where the field
     // does not exist yet.
     context.remove_optimizer_rule("push_down_leaf_projections");
+    context.register_udtf("range", Arc::new(crate::table_functions::SparkRange));
+    context.add_optimizer_rule(Arc::new(crate::semi_join_order::StreamOuterSideOfSemiJoins));
     if let Some(catalog) = context.catalog("spark_catalog") {
         catalog.register_schema("global_temp", global_views.clone())?;
     }
