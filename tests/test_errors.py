@@ -75,6 +75,20 @@ def test_bad_sql(spark: SparkSession) -> None:
     assert_still_works(spark)
 
 
+def test_integer_overflow_under_ansi(spark: SparkSession) -> None:
+    df = spark.createDataFrame([(2_147_483_647, 9_223_372_036_854_775_807)], "v int, w long")
+    with pytest.raises(ArithmeticException) as info:
+        df.select(F.col("v") + 1).collect()
+    assert info.value.getCondition() == "ARITHMETIC_OVERFLOW"
+    assert "int overflow" in str(info.value)
+    with pytest.raises(ArithmeticException, match="long overflow"):
+        df.select(F.col("w") * 2).collect()
+    # Within range, integer arithmetic keeps Spark's result types.
+    row = df.select((F.col("v") - 1).alias("a"), (F.col("v") + F.lit(1).cast("long")).alias("b"))
+    assert row.first() == (2_147_483_646, 2_147_483_648)
+    assert_still_works(spark)
+
+
 def test_missing_path(spark: SparkSession, tmp_path: Path) -> None:
     missing = str(tmp_path / "does_not_exist")
     with pytest.raises(AnalysisException) as info:

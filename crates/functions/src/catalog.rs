@@ -99,6 +99,13 @@ pub fn call_function(
     }
     if let Some(op) = binary_operator(&lower) {
         let (left, right) = two_arguments(name, args)?;
+        if let (Some(lt), Some(rt)) = (types.first(), types.get(1)) {
+            if let Some(checked) =
+                crate::checked_arithmetic::checked_integer_arithmetic(op, &left, &right, lt, rt)
+            {
+                return Ok(checked);
+            }
+        }
         return Ok(binary_expr(left, op, right));
     }
     let expr = match lower.as_str() {

@@ -10,6 +10,7 @@
 mod ansi_divide;
 mod cast_functions;
 mod catalog;
+mod checked_arithmetic;
 mod error;
 mod format_number;
 mod operators;
