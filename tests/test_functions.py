@@ -276,3 +276,16 @@ def test_higher_order_array_functions(spark: SparkSession) -> None:
     ]
     texts = df.selectExpr("transform(values, x -> x + 1) AS t").collect()
     assert [r.t for r in texts] == [[2, 3, 4, 5], [6, None]]
+
+
+def test_randn_with_a_seed_draws_sparks_sequence(spark: SparkSession) -> None:
+    # Spark 4.1.1: spark.range(0, 2, 1, 1).select(randn(seed=42)) on one partition.
+    rows = spark.range(0, 2, 1, 1).select(F.randn(seed=42).alias("r")).collect()
+    assert [round(r.r, 12) for r in rows] == [2.384479054241, 0.192093404129]
+
+
+def test_typeof_names_spark_types(spark: SparkSession) -> None:
+    df = spark.createDataFrame([(True, 1, [1], None)], "a boolean, b bigint, c array<int>, d date")
+    row = df.select(F.typeof("a"), F.typeof("b"), F.typeof("c"), F.typeof("d")).first()
+    assert row is not None and tuple(row) == ("boolean", "bigint", "array<int>", "date")
+    assert df.select(F.typeof("a")).columns == ["typeof(a)"]

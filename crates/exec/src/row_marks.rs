@@ -34,6 +34,23 @@ impl XorShiftRandom {
         next & ((1i64 << bits) - 1)
     }
 
+    /// `java.util.Random.nextGaussian` (the polar method, every second value cached).
+    fn next_gaussian(&mut self, cached: &mut Option<f64>) -> f64 {
+        if let Some(value) = cached.take() {
+            return value;
+        }
+        loop {
+            let v1 = 2.0 * self.next_double() - 1.0;
+            let v2 = 2.0 * self.next_double() - 1.0;
+            let s = v1 * v1 + v2 * v2;
+            if s < 1.0 && s != 0.0 {
+                let multiplier = (-2.0 * s.ln() / s).sqrt();
+                *cached = Some(v2 * multiplier);
+                return v1 * multiplier;
+            }
+        }
+    }
+
     /// `java.util.Random.nextDouble` over this generator's bits.
     fn next_double(&mut self) -> f64 {
         let high = self.next_bits(26);
@@ -166,16 +183,22 @@ impl ExecutionPlan for MarkRowsExec {
         let schema = Arc::clone(&self.schema);
         let mark = self.mark;
         let mut random = match mark {
-            RowMark::Draw { seed } => {
+            RowMark::Draw { seed } | RowMark::Gaussian { seed } => {
                 Some(XorShiftRandom::new(seed.wrapping_add(partition as i64)))
             }
             RowMark::PartitionId => None,
         };
+        let mut cached_gaussian = None;
         let out_schema = Arc::clone(&schema);
         let stream = input.map(move |batch| {
             let batch = batch?;
             let rows = batch.num_rows();
             let column: ArrayRef = match (&mut random, mark) {
+                (Some(random), RowMark::Gaussian { .. }) => Arc::new(
+                    (0..rows)
+                        .map(|_| random.next_gaussian(&mut cached_gaussian))
+                        .collect::<Float64Array>(),
+                ),
                 (Some(random), _) => Arc::new(
                     (0..rows)
                         .map(|_| random.next_double())

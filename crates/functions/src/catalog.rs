@@ -35,6 +35,7 @@ pub fn register_spark_functions(registry: &mut dyn FunctionRegistry) -> Function
     for positional in [
         crate::positional::Positional::partition_id(),
         crate::positional::Positional::seeded_rand(),
+        crate::positional::Positional::seeded_randn(),
     ] {
         registry.register_udf(Arc::new(
             datafusion::logical_expr::ScalarUDF::new_from_impl(positional),
@@ -135,6 +136,17 @@ pub fn call_function(
         "rand" | "random" if args.len() == 1 => {
             let seed = cast(first_argument(name, args)?, DataType::Int64);
             call_registry(registry, crate::SEEDED_RAND, vec![seed])?
+        }
+        "randn" => {
+            // Without a seed, Spark picks one.
+            let seed = match args.is_empty() {
+                true => lit(std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_nanos() as i64)
+                    .unwrap_or_default()),
+                false => cast(first_argument(name, args)?, DataType::Int64),
+            };
+            call_registry(registry, crate::SEEDED_RANDN, vec![seed])?
         }
         "not" => not(first_argument(name, args)?),
         "negative" => Expr::Negative(Box::new(first_argument(name, args)?)),

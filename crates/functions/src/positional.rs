@@ -12,6 +12,7 @@ use datafusion::logical_expr::{
 
 pub const PARTITION_ID: &str = "spark_partition_id";
 pub const SEEDED_RAND: &str = "ember_seeded_rand";
+pub const SEEDED_RANDN: &str = "ember_seeded_randn";
 
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Positional {
@@ -32,6 +33,14 @@ impl Positional {
     pub(crate) fn seeded_rand() -> Self {
         Positional {
             name: SEEDED_RAND,
+            signature: Signature::exact(vec![DataType::Int64], Volatility::Volatile),
+            return_type: DataType::Float64,
+        }
+    }
+
+    pub(crate) fn seeded_randn() -> Self {
+        Positional {
+            name: SEEDED_RANDN,
             signature: Signature::exact(vec![DataType::Int64], Volatility::Volatile),
             return_type: DataType::Float64,
         }

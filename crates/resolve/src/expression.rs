@@ -406,6 +406,16 @@ impl Resolver<'_> {
         if let Some(named) = self.resolve_higher_order(name, arguments, schema)? {
             return Ok(named);
         }
+        if let ("typeof", [argument]) = (name.to_ascii_lowercase().as_str(), arguments) {
+            // The type is known now: Spark's short name of it, as a constant.
+            let resolved = self.resolve_expr(argument, schema)?;
+            let data_type = resolved.expr.get_type(schema)?;
+            let text = crate::types::from_arrow(&data_type).simple_string();
+            return Ok(Named::new(
+                lit(text),
+                function_name(name, &[resolved.name], false),
+            ));
+        }
         let mut exprs = Vec::with_capacity(arguments.len());
         let mut names = Vec::with_capacity(arguments.len());
         let mut types = Vec::with_capacity(arguments.len());

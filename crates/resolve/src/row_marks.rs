@@ -17,6 +17,8 @@ pub enum RowMark {
     /// A uniform double in [0, 1) from Spark's XORShift generator seeded with
     /// `seed + partition index`, one draw per row in order.
     Draw { seed: i64 },
+    /// A standard normal draw from the same generator (Java's `nextGaussian`): `randn(seed)`.
+    Gaussian { seed: i64 },
     /// The index of the partition the row is in.
     PartitionId,
 }
@@ -24,7 +26,7 @@ pub enum RowMark {
 impl RowMark {
     pub fn data_type(&self) -> DataType {
         match self {
-            RowMark::Draw { .. } => DataType::Float64,
+            RowMark::Draw { .. } | RowMark::Gaussian { .. } => DataType::Float64,
             RowMark::PartitionId => DataType::Int32,
         }
     }
@@ -111,7 +113,7 @@ pub(crate) fn mark_positional(
 ) -> crate::ResolveResult<(LogicalPlan, Vec<Expr>)> {
     use datafusion::common::tree_node::{Transformed, TreeNode};
     use datafusion::common::{Column, ScalarValue};
-    use ember_functions::{PARTITION_ID, SEEDED_RAND};
+    use ember_functions::{PARTITION_ID, SEEDED_RAND, SEEDED_RANDN};
 
     let mut marks: Vec<(RowMark, String)> = Vec::new();
     let mut exprs_out = Vec::with_capacity(exprs.len());
@@ -122,7 +124,8 @@ pub(crate) fn mark_positional(
             };
             let (mark, name) = match call.func.name() {
                 PARTITION_ID => (RowMark::PartitionId, "__ember_partition_id".to_string()),
-                SEEDED_RAND => {
+                SEEDED_RAND | SEEDED_RANDN => {
+                    let gaussian = call.func.name() == SEEDED_RANDN;
                     let seed = match call.args.first() {
                         Some(Expr::Literal(value, _)) => Some(value.clone()),
                         Some(Expr::Cast(cast)) => match cast.expr.as_ref() {
@@ -142,7 +145,11 @@ pub(crate) fn mark_positional(
                             ))
                         }
                     };
-                    (RowMark::Draw { seed }, format!("__ember_rand_{seed}"))
+                    if gaussian {
+                        (RowMark::Gaussian { seed }, format!("__ember_randn_{seed}"))
+                    } else {
+                        (RowMark::Draw { seed }, format!("__ember_rand_{seed}"))
+                    }
                 }
                 _ => return Ok(Transformed::no(e)),
             };
