@@ -289,3 +289,16 @@ def test_typeof_names_spark_types(spark: SparkSession) -> None:
     row = df.select(F.typeof("a"), F.typeof("b"), F.typeof("c"), F.typeof("d")).first()
     assert row is not None and tuple(row) == ("boolean", "bigint", "array<int>", "date")
     assert df.select(F.typeof("a")).columns == ["typeof(a)"]
+
+
+def test_explode_and_explode_outer(spark: SparkSession) -> None:
+    df = spark.createDataFrame([(1, [1, 2, 3]), (2, []), (3, None)], ("id", "values"))
+    exploded = df.select("id", F.explode("values"))
+    assert exploded.columns == ["id", "col"]
+    assert [tuple(r) for r in exploded.collect()] == [(1, 1), (1, 2), (1, 3)]
+    outer = df.select("id", F.explode_outer("values").alias("v")).collect()
+    assert [tuple(r) for r in outer] == [(1, 1), (1, 2), (1, 3), (2, None), (3, None)]
+    added = df.withColumn("v", F.explode("values")).select("id", "v").collect()
+    assert [tuple(r) for r in added] == [(1, 1), (1, 2), (1, 3)]
+    tags = spark.createDataFrame([(1, ["a", "b"])], "id int, tags array<string>")
+    assert [r.tag for r in tags.selectExpr("explode(tags) AS tag").collect()] == ["a", "b"]

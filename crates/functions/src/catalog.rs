@@ -41,6 +41,13 @@ pub fn register_spark_functions(registry: &mut dyn FunctionRegistry) -> Function
             datafusion::logical_expr::ScalarUDF::new_from_impl(positional),
         ))?;
     }
+    for generator in [crate::EXPLODE, crate::EXPLODE_OUTER] {
+        registry.register_udf(Arc::new(
+            datafusion::logical_expr::ScalarUDF::new_from_impl(crate::positional::Generator::new(
+                generator,
+            )),
+        ))?;
+    }
     Ok(())
 }
 

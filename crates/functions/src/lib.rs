@@ -19,4 +19,4 @@ mod raise_error;
 
 pub use catalog::{call_function, is_aggregate_function, register_spark_functions};
 pub use error::{FunctionError, FunctionResult};
-pub use positional::{PARTITION_ID, SEEDED_RAND, SEEDED_RANDN};
+pub use positional::{EXPLODE, EXPLODE_OUTER, PARTITION_ID, SEEDED_RAND, SEEDED_RANDN};

@@ -67,3 +67,52 @@ impl ScalarUDFImpl for Positional {
         )
     }
 }
+
+/// `explode(array)` / `explode_outer(array)`: one output row per element. The resolver turns
+/// a call into an unnest of the array; this definition only types it (the element type).
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Generator {
+    name: &'static str,
+    signature: Signature,
+}
+
+pub const EXPLODE: &str = "explode";
+pub const EXPLODE_OUTER: &str = "explode_outer";
+
+impl Generator {
+    pub(crate) fn new(name: &'static str) -> Self {
+        Generator {
+            name,
+            signature: Signature::any(1, Volatility::Volatile),
+        }
+    }
+}
+
+impl ScalarUDFImpl for Generator {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        match arg_types.first() {
+            Some(DataType::List(item) | DataType::LargeList(item))
+            | Some(DataType::FixedSizeList(item, _)) => Ok(item.data_type().clone()),
+            Some(other) => datafusion::common::plan_err!(
+                "[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] {} needs an array, not {other}",
+                self.name
+            ),
+            None => datafusion::common::plan_err!("{} takes one argument", self.name),
+        }
+    }
+
+    fn invoke_with_args(&self, _args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        exec_err!(
+            "[UNSUPPORTED_GENERATOR.OUTSIDE_SELECT] The generator is not supported: {} outside a select.",
+            self.name
+        )
+    }
+}

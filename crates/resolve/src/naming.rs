@@ -133,6 +133,7 @@ pub fn function_name(function: &str, arguments: &[String], is_distinct: bool) ->
         "or" => binary("OR"),
         "not" => format!("(NOT {})", arguments.join(", ")),
         "spark_partition_id" => "SPARK_PARTITION_ID()".into(),
+        "explode" | "explode_outer" => "col".into(),
         "negative" => format!("negative({})", arguments.join(", ")),
         "positive" => format!("(+ {})", arguments.join(", ")),
         "isnull" => format!("({} IS NULL)", arguments.join(", ")),

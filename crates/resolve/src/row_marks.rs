@@ -166,3 +166,64 @@ pub(crate) fn mark_positional(
     }
     Ok((plan, exprs_out))
 }
+
+/// Replaces a generator call (`explode(a)`, `explode_outer(a)`) in `exprs` with the column of
+/// an unnest of its array under `input`; Spark allows one generator per select.
+pub(crate) fn unnest_generator(
+    input: LogicalPlan,
+    exprs: Vec<Expr>,
+) -> crate::ResolveResult<(LogicalPlan, Vec<Expr>)> {
+    use datafusion::common::tree_node::{Transformed, TreeNode};
+    use datafusion::common::{Column, NullHandling, UnnestOptions};
+    use datafusion::logical_expr::LogicalPlanBuilder;
+    use ember_functions::{EXPLODE, EXPLODE_OUTER};
+
+    const GENERATED: &str = "__ember_generated";
+    let mut generator: Option<(Expr, bool)> = None;
+    let mut out = Vec::with_capacity(exprs.len());
+    for expr in exprs {
+        let rewritten = expr.transform_up(|e| {
+            let Expr::ScalarFunction(call) = &e else {
+                return Ok(Transformed::no(e));
+            };
+            let outer = match call.func.name() {
+                EXPLODE => false,
+                EXPLODE_OUTER => true,
+                _ => return Ok(Transformed::no(e)),
+            };
+            if generator.is_some() {
+                return Err(datafusion::error::DataFusionError::Plan(
+                    "[UNSUPPORTED_GENERATOR.MULTI_GENERATOR] Only one generator is allowed per select clause.".into(),
+                ));
+            }
+            let argument = call.args.first().cloned().ok_or_else(|| {
+                datafusion::error::DataFusionError::Plan("explode takes one argument".into())
+            })?;
+            generator = Some((argument, outer));
+            Ok(Transformed::yes(Expr::Column(Column::from_name(GENERATED))))
+        })?;
+        out.push(rewritten.data);
+    }
+    let Some((argument, outer)) = generator else {
+        return Ok((input, out));
+    };
+    let mut columns: Vec<Expr> = input
+        .schema()
+        .iter()
+        .map(|(q, f)| Expr::Column(Column::new(q.cloned(), f.name())))
+        .collect();
+    columns.push(argument.alias(GENERATED));
+    let handling = if outer {
+        NullHandling::PreserveAndExpandEmpty
+    } else {
+        NullHandling::Drop
+    };
+    let plan = LogicalPlanBuilder::from(input)
+        .project(columns)?
+        .unnest_column_with_options(
+            Column::from_name(GENERATED),
+            UnnestOptions::new().with_null_handling(handling),
+        )?
+        .build()?;
+    Ok((plan, out))
+}

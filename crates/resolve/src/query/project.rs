@@ -107,7 +107,8 @@ pub(crate) fn project_named(
             }
         })
         .collect();
-    let (mut plan, mut exprs) = crate::row_marks::mark_positional(input, exprs)?;
+    let (plan, exprs) = crate::row_marks::mark_positional(input, exprs)?;
+    let (mut plan, mut exprs) = crate::row_marks::unnest_generator(plan, exprs)?;
     let aggregates = find_aggregate_exprs(exprs.iter());
     if !aggregates.is_empty() || !group_by.is_empty() {
         let group_output: Vec<(Expr, Expr)> = group_by
