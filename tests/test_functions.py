@@ -302,3 +302,24 @@ def test_explode_and_explode_outer(spark: SparkSession) -> None:
     assert [tuple(r) for r in added] == [(1, 1), (1, 2), (1, 3)]
     tags = spark.createDataFrame([(1, ["a", "b"])], "id int, tags array<string>")
     assert [r.tag for r in tags.selectExpr("explode(tags) AS tag").collect()] == ["a", "b"]
+
+
+def test_small_spark_functions(spark: SparkSession) -> None:
+    df = spark.createDataFrame(
+        [(1, True, [1, 2], "2015-04-08", 5), (None, False, [], "2015-04-09", 3)],
+        "a int, b boolean, c array<int>, d string, n long",
+    )
+    rows = df.select(
+        F.bitwise_not("a"),
+        F.equal_null("a", F.lit(None)),
+        F.array_size("c"),
+        F.date_add("d", 1),
+        F.factorial("n"),
+    ).collect()
+    assert [tuple(r) for r in rows] == [
+        (-2, False, 2, datetime.date(2015, 4, 9), 120),
+        (None, True, 0, datetime.date(2015, 4, 10), 6),
+    ]
+    assert df.select(F.bitwise_not("a")).columns == ["~a"]
+    flags = df.select(F.every("b"), F.some("b"), F.count_if("b")).first()
+    assert flags is not None and tuple(flags) == (False, True, 1)

@@ -223,6 +223,40 @@ pub fn call_function(
         "first" | "first_value" => first_last(registry, "first_value", args)?,
         "last" | "last_value" => first_last(registry, "last_value", args)?,
         "substr" => call_registry(registry, "substring", args)?,
+        "~" => call_registry(registry, "bitwise_not", args)?,
+        "e" if args.is_empty() => lit(std::f64::consts::E),
+        "equal_null" => {
+            let (left, right) = two_arguments(name, args)?;
+            binary_expr(left, Operator::IsNotDistinctFrom, right)
+        }
+        "every" | "bool_and" => aggregate_call(registry, "bool_and", args, is_distinct)?,
+        "some" | "any" | "bool_or" => aggregate_call(registry, "bool_or", args, is_distinct)?,
+        "count_if" => {
+            let condition = first_argument(name, args)?;
+            count(vec![when(condition, lit(1i32)).end()?], false)
+        }
+        "array_size" => call_registry(registry, "cardinality", args)?,
+        "current_database" | "current_schema" if args.is_empty() => lit("default"),
+        "current_catalog" if args.is_empty() => lit("spark_catalog"),
+        "date_add" | "date_sub" | "add_months" | "dateadd" => {
+            // A date given as text is read as a date first, as Spark's coercion does.
+            let mut args = args;
+            if let (Some(first), Some(DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)) =
+                (args.first_mut(), types.first())
+            {
+                *first = cast(first.clone(), DataType::Date32);
+            }
+            let target = if lower == "dateadd" {
+                "date_add"
+            } else {
+                lower.as_str()
+            };
+            call_registry(registry, target, args)?
+        }
+        "factorial" => {
+            let value = first_argument(name, args)?;
+            call_registry(registry, "factorial", vec![cast(value, DataType::Int32)])?
+        }
         "startswith" => call_registry(registry, "starts_with", args)?,
         "sort_array" => {
             // Spark's second argument is `asc` (a boolean); DataFusion's is 'ASC'/'DESC'.

@@ -134,6 +134,8 @@ pub fn function_name(function: &str, arguments: &[String], is_distinct: bool) ->
         "not" => format!("(NOT {})", arguments.join(", ")),
         "spark_partition_id" => "SPARK_PARTITION_ID()".into(),
         "explode" | "explode_outer" => "col".into(),
+        "~" => format!("~{}", arguments.join(", ")),
+        "e" if arguments.is_empty() => "E()".into(),
         "negative" => format!("negative({})", arguments.join(", ")),
         "positive" => format!("(+ {})", arguments.join(", ")),
         "isnull" => format!("({} IS NULL)", arguments.join(", ")),
