@@ -25,7 +25,7 @@ pub(crate) struct Named {
 }
 
 impl Named {
-    fn new(expr: Expr, name: impl Into<String>) -> Self {
+    pub(crate) fn new(expr: Expr, name: impl Into<String>) -> Self {
         Named {
             expr,
             name: name.into(),
@@ -457,112 +457,6 @@ impl Resolver<'_> {
         Ok(Named::new(expr, function_name(name, &names, is_distinct)))
     }
 
-    /// Spark's higher-order array functions with a one-parameter lambda (`transform`,
-    /// `filter`, `exists`, `forall`) on DataFusion's; None for any other call.
-    fn resolve_higher_order(
-        &self,
-        name: &str,
-        arguments: &[spec::Expr],
-        schema: &DFSchema,
-    ) -> ResolveResult<Option<Named>> {
-        use datafusion::execution::FunctionRegistry;
-        use datafusion::logical_expr::expr::{HigherOrderFunction, Lambda};
-        let lower = name.to_ascii_lowercase();
-        let target = match lower.as_str() {
-            "transform" => "array_transform",
-            "filter" => "array_filter",
-            "exists" | "forall" => "array_any_match",
-            _ => return Ok(None),
-        };
-        let [array, spec::Expr::Lambda { body, parameters }] = arguments else {
-            return Ok(None);
-        };
-        if parameters.len() != 1 {
-            return unsupported(format!(
-                "{lower} with a {}-argument lambda",
-                parameters.len()
-            ));
-        }
-        let array = self.resolve_expr(array, schema)?;
-        self.push_lambda_parameters(parameters);
-        let body = self.resolve_expr(body, schema);
-        self.pop_lambda_parameters(parameters.len());
-        let body = body?;
-        // forall(a, p) is NOT exists(a, NOT p), nulls included.
-        let lambda_body = if lower == "forall" {
-            datafusion::logical_expr::not(body.expr.clone())
-        } else {
-            body.expr.clone()
-        };
-        let function = self
-            .state
-            .higher_order_function(target)
-            .map_err(|_| ResolveError::Unsupported(format!("the {lower} function")))?;
-        let call = Expr::HigherOrderFunction(HigherOrderFunction::new(
-            function,
-            vec![
-                array.expr,
-                Expr::Lambda(Lambda::new(parameters.clone(), lambda_body)),
-            ],
-        ));
-        let call = call.resolve_lambda_variables(schema)?.data;
-        let expr = if lower == "forall" {
-            datafusion::logical_expr::not(call)
-        } else {
-            call
-        };
-        let lambda_name = format!("lambdafunction({}, {})", body.name, parameters.join(", "));
-        Ok(Some(Named::new(
-            expr,
-            format!("{lower}({}, {lambda_name})", array.name),
-        )))
-    }
-
-    fn resolve_python_udf(&self, udf: &spec::PythonUdf, schema: &DFSchema) -> ResolveResult<Named> {
-        let mut args = Vec::with_capacity(udf.arguments.len());
-        let mut names = Vec::with_capacity(udf.arguments.len());
-        for argument in &udf.arguments {
-            let resolved = self.resolve_expr(argument, schema)?;
-            args.push(resolved.expr);
-            names.push(resolved.name);
-        }
-        if udf.eval_type == ember_udf::GROUPED_AGG_PANDAS {
-            let function = ember_udf::PythonAggregate::new(
-                &udf.name,
-                udf.command.clone(),
-                to_arrow(&udf.output_type)?,
-            )
-            .into_aggregate_udf();
-            let expr = Expr::AggregateFunction(AggregateFunction::new_udf(
-                function,
-                args,
-                false,
-                None,
-                vec![],
-                None,
-            ));
-            return Ok(Named::new(expr, function_name(&udf.name, &names, false)));
-        }
-        let eval_type = ember_udf::EvalType::from_spark(udf.eval_type).ok_or_else(|| {
-            ResolveError::Unsupported(format!(
-                "Python functions of eval type {} in an expression",
-                udf.eval_type
-            ))
-        })?;
-        let function = ember_udf::PythonUdf::new(
-            &udf.name,
-            udf.command.clone(),
-            eval_type,
-            to_arrow(&udf.output_type)?,
-            udf.deterministic,
-        )
-        .into_scalar_udf();
-        let expr = Expr::ScalarFunction(datafusion::logical_expr::expr::ScalarFunction::new_udf(
-            function, args,
-        ));
-        Ok(Named::new(expr, function_name(&udf.name, &names, false)))
-    }
-
     fn extract_value(
         &self,
         child: Named,
@@ -594,27 +488,6 @@ impl Resolver<'_> {
                 child.name
             ))),
         }
-    }
-
-    fn update_fields(
-        &self,
-        struct_expr: &spec::Expr,
-        field_name: &str,
-        value: Option<&spec::Expr>,
-        schema: &DFSchema,
-    ) -> ResolveResult<Named> {
-        let base = self.resolve_expr(struct_expr, schema)?;
-        let base_type = base.expr.get_type(schema)?;
-        let replacement = value.map(|v| self.resolve_expr(v, schema)).transpose()?;
-        let path: Vec<&str> = field_name.split('.').collect();
-        let expr = rebuild_struct(
-            base.expr,
-            &base_type,
-            &path,
-            replacement.map(|r| r.expr),
-            &base.name,
-        )?;
-        Ok(Named::new(expr, base.name))
     }
 
     fn resolve_window(
@@ -824,64 +697,4 @@ fn edit_distance(a: &str, b: &str) -> usize {
         previous = current;
     }
     previous[b_chars.len()]
-}
-
-/// `base` (of struct type `base_type`) with the field at `path` replaced by `value`, or dropped
-/// when `value` is None; a missing last field is added. Nested paths (`a.b.c`) rebuild each
-/// struct on the way down.
-fn rebuild_struct(
-    base: Expr,
-    base_type: &ArrowType,
-    path: &[&str],
-    value: Option<Expr>,
-    display: &str,
-) -> ResolveResult<Expr> {
-    let ArrowType::Struct(fields) = base_type else {
-        return Err(ResolveError::InvalidArgument(format!(
-            "[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] {display} is not a struct"
-        )));
-    };
-    let Some((head, rest)) = path.split_first() else {
-        return Ok(base);
-    };
-    let mut args = Vec::new();
-    let mut value = value;
-    let mut found = false;
-    for field in fields.iter() {
-        let current = get_field(base.clone(), field.name().as_str());
-        if !field.name().eq_ignore_ascii_case(head) {
-            args.push(lit(field.name().clone()));
-            args.push(current);
-            continue;
-        }
-        found = true;
-        if rest.is_empty() {
-            if let Some(new_value) = value.take() {
-                args.push(lit(field.name().clone()));
-                args.push(new_value);
-            }
-        } else {
-            let inner = rebuild_struct(current, field.data_type(), rest, value.take(), head)?;
-            args.push(lit(field.name().clone()));
-            args.push(inner);
-        }
-    }
-    if !found {
-        match (value, rest.is_empty()) {
-            (Some(new_value), true) => {
-                args.push(lit(head.to_string()));
-                args.push(new_value);
-            }
-            (None, _) => {}
-            (Some(_), false) => {
-                return Err(ResolveError::InvalidArgument(format!(
-                    "[FIELD_NOT_FOUND] No such struct field `{head}` in {display}"
-                )))
-            }
-        }
-    }
-    if args.is_empty() {
-        return unsupported("a struct without fields");
-    }
-    Ok(datafusion::functions::expr_fn::named_struct(args))
 }

@@ -11,11 +11,14 @@
 
 mod error;
 mod expression;
+mod lambda;
 mod naming;
+mod python_call;
 mod query;
 mod resolver;
 mod row_marks;
 mod show;
+mod struct_fields;
 mod subquery;
 mod types;
 

@@ -115,16 +115,13 @@ impl Resolver<'_> {
             "parquet" => {
                 let mut read =
                     ParquetReadOptions::default().table_partition_cols(partitions.clone());
-                // DataFusion infers from the first path only; Spark sees columns of every path.
                 let merged = match (&arrow_schema, paths.len()) {
-                    (None, 2..) => {
-                        let mut schemas = Vec::with_capacity(paths.len());
-                        for path in &paths {
-                            let frame = self.context.read_parquet(path, read.clone()).await?;
-                            schemas.push(file_columns(frame.schema().as_arrow(), &partitions));
-                        }
-                        Some(Schema::try_merge(schemas)?)
-                    }
+                    (None, 2..) => Some(
+                        merge_path_schemas(&paths, &partitions, |path| {
+                            self.context.read_parquet(path, read.clone())
+                        })
+                        .await?,
+                    ),
                     _ => None,
                 };
                 if let Some(s) = arrow_schema.as_ref().or(merged.as_ref()) {
@@ -213,14 +210,12 @@ impl Resolver<'_> {
                     .file_extension("")
                     .table_partition_cols(partitions.clone());
                 let merged = match (&arrow_schema, paths.len()) {
-                    (None, 2..) => {
-                        let mut schemas = Vec::with_capacity(paths.len());
-                        for path in &paths {
-                            let frame = self.context.read_json(path, read.clone()).await?;
-                            schemas.push(file_columns(frame.schema().as_arrow(), &partitions));
-                        }
-                        Some(Schema::try_merge(schemas)?)
-                    }
+                    (None, 2..) => Some(
+                        merge_path_schemas(&paths, &partitions, |path| {
+                            self.context.read_json(path, read.clone())
+                        })
+                        .await?,
+                    ),
                     _ => None,
                 };
                 if let Some(s) = arrow_schema.as_ref().or(merged.as_ref()) {
@@ -303,6 +298,25 @@ async fn narrow_integers(
         })
         .collect();
     Ok(Some(Schema::new(narrowed)))
+}
+
+/// DataFusion infers a multi-path read's schema from the first path only; Spark sees the
+/// columns of every path, so each is inferred and the results merged.
+async fn merge_path_schemas<F, Fut>(
+    paths: &[String],
+    partitions: &[(String, ArrowType)],
+    read: F,
+) -> ResolveResult<Schema>
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = datafusion::error::Result<datafusion::dataframe::DataFrame>>,
+{
+    let mut schemas = Vec::with_capacity(paths.len());
+    for path in paths {
+        let frame = read(path.clone()).await?;
+        schemas.push(file_columns(frame.schema().as_arrow(), partitions));
+    }
+    Ok(Schema::try_merge(schemas)?)
 }
 
 /// The columns a file holds: its schema without the directory partition columns.
