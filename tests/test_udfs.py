@@ -133,3 +133,13 @@ def test_grouped_aggregate_pandas_udf(spark: SparkSession) -> None:
     assert [tuple(r) for r in grouped.collect()] == [(1, 1.5, 2.0), (2, 6.0, 10.0)]
     total = df.select(mean_udf(df["v"]).alias("m")).first()
     assert total is not None and total.m == pytest.approx(4.2)
+
+
+def test_crashing_worker_fails_the_query_only(people: DataFrame) -> None:
+    import os
+
+    crash = sf.udf(lambda x: os._exit(3), "int")
+    with pytest.raises(Exception, match="PYTHON_WORKER_FAILED"):
+        people.select(crash("id")).collect()
+    plus_one = sf.udf(lambda x: x + 1, "long")
+    assert [r[0] for r in people.select(plus_one("id")).collect()] == [2, 3]

@@ -114,6 +114,7 @@ fn classify(message: String) -> SparkError {
                 "INSERT_COLUMN_ARITY_MISMATCH" => (ANALYSIS, "21S01"),
                 "USER_RAISED_EXCEPTION" => (RUNTIME, "P0001"),
                 "PYTHON_EXCEPTION" => (PYTHON, "38000"),
+                "PYTHON_WORKER_FAILED" => (GENERIC, "38000"),
                 "NUM_COLUMNS_MISMATCH"
                 | "DATATYPE_MISMATCH"
                 | "WRONG_NUM_ARGS"

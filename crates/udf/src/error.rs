@@ -4,7 +4,7 @@ use thiserror::Error;
 pub enum UdfError {
     #[error("[PYTHON_EXCEPTION] {0}")]
     Python(String),
-    #[error("[PYTHON_WORKER_FAILED] The Python worker {python} could not run: {reason}. Set EMBER_PYTHON to an interpreter with pyspark and pyarrow.")]
+    #[error("[PYTHON_WORKER_FAILED] Python worker ({python}) failed: {reason}. If it could not start, set EMBER_PYTHON to an interpreter with pyspark and pyarrow.")]
     Worker { python: String, reason: String },
     #[error(transparent)]
     Arrow(#[from] datafusion::arrow::error::ArrowError),

@@ -137,7 +137,7 @@ pub(crate) fn call(
     };
     let (status, payload) = worker.call(&request).map_err(|e| UdfError::Worker {
         python: python.clone(),
-        reason: format!("the worker stopped ({e})"),
+        reason: format!("it exited unexpectedly ({e})"),
     })?;
     // Only a worker that answered goes back to the pool; one that died is dropped (killed).
     pool()
