@@ -41,6 +41,15 @@ pub struct EmberService {
 }
 
 impl EmberService {
+    /// The kept responses of a reattachable operation, if it still has them.
+    fn buffer(&self, operation_id: &str) -> Option<Arc<ResponseBuffer>> {
+        self.buffers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(operation_id)
+            .cloned()
+    }
+
     pub fn new() -> Self {
         EmberService {
             sessions: SessionManager::new(),
@@ -347,18 +356,12 @@ impl SparkConnectService for EmberService {
         request: Request<ReattachExecuteRequest>,
     ) -> Result<Response<Self::ReattachExecuteStream>, Status> {
         let request = request.into_inner();
-        let buffer = self
-            .buffers
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&request.operation_id)
-            .cloned()
-            .ok_or_else(|| {
-                status_from_message(format!(
-                    "[INVALID_HANDLE.OPERATION_NOT_FOUND] Operation {} not found.",
-                    request.operation_id
-                ))
-            })?;
+        let buffer = self.buffer(&request.operation_id).ok_or_else(|| {
+            status_from_message(format!(
+                "[INVALID_HANDLE.OPERATION_NOT_FOUND] Operation {} not found.",
+                request.operation_id
+            ))
+        })?;
         let start = buffer.position_after(request.last_response_id.as_deref())?;
         Ok(Response::new(buffer.stream_from(start, false)))
     }
@@ -368,12 +371,7 @@ impl SparkConnectService for EmberService {
         request: Request<ReleaseExecuteRequest>,
     ) -> Result<Response<ReleaseExecuteResponse>, Status> {
         let request = request.into_inner();
-        let buffer = self
-            .buffers
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&request.operation_id)
-            .cloned();
+        let buffer = self.buffer(&request.operation_id);
         match (&request.release, buffer) {
             (Some(release_execute_request::Release::ReleaseUntil(until)), Some(buffer)) => {
                 buffer.release(Some(&until.response_id));

@@ -68,32 +68,21 @@ impl Resolver<'_> {
         plan_id: Option<i64>,
         schema: &DFSchema,
     ) -> ResolveResult<Vec<Named>> {
-        let Some(quoted) = text.strip_suffix('`') else {
+        let parsed = text
+            .strip_suffix('`')
+            .and_then(|quoted| match quoted.split_once('`') {
+                Some(("", pattern)) => Some((None, pattern)),
+                Some((qualifier, pattern)) => {
+                    qualifier.strip_suffix('.').map(|q| (Some(q), pattern))
+                }
+                None => None,
+            });
+        let Some((qualifier, pattern)) = parsed else {
             return Ok(vec![self.resolve_column(
                 &[text.to_string()],
                 plan_id,
                 schema,
             )?]);
-        };
-        let (qualifier, pattern) = match quoted.split_once('`') {
-            Some(("", pattern)) => (None, pattern),
-            Some((qualifier, pattern)) => match qualifier.strip_suffix('.') {
-                Some(q) => (Some(q), pattern),
-                None => {
-                    return Ok(vec![self.resolve_column(
-                        &[text.into()],
-                        plan_id,
-                        schema,
-                    )?])
-                }
-            },
-            None => {
-                return Ok(vec![self.resolve_column(
-                    &[text.into()],
-                    plan_id,
-                    schema,
-                )?])
-            }
         };
         let regex = fancy_regex::Regex::new(&format!("(?i)^(?:{pattern})$")).map_err(|e| {
             ResolveError::InvalidArgument(format!("[INVALID_REGEX] `{pattern}`: {e}"))

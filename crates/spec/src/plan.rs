@@ -188,10 +188,8 @@ pub enum Relation {
     Repartition {
         input: Box<Plan>,
         num_partitions: Option<usize>,
-        /// Partition by these values' hash; empty spreads rows evenly (`shuffle`) or merges
-        /// partitions (`coalesce`).
+        /// Partition by these values' hash; empty hashes whole rows.
         by: Vec<Expr>,
-        shuffle: bool,
     },
     /// `mapInPandas` / `mapInArrow`: a Python function over each partition's batches.
     MapPartitions {

@@ -299,7 +299,6 @@ pub fn plan_from_proto(proto: &ProtoRelation) -> ConnectResult<Plan> {
             input: input(r.input.as_deref(), "repartition.input")?,
             num_partitions: usize::try_from(r.num_partitions).ok().filter(|n| *n > 0),
             by: Vec::new(),
-            shuffle: r.shuffle.unwrap_or(true),
         },
         RelType::RepartitionByExpression(r) => Relation::Repartition {
             input: input(r.input.as_deref(), "repartition.input")?,
@@ -312,13 +311,11 @@ pub fn plan_from_proto(proto: &ProtoRelation) -> ConnectResult<Plan> {
                 .iter()
                 .map(expression_from_proto)
                 .collect::<ConnectResult<Vec<_>>>()?,
-            shuffle: true,
         },
         RelType::Hint(h) => Relation::Repartition {
             input: input(h.input.as_deref(), "hint.input")?,
             num_partitions: None,
             by: Vec::new(),
-            shuffle: false,
         },
         RelType::MapPartitions(map) => Relation::MapPartitions {
             input: input(map.input.as_deref(), "map_partitions.input")?,

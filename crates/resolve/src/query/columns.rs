@@ -303,7 +303,6 @@ impl Resolver<'_> {
         input: LogicalPlan,
         num_partitions: Option<usize>,
         by: &[spec::Expr],
-        shuffle: bool,
     ) -> ResolveResult<LogicalPlan> {
         use datafusion::logical_expr::Partitioning;
         let target = num_partitions.unwrap_or_else(|| self.state.config().target_partitions());
@@ -316,9 +315,8 @@ impl Resolver<'_> {
         } else if num_partitions.is_none() {
             return Ok(input);
         } else {
-            // Rows spread over the partitions by the hash of all their values. `coalesce`
-            // (no shuffle) ends up with the same partition count.
-            let _ = shuffle;
+            // Rows spread over the partitions by the hash of all their values; `coalesce`
+            // ends up with the same partition count.
             let keys = input_columns(&input).into_iter().map(|n| n.expr).collect();
             Partitioning::Hash(keys, target)
         };

@@ -211,10 +211,9 @@ impl Resolver<'_> {
                 input,
                 num_partitions,
                 by,
-                shuffle,
             } => {
                 let input = self.resolve_plan(*input).await?;
-                self.resolve_query_repartition(input, num_partitions, &by, shuffle)
+                self.resolve_query_repartition(input, num_partitions, &by)
             }
             Relation::Cached { input } => self.resolve_plan(*input).await,
             Relation::FillNa {
