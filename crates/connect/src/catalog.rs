@@ -23,29 +23,65 @@ fn single(name: &str, array: ArrayRef) -> ConnectResult<RecordBatch> {
     Ok(RecordBatch::try_new(schema, vec![array])?)
 }
 
-fn strip_default(name: &str) -> (bool, String) {
-    let parts: Vec<&str> = name.split('.').collect();
-    match parts.as_slice() {
-        ["global_temp", view] => (true, view.to_string()),
-        [.., last] => (false, last.to_string()),
-        [] => (false, String::new()),
+/// A temp view (`v`, `global_temp.v`) or a catalog table of that name.
+fn table_exists(session: &Session, name: &[String]) -> bool {
+    match name {
+        [view] if session.view_exists(view, false) => return true,
+        [database, view] if database.eq_ignore_ascii_case("global_temp") => {
+            return session.view_exists(view, true)
+        }
+        _ => {}
     }
+    session
+        .warehouse()
+        .table_path(name)
+        .map(|path| path.is_dir())
+        .unwrap_or(false)
+}
+
+fn location_uri(path: &std::path::Path) -> String {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    format!("file:{}", absolute.display())
 }
 
 pub async fn run_catalog(session: &Session, catalog: &Catalog) -> ConnectResult<RecordBatch> {
     match required(catalog.cat_type.as_ref(), "catalog.cat_type")? {
         CatType::CurrentDatabase(_) => single(
             "current_database()",
-            Arc::new(StringArray::from(vec!["default"])),
+            Arc::new(StringArray::from(vec![session.current_database()])),
         ),
         CatType::CurrentCatalog(_) => single(
             "current_catalog()",
-            Arc::new(StringArray::from(vec!["spark_catalog"])),
+            Arc::new(StringArray::from(vec![ember_resolve::CATALOG_NAME])),
         ),
-        CatType::SetCurrentDatabase(_) | CatType::SetCurrentCatalog(_) => {
-            Err(ConnectError::Unsupported("switching databases".into()))
+        CatType::SetCurrentDatabase(set) => {
+            session.set_current_database(&set.db_name)?;
+            single("result", Arc::new(StringArray::from(Vec::<String>::new())))
         }
-        CatType::ListDatabases(_) => {
+        CatType::SetCurrentCatalog(set) => {
+            if !set.catalog_name.eq_ignore_ascii_case(ember_resolve::CATALOG_NAME) {
+                return Err(ConnectError::InvalidPlan(format!(
+                    "[CATALOG_NOT_FOUND] The catalog `{}` not found.",
+                    set.catalog_name
+                )));
+            }
+            single("result", Arc::new(StringArray::from(Vec::<String>::new())))
+        }
+        CatType::ListDatabases(list) => {
+            let warehouse = session.warehouse();
+            let mut names = warehouse.databases();
+            if let Some(pattern) = &list.pattern {
+                names.retain(|n| ember_exec::matches_pattern(Some(pattern), n));
+            }
+            let locations: Vec<String> = names
+                .iter()
+                .map(|n| location_uri(&warehouse.database_path(n)))
+                .collect();
+            let descriptions: Vec<Option<String>> = names
+                .iter()
+                .map(|n| (n == ember_resolve::DEFAULT_DATABASE).then(|| "default database".to_string()))
+                .collect();
+            let count = names.len();
             let schema = Arc::new(Schema::new(vec![
                 Field::new("name", ArrowType::Utf8, false),
                 Field::new("catalog", ArrowType::Utf8, true),
@@ -55,22 +91,38 @@ pub async fn run_catalog(session: &Session, catalog: &Catalog) -> ConnectResult<
             Ok(RecordBatch::try_new(
                 schema,
                 vec![
-                    Arc::new(StringArray::from(vec!["default"])),
-                    Arc::new(StringArray::from(vec!["spark_catalog"])),
-                    Arc::new(StringArray::from(vec!["default database"])),
-                    Arc::new(StringArray::from(vec![""])),
+                    Arc::new(StringArray::from(names)),
+                    Arc::new(StringArray::from(vec![ember_resolve::CATALOG_NAME; count])),
+                    Arc::new(StringArray::from(descriptions)),
+                    Arc::new(StringArray::from(locations)),
                 ],
             )?)
         }
         CatType::ListTables(list) => {
-            let mut names = session.table_names();
-            if let Some(pattern) = &list.pattern {
-                let pattern = pattern.replace('*', "");
-                names.retain(|n| n.contains(&pattern));
+            let warehouse = session.warehouse();
+            let database = list
+                .db_name
+                .clone()
+                .unwrap_or_else(|| warehouse.current_database().to_string());
+            if !warehouse.database_exists(&database) {
+                return Err(ember_exec::ExecError::DatabaseNotFound(database).into());
             }
-            let count = names.len();
+            // (name, namespace, is temporary): the database's tables, then temp views.
+            let mut entries: Vec<(String, Option<String>, bool)> = warehouse
+                .tables(&database)
+                .into_iter()
+                .map(|t| (t, Some(database.clone()), false))
+                .collect();
+            entries.extend(session.table_names().into_iter().map(|v| (v, None, true)));
+            if let Some(pattern) = &list.pattern {
+                entries.retain(|(n, _, _)| ember_exec::matches_pattern(Some(pattern), n));
+            }
+            let count = entries.len();
             let mut namespace = ListBuilder::new(StringBuilder::new());
-            for _ in 0..count {
+            for (_, database, _) in &entries {
+                if let Some(database) = database {
+                    namespace.values().append_value(database);
+                }
                 namespace.append(true);
             }
             let schema = Arc::new(Schema::new(vec![
@@ -88,20 +140,37 @@ pub async fn run_catalog(session: &Session, catalog: &Catalog) -> ConnectResult<
             Ok(RecordBatch::try_new(
                 schema,
                 vec![
-                    Arc::new(StringArray::from(names)),
-                    Arc::new(StringArray::from(vec![None::<String>; count])),
+                    Arc::new(StringArray::from(
+                        entries.iter().map(|e| e.0.clone()).collect::<Vec<_>>(),
+                    )),
+                    Arc::new(StringArray::from(
+                        entries
+                            .iter()
+                            .map(|e| e.1.as_ref().map(|_| ember_resolve::CATALOG_NAME))
+                            .collect::<Vec<_>>(),
+                    )),
                     Arc::new(namespace.finish()),
                     Arc::new(StringArray::from(vec![None::<String>; count])),
-                    Arc::new(StringArray::from(vec!["TEMPORARY"; count])),
-                    Arc::new(BooleanArray::from(vec![true; count])),
+                    Arc::new(StringArray::from(
+                        entries
+                            .iter()
+                            .map(|e| if e.2 { "TEMPORARY" } else { "MANAGED" })
+                            .collect::<Vec<_>>(),
+                    )),
+                    Arc::new(BooleanArray::from(
+                        entries.iter().map(|e| e.2).collect::<Vec<_>>(),
+                    )),
                 ],
             )?)
         }
         CatType::TableExists(exists) => {
-            let (global, name) = strip_default(&exists.table_name);
+            let mut name = ember_sql_identifier(&exists.table_name);
+            if let Some(database) = &exists.db_name {
+                name.insert(0, database.clone());
+            }
             single(
                 "tableExists",
-                Arc::new(BooleanArray::from(vec![session.view_exists(&name, global)])),
+                Arc::new(BooleanArray::from(vec![table_exists(session, &name)])),
             )
         }
         CatType::DropTempView(drop) => {
@@ -162,7 +231,9 @@ pub async fn run_catalog(session: &Session, catalog: &Catalog) -> ConnectResult<
         }
         CatType::DatabaseExists(exists) => single(
             "databaseExists",
-            Arc::new(BooleanArray::from(vec![exists.db_name == "default"])),
+            Arc::new(BooleanArray::from(vec![session
+                .warehouse()
+                .database_exists(&exists.db_name)])),
         ),
         other => {
             let name = format!("{other:?}");

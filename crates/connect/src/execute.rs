@@ -16,9 +16,9 @@ use tokio::sync::mpsc::Sender;
 use tonic::Status;
 
 use crate::catalog::run_catalog;
-use crate::convert::{plan_from_proto, required, write_from_proto};
+use crate::convert::{plan_from_proto, required, sql_parameters, write_from_proto};
 use crate::error::{ConnectError, ConnectResult};
-use crate::results::{batch_response, schema_to_proto, OperationIds};
+use crate::results::{batch_response, encode_batch, schema_to_proto, OperationIds};
 
 type Out = Sender<Result<ExecutePlanResponse, Status>>;
 
@@ -133,96 +133,63 @@ async fn run_relation(
     Ok(())
 }
 
-/// `spark.sql(...)`: queries come back as a relation the client runs later; statements
-/// (DDL, SET, ...) run now.
+/// `spark.sql(...)`: a query comes back as a relation the client runs later; a statement
+/// (DDL, SET, SHOW, ...) runs now and comes back as its rows.
 async fn run_sql_command(
     session: &Session,
-    sql: &ember_proto::spark::connect::SqlCommand,
+    command: &ember_proto::spark::connect::SqlCommand,
     ids: &OperationIds,
     out: &Out,
 ) -> ConnectResult<()> {
-    if let Some(input) = &sql.input {
-        if let Some(RelType::Sql(query)) = &input.rel_type {
-            return answer_sql(session, query.query.clone(), ids, out).await;
-        }
-        let relation = Relation {
-            common: None,
-            rel_type: input.rel_type.clone(),
-        };
-        let response = ids.response(Some(ResponseType::SqlCommandResult(SqlCommandResult {
-            relation: Some(relation),
-        })));
-        return send(out, response).await;
-    }
-    answer_sql(session, sql.sql.clone(), ids, out).await
-}
-
-async fn answer_sql(
-    session: &Session,
-    query: String,
-    ids: &OperationIds,
-    out: &Out,
-) -> ConnectResult<()> {
-    let first_word = query
-        .split_whitespace()
-        .next()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let is_query = matches!(
-        first_word.as_str(),
-        "select" | "with" | "values" | "from" | "table" | "("
-    );
-    if !is_query {
-        if let Some((name, if_exists)) = dropped_table(&query) {
-            let existed = session.drop_table(&name).await?;
-            if !existed && !if_exists {
-                let frame = session.context().sql(&query).await;
-                frame?.collect().await?;
+    let sql = match &command.input {
+        Some(input) => match &input.rel_type {
+            Some(RelType::Sql(sql)) => sql.clone(),
+            other => {
+                let relation = Relation {
+                    common: None,
+                    rel_type: other.clone(),
+                };
+                return send(out, sql_result(ids, relation)).await;
             }
-        } else {
-            let frame = session.context().sql(&query).await?;
-            frame.collect().await?;
-        }
-    }
-    let relation = if is_query {
-        Relation {
+        },
+        None => Sql {
+            query: command.sql.clone(),
+            args: command.args.clone(),
+            pos_args: command.pos_args.clone(),
+            named_arguments: command.named_arguments.clone(),
+            pos_arguments: command.pos_arguments.clone(),
+        },
+    };
+    let statement = ember_sql::parse_statement(&sql.query, sql_parameters(&sql)?)?;
+    let relation = match statement {
+        // The client sends the query back to run it; parsing it now reports errors early.
+        ember_spec::Statement::Query(_) => Relation {
             common: None,
-            rel_type: Some(RelType::Sql(Sql {
-                query,
-                ..Default::default()
-            })),
-        }
-    } else {
-        Relation {
-            common: None,
-            rel_type: Some(RelType::LocalRelation(
-                ember_proto::spark::connect::LocalRelation {
+            rel_type: Some(RelType::Sql(sql)),
+        },
+        statement => {
+            let rows = session.run_statement(statement).await?;
+            let local = match rows {
+                Some(batch) => ember_proto::spark::connect::LocalRelation {
+                    data: Some(encode_batch(&batch.schema(), &batch)?),
+                    schema: None,
+                },
+                None => ember_proto::spark::connect::LocalRelation {
                     data: None,
                     schema: Some("struct<>".into()),
                 },
-            )),
+            };
+            Relation {
+                common: None,
+                rel_type: Some(RelType::LocalRelation(local)),
+            }
         }
     };
-    let response = ids.response(Some(ResponseType::SqlCommandResult(SqlCommandResult {
-        relation: Some(relation),
-    })));
-    send(out, response).await
+    send(out, sql_result(ids, relation)).await
 }
 
-/// `DROP TABLE [IF EXISTS] name`: tables written by saveAsTable are files Ember manages.
-fn dropped_table(statement: &str) -> Option<(String, bool)> {
-    let words: Vec<String> = statement
-        .split_whitespace()
-        .map(|w| w.to_ascii_lowercase())
-        .collect();
-    match words
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .as_slice()
-    {
-        ["drop", "table", "if", "exists", name] => Some((name.trim_matches('`').to_string(), true)),
-        ["drop", "table", name] => Some((name.trim_matches('`').to_string(), false)),
-        _ => None,
-    }
+fn sql_result(ids: &OperationIds, relation: Relation) -> ExecutePlanResponse {
+    ids.response(Some(ResponseType::SqlCommandResult(SqlCommandResult {
+        relation: Some(relation),
+    })))
 }

@@ -9,9 +9,11 @@ mod planner;
 mod row_marks;
 mod semi_join_order;
 mod session;
+mod statements;
 mod table_functions;
 mod write;
 
 pub use config::SessionConfigValues;
 pub use error::{ExecError, ExecResult};
 pub use session::{GlobalViews, Session, StorageLevel};
+pub use statements::matches_pattern;

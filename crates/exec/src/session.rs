@@ -10,7 +10,7 @@ use datafusion::logical_expr::{cast, Expr, LogicalPlan, LogicalPlanBuilder};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::{SessionConfig, SessionContext};
-use ember_resolve::{client_arrow_type, Resolver};
+use ember_resolve::{client_arrow_type, Resolver, Warehouse};
 use ember_spec::Plan;
 use futures::StreamExt;
 
@@ -28,6 +28,8 @@ pub struct Session {
     persisted: Mutex<std::collections::HashMap<Vec<u8>, StorageLevel>>,
     /// Files the client uploaded (`addArtifacts`: Python files, jars, ...), by name.
     artifacts: Mutex<std::collections::HashMap<String, Vec<u8>>>,
+    /// `USE db` / `spark.catalog.setCurrentDatabase`.
+    current_database: Mutex<String>,
 }
 
 /// Spark's storage level flags.
@@ -120,6 +122,7 @@ impl Session {
             config: Mutex::new(SessionConfigValues::default()),
             persisted: Mutex::default(),
             artifacts: Mutex::default(),
+            current_database: Mutex::new(ember_resolve::DEFAULT_DATABASE.to_string()),
         })
     }
 
@@ -165,10 +168,40 @@ impl Session {
         f(&mut guard)
     }
 
+    /// Where this session finds databases and managed tables: `spark.sql.warehouse.dir`
+    /// and the current database.
+    pub fn warehouse(&self) -> Warehouse {
+        let root = self.with_config(|c| {
+            c.get("spark.sql.warehouse.dir")
+                .unwrap_or(ember_resolve::DEFAULT_WAREHOUSE_DIR)
+                .to_string()
+        });
+        Warehouse::new(root, self.current_database())
+    }
+
+    pub fn current_database(&self) -> String {
+        self.current_database
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Makes `database` the current one; it must exist.
+    pub fn set_current_database(&self, database: &str) -> ExecResult<()> {
+        if !self.warehouse().database_exists(database) {
+            return Err(ExecError::DatabaseNotFound(database.to_string()));
+        }
+        *self
+            .current_database
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = database.to_ascii_lowercase();
+        Ok(())
+    }
+
     /// Analyzes a plan into a DataFusion plan whose output types are the ones Spark clients
     /// read (plain Utf8, microsecond timestamps).
     pub async fn logical_plan(&self, plan: Plan) -> ExecResult<LogicalPlan> {
-        let resolver = Resolver::new(&self.context);
+        let resolver = Resolver::with_warehouse(&self.context, self.warehouse());
         let plan = resolver.resolve(plan).await?;
         client_types(plan)
     }

@@ -29,10 +29,17 @@ fn option<'a>(options: &'a [(String, String)], key: &str) -> Option<&'a str> {
 
 impl Session {
     pub async fn write(&self, operation: WriteOperation) -> ExecResult<()> {
-        let table = operation.table.as_ref().and_then(|t| t.last().cloned());
+        let warehouse = self.warehouse();
+        let table = operation.table.clone();
         let target = match (&operation.path, &table) {
             (Some(path), _) => PathBuf::from(path.strip_prefix("file://").unwrap_or(path)),
-            (None, Some(name)) => ember_resolve::warehouse_path(name),
+            (None, Some(name)) => {
+                let (database, _) = warehouse.qualify(name)?;
+                if !warehouse.database_exists(&database) {
+                    return Err(ExecError::DatabaseNotFound(database));
+                }
+                warehouse.table_path(name)?
+            }
             (None, None) => {
                 return Err(ExecError::Unsupported(
                     "a write without a path or table".into(),
@@ -42,7 +49,11 @@ impl Session {
         let exists = target.exists();
         if operation.insert_into && !exists {
             let name = table.clone().unwrap_or_default();
-            return Err(ember_resolve::ResolveError::TableNotFound(format!("`{name}`")).into());
+            return Err(ember_resolve::ResolveError::TableNotFound(format!(
+                "`{}`",
+                name.join("`.`")
+            ))
+            .into());
         }
         // insertInto adds to the table unless told to overwrite it.
         let mode = match operation.mode {
@@ -51,7 +62,7 @@ impl Session {
         };
         match (mode, exists, &table) {
             (SaveMode::ErrorIfExists, true, Some(name)) => {
-                return Err(ExecError::TableAlreadyExists(name.clone()))
+                return Err(ExecError::TableAlreadyExists(warehouse.display_name(name)))
             }
             (SaveMode::ErrorIfExists, true, None) => {
                 return Err(ExecError::PathAlreadyExists(format!(
@@ -65,19 +76,25 @@ impl Session {
         self.write_to(&operation, &target, mode).await?;
         if let Some(name) = table {
             // The session's handle on the table is refreshed, so it sees the new files.
-            self.context().deregister_table(name.as_str())?;
+            if let Some(last) = name.last() {
+                self.context().deregister_table(last.as_str())?;
+            }
         }
         Ok(())
     }
 
-    /// Drops a table written by `saveAsTable`: its files go with it, as for Spark's managed
-    /// tables. True when it existed.
-    pub async fn drop_table(&self, name: &str) -> ExecResult<bool> {
-        let path = ember_resolve::warehouse_path(name);
-        // A temp view of that name shadows the table, so DROP TABLE drops the view, as in Spark.
-        let was_view = self.context().deregister_table(name)?.is_some();
-        if was_view || !path.exists() {
-            return Ok(was_view);
+    /// Drops a managed table: its files go with it, as for Spark's managed tables. A temp
+    /// view of a one-part name shadows the table, so it is dropped instead, as in Spark.
+    /// True when something was dropped.
+    pub async fn drop_table(&self, name: &[String]) -> ExecResult<bool> {
+        if let [single] = name {
+            if self.context().deregister_table(single.as_str())?.is_some() {
+                return Ok(true);
+            }
+        }
+        let path = self.warehouse().table_path(name)?;
+        if !path.is_dir() {
+            return Ok(false);
         }
         tokio::fs::remove_dir_all(&path)
             .await
@@ -93,12 +110,9 @@ impl Session {
         operation: &WriteOperation,
     ) -> ExecResult<datafusion::logical_expr::LogicalPlan> {
         use datafusion::logical_expr::{cast, Expr, LogicalPlanBuilder};
-        let name = operation
-            .table
-            .as_ref()
-            .and_then(|t| t.last().cloned())
-            .unwrap_or_default();
-        let location = format!("{}/", ember_resolve::warehouse_path(&name).display());
+        let name = operation.table.clone().unwrap_or_default();
+        let warehouse = self.warehouse();
+        let location = format!("{}/", warehouse.table_path(&name)?.display());
         let table = self
             .context()
             .read_parquet(location, Default::default())
@@ -107,7 +121,7 @@ impl Session {
         let have = input.schema().columns();
         if wanted.len() != have.len() {
             return Err(ExecError::InsertArity {
-                table: name,
+                table: warehouse.display_name(&name),
                 reason: if have.len() < wanted.len() {
                     "NOT_ENOUGH_DATA_COLUMNS"
                 } else {

@@ -16,6 +16,9 @@ pub enum ResolveError {
     Unsupported(String),
     #[error("[INVALID_PARAMETER_VALUE] {0}")]
     InvalidArgument(String),
+    /// A message that starts with its own Spark error class.
+    #[error("{0}")]
+    Analysis(String),
     #[error(transparent)]
     Function(#[from] ember_functions::FunctionError),
     #[error(transparent)]

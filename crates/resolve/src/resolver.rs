@@ -14,6 +14,7 @@ use crate::ResolveResult;
 pub struct Resolver<'a> {
     pub(crate) context: &'a SessionContext,
     pub(crate) state: SessionState,
+    pub(crate) warehouse: crate::Warehouse,
     scopes: Mutex<Scopes>,
 }
 
@@ -31,9 +32,15 @@ struct Scopes {
 
 impl<'a> Resolver<'a> {
     pub fn new(context: &'a SessionContext) -> Self {
+        Resolver::with_warehouse(context, crate::Warehouse::default())
+    }
+
+    /// A resolver that finds catalog tables in `warehouse`.
+    pub fn with_warehouse(context: &'a SessionContext, warehouse: crate::Warehouse) -> Self {
         Resolver {
             context,
             state: context.state(),
+            warehouse,
             scopes: Mutex::new(Scopes::default()),
         }
     }

@@ -157,3 +157,107 @@ pub struct WindowFrame {
     pub lower: FrameBoundary,
     pub upper: FrameBoundary,
 }
+
+impl Expr {
+    /// A copy of the tree where every node `f` has a replacement for is replaced (and not
+    /// looked into further).
+    pub fn replaced(&self, f: &dyn Fn(&Expr) -> Option<Expr>) -> Expr {
+        if let Some(replacement) = f(self) {
+            return replacement;
+        }
+        let each = |list: &[Expr]| list.iter().map(|e| e.replaced(f)).collect::<Vec<_>>();
+        let boxed = |e: &Expr| Box::new(e.replaced(f));
+        let sort = |order: &SortOrder| SortOrder {
+            child: order.child.replaced(f),
+            ..order.clone()
+        };
+        match self {
+            Expr::Literal(_)
+            | Expr::Column { .. }
+            | Expr::Star { .. }
+            | Expr::LambdaVariable(_)
+            | Expr::ColumnRegex { .. } => self.clone(),
+            Expr::Alias {
+                expr,
+                name,
+                metadata,
+            } => Expr::Alias {
+                expr: boxed(expr),
+                name: name.clone(),
+                metadata: metadata.clone(),
+            },
+            Expr::Cast {
+                expr,
+                data_type,
+                is_try,
+            } => Expr::Cast {
+                expr: boxed(expr),
+                data_type: data_type.clone(),
+                is_try: *is_try,
+            },
+            Expr::Function {
+                name,
+                arguments,
+                is_distinct,
+            } => Expr::Function {
+                name: name.clone(),
+                arguments: each(arguments),
+                is_distinct: *is_distinct,
+            },
+            Expr::ExtractValue { child, extraction } => Expr::ExtractValue {
+                child: boxed(child),
+                extraction: boxed(extraction),
+            },
+            Expr::SortOrder(order) => Expr::SortOrder(Box::new(sort(order))),
+            Expr::Window {
+                function,
+                partition_by,
+                order_by,
+                frame,
+            } => Expr::Window {
+                function: boxed(function),
+                partition_by: each(partition_by),
+                order_by: order_by.iter().map(sort).collect(),
+                frame: frame.clone(),
+            },
+            Expr::Lambda { body, parameters } => Expr::Lambda {
+                body: boxed(body),
+                parameters: parameters.clone(),
+            },
+            Expr::UpdateFields {
+                struct_expr,
+                field_name,
+                value,
+            } => Expr::UpdateFields {
+                struct_expr: boxed(struct_expr),
+                field_name: field_name.clone(),
+                value: value.as_deref().map(boxed),
+            },
+            Expr::NamedArgument { key, value } => Expr::NamedArgument {
+                key: key.clone(),
+                value: boxed(value),
+            },
+            Expr::Subquery { plan_id, kind } => Expr::Subquery {
+                plan_id: *plan_id,
+                kind: match kind {
+                    SubqueryKind::In(values) => SubqueryKind::In(each(values)),
+                    other => other.clone(),
+                },
+            },
+            Expr::PythonUdf(udf) => Expr::PythonUdf(Box::new(PythonUdf {
+                arguments: each(&udf.arguments),
+                ..(**udf).clone()
+            })),
+            Expr::CaseWhen {
+                branches,
+                otherwise,
+            } => Expr::CaseWhen {
+                branches: branches
+                    .iter()
+                    .map(|(c, v)| (c.replaced(f), v.replaced(f)))
+                    .collect(),
+                otherwise: otherwise.as_deref().map(boxed),
+            },
+        }
+    }
+}

@@ -9,6 +9,7 @@ mod data_type;
 mod expression;
 mod literal;
 mod plan;
+mod statement;
 
 pub use data_type::{DataType, StructField};
 pub use expression::{
@@ -17,6 +18,7 @@ pub use expression::{
 };
 pub use literal::Literal;
 pub use plan::{
-    GroupType, JoinType, Pivot, Plan, ReadSource, Relation, SaveMode, SetOperationKind,
-    WriteOperation,
+    GroupBy, GroupType, JoinType, Pivot, Plan, ReadSource, Relation, SaveMode, Select,
+    SetOperationKind, WriteOperation,
 };
+pub use statement::{ShowKind, Statement, TableDefinition};

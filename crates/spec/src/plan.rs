@@ -263,13 +263,42 @@ pub enum Relation {
         variable_column_name: String,
         value_column_name: String,
     },
-    /// A SQL query's parsed form is given by `ember-sql`; here it is the text to parse.
-    Sql {
-        query: String,
+    /// A SQL `SELECT` block (`ember-sql`). Its clauses resolve together, because each may
+    /// name what another defines: `GROUP BY` and `ORDER BY` take select-list aliases and
+    /// ordinals, `HAVING` and `ORDER BY` may use aggregates the select list lacks.
+    Select(Box<Select>),
+    /// `VALUES (1, 'a'), (2, 'b')`: rows of constant expressions, columns `col1`, `col2`, ...
+    Values {
+        rows: Vec<Vec<Expr>>,
     },
     /// Caching keeps semantics; the plan runs as is.
     Cached {
         input: Box<Plan>,
+    },
+}
+
+/// The clauses of a SQL `SELECT` block around its `FROM` and `WHERE` (which are the input).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Select {
+    /// `None`: no `FROM` clause, one row without columns.
+    pub input: Option<Box<Plan>>,
+    pub projection: Vec<Expr>,
+    pub group_by: Option<GroupBy>,
+    pub having: Option<Expr>,
+    pub qualify: Option<Expr>,
+    /// An integer literal here (and in `group_by`) is a 1-based select-list position.
+    pub order_by: Vec<SortOrder>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum GroupBy {
+    /// `GROUP BY ALL`: every select-list item without an aggregate.
+    All,
+    Expressions {
+        group_type: GroupType,
+        expressions: Vec<Expr>,
+        /// `GROUPING SETS ((a, b), (a), ())`, when `group_type` says so.
+        grouping_sets: Vec<Vec<Expr>>,
     },
 }
 

@@ -9,6 +9,9 @@ pub enum SqlError {
     UnsupportedDataType(String),
     #[error("[UNSUPPORTED_FEATURE] The feature is not supported: {0}.")]
     Unsupported(String),
+    /// A statement that parses but cannot mean anything; the message starts with its class.
+    #[error("{0}")]
+    Analysis(String),
 }
 
 pub type SqlResult<T> = Result<T, SqlError>;
@@ -24,6 +27,22 @@ impl SqlError {
 
 impl From<datafusion::sql::sqlparser::parser::ParserError> for SqlError {
     fn from(error: datafusion::sql::sqlparser::parser::ParserError) -> Self {
-        SqlError::syntax("input", error.to_string())
+        use datafusion::sql::sqlparser::parser::ParserError;
+        let detail = match error {
+            ParserError::ParserError(text) | ParserError::TokenizerError(text) => text,
+            ParserError::RecursionLimitExceeded => "the statement nests too deeply".into(),
+        };
+        // The parser says "Expected: X, found: Y at Line: l, Column: c"; Spark names what
+        // it found first.
+        let near = detail
+            .split_once("found: ")
+            .map(|(_, rest)| rest.split(" at Line").next().unwrap_or(rest).trim())
+            .map(|token| format!("'{token}'"))
+            .unwrap_or_else(|| "end of input".into());
+        SqlError::syntax(near, detail)
     }
+}
+
+pub(crate) fn unsupported<T>(what: impl Into<String>) -> SqlResult<T> {
+    Err(SqlError::Unsupported(what.into()))
 }

@@ -3,50 +3,40 @@
 //! meet the analyzer with one vocabulary.
 
 use datafusion::sql::sqlparser::ast::{
-    self, AccessExpr, BinaryOperator, CastKind, DuplicateTreatment, FunctionArg, FunctionArgExpr,
-    FunctionArguments, ObjectNamePart, SelectItem, SelectItemQualifiedWildcardKind, Subscript,
-    UnaryOperator, Value, WindowType,
+    self, AccessExpr, BinaryOperator, CastKind, CeilFloorKind, ObjectNamePart, SelectItem,
+    SelectItemQualifiedWildcardKind, Subscript, TrimWhereField, UnaryOperator, Value,
 };
-use datafusion::sql::sqlparser::dialect::DatabricksDialect;
 use datafusion::sql::sqlparser::parser::Parser;
-use ember_spec::{DataType, Expr, Literal, NullOrdering, SortDirection, SortOrder};
+use ember_spec::{Expr, Literal, SubqueryKind};
 
+use crate::converter::{Converter, Parameters};
+use crate::dialect::SparkDialect;
+use crate::error::unsupported;
+use crate::literal::{interval_literal, negate_literal, typed_literal, value_literal};
 use crate::{parse_data_type, SqlError, SqlResult};
 
 /// Parses one expression, as `expr("...")` and `filter("...")` take it.
 pub fn parse_expression(text: &str) -> SqlResult<Expr> {
-    let dialect = DatabricksDialect {};
+    let dialect = SparkDialect;
     let mut parser = Parser::new(&dialect).try_with_sql(text)?;
     let parsed = parser.parse_expr()?;
     expect_end(&mut parser, text)?;
-    convert(parsed)
+    let mut converter = Converter::new(Parameters::default());
+    let expr = converter.expr(parsed)?;
+    converter.expect_no_references("a subquery in an expression string")?;
+    Ok(expr)
 }
 
 /// Parses an expression that may carry an alias or be a star, as `selectExpr("...")` takes it.
 pub fn parse_named_expression(text: &str) -> SqlResult<Expr> {
-    let dialect = DatabricksDialect {};
+    let dialect = SparkDialect;
     let mut parser = Parser::new(&dialect).try_with_sql(text)?;
     let item = parser.parse_select_item()?;
     expect_end(&mut parser, text)?;
-    match item {
-        SelectItem::UnnamedExpr(expr) => convert(expr),
-        SelectItem::ExprWithAlias { expr, alias } => Ok(Expr::Alias {
-            expr: Box::new(convert(expr)?),
-            name: vec![alias.value],
-            metadata: None,
-        }),
-        SelectItem::Wildcard(_) => Ok(Expr::Star {
-            target: None,
-            plan_id: None,
-        }),
-        SelectItem::QualifiedWildcard(SelectItemQualifiedWildcardKind::ObjectName(name), _) => {
-            Ok(Expr::Star {
-                target: Some(object_name(&name)),
-                plan_id: None,
-            })
-        }
-        other => Err(SqlError::Unsupported(format!("select item {other}"))),
-    }
+    let mut converter = Converter::new(Parameters::default());
+    let expr = converter.select_item(item)?;
+    converter.expect_no_references("a subquery in an expression string")?;
+    Ok(expr)
 }
 
 fn expect_end(parser: &mut Parser, text: &str) -> SqlResult<()> {
@@ -61,7 +51,7 @@ fn expect_end(parser: &mut Parser, text: &str) -> SqlResult<()> {
     }
 }
 
-fn object_name(name: &ast::ObjectName) -> Vec<String> {
+pub(crate) fn object_name(name: &ast::ObjectName) -> Vec<String> {
     name.0
         .iter()
         .map(|part| match part {
@@ -71,190 +61,12 @@ fn object_name(name: &ast::ObjectName) -> Vec<String> {
         .collect()
 }
 
-fn call(name: &str, arguments: Vec<Expr>) -> Expr {
+pub(crate) fn call(name: &str, arguments: Vec<Expr>) -> Expr {
     Expr::Function {
         name: name.to_string(),
         arguments,
         is_distinct: false,
     }
-}
-
-fn boxed(expr: ast::Expr) -> SqlResult<Expr> {
-    convert(expr)
-}
-
-fn convert(expr: ast::Expr) -> SqlResult<Expr> {
-    use ast::Expr as E;
-    Ok(match expr {
-        E::Identifier(ident) => Expr::Column {
-            name: vec![ident.value],
-            plan_id: None,
-        },
-        E::CompoundIdentifier(parts) => Expr::Column {
-            name: parts.into_iter().map(|p| p.value).collect(),
-            plan_id: None,
-        },
-        E::Value(value) => Expr::Literal(literal(value.value)?),
-        E::Nested(inner) => convert(*inner)?,
-        E::IsNull(inner) => call("isnull", vec![boxed(*inner)?]),
-        E::IsNotNull(inner) => call("isnotnull", vec![boxed(*inner)?]),
-        E::IsTrue(inner) => call(
-            "<=>",
-            vec![boxed(*inner)?, Expr::Literal(Literal::Boolean(true))],
-        ),
-        E::IsFalse(inner) => call(
-            "<=>",
-            vec![boxed(*inner)?, Expr::Literal(Literal::Boolean(false))],
-        ),
-        E::IsDistinctFrom(left, right) => call(
-            "not",
-            vec![call("<=>", vec![boxed(*left)?, boxed(*right)?])],
-        ),
-        E::IsNotDistinctFrom(left, right) => call("<=>", vec![boxed(*left)?, boxed(*right)?]),
-        E::InList {
-            expr,
-            list,
-            negated,
-        } => {
-            let mut arguments = vec![boxed(*expr)?];
-            for item in list {
-                arguments.push(convert(item)?);
-            }
-            negate_if(negated, call("in", arguments))
-        }
-        E::Between {
-            expr,
-            negated,
-            low,
-            high,
-        } => negate_if(
-            negated,
-            call("between", vec![boxed(*expr)?, boxed(*low)?, boxed(*high)?]),
-        ),
-        E::Like {
-            negated,
-            expr,
-            pattern,
-            ..
-        } => negate_if(negated, call("like", vec![boxed(*expr)?, boxed(*pattern)?])),
-        E::ILike {
-            negated,
-            expr,
-            pattern,
-            ..
-        } => negate_if(
-            negated,
-            call("ilike", vec![boxed(*expr)?, boxed(*pattern)?]),
-        ),
-        E::RLike {
-            negated,
-            expr,
-            pattern,
-            ..
-        } => negate_if(
-            negated,
-            call("rlike", vec![boxed(*expr)?, boxed(*pattern)?]),
-        ),
-        E::BinaryOp { left, op, right } => {
-            let name = binary_operator(&op)?;
-            let arguments = vec![boxed(*left)?, boxed(*right)?];
-            if name == "!=" {
-                call("not", vec![call("==", arguments)])
-            } else {
-                call(name, arguments)
-            }
-        }
-        E::UnaryOp { op, expr } => match op {
-            UnaryOperator::Not => call("not", vec![boxed(*expr)?]),
-            UnaryOperator::Minus => match convert(*expr)? {
-                Expr::Literal(literal) => Expr::Literal(negate_literal(literal)),
-                // SQL's `-b` is named `(- b)`; the DataFrame API's `-col` is `negative(b)`.
-                other => call("-", vec![other]),
-            },
-            UnaryOperator::Plus => call("positive", vec![boxed(*expr)?]),
-            UnaryOperator::BitwiseNot => call("~", vec![boxed(*expr)?]),
-            other => return Err(SqlError::Unsupported(format!("operator {other}"))),
-        },
-        E::Cast {
-            kind,
-            expr,
-            data_type,
-            ..
-        } => {
-            let text = data_type.to_string();
-            Expr::Cast {
-                expr: Box::new(convert(*expr)?),
-                data_type: parse_data_type(&text)?,
-                is_try: matches!(kind, CastKind::TryCast | CastKind::SafeCast),
-            }
-        }
-        E::TypedString(typed) => {
-            let text = match typed.value.value {
-                Value::SingleQuotedString(s) | Value::DoubleQuotedString(s) => s,
-                other => other.to_string(),
-            };
-            Expr::Cast {
-                expr: Box::new(Expr::Literal(Literal::String(text))),
-                data_type: parse_data_type(&typed.data_type.to_string())?,
-                is_try: false,
-            }
-        }
-        E::Case {
-            operand,
-            conditions,
-            else_result,
-            ..
-        } => {
-            let operand = operand.map(|o| convert(*o)).transpose()?;
-            let mut branches = Vec::with_capacity(conditions.len());
-            for branch in conditions {
-                let condition = convert(branch.condition)?;
-                let condition = match &operand {
-                    Some(operand) => call("==", vec![operand.clone(), condition]),
-                    None => condition,
-                };
-                branches.push((condition, convert(branch.result)?));
-            }
-            Expr::CaseWhen {
-                branches,
-                otherwise: else_result.map(|e| convert(*e)).transpose()?.map(Box::new),
-            }
-        }
-        E::CompoundFieldAccess { root, access_chain } => {
-            let mut current = convert(*root)?;
-            for access in access_chain {
-                let extraction = match access {
-                    AccessExpr::Dot(ast::Expr::Identifier(ident)) => {
-                        Expr::Literal(Literal::String(ident.value))
-                    }
-                    AccessExpr::Dot(other) => convert(other)?,
-                    AccessExpr::Subscript(Subscript::Index { index }) => convert(index)?,
-                    AccessExpr::Subscript(other) => {
-                        return Err(SqlError::Unsupported(format!("subscript {other}")))
-                    }
-                };
-                current = Expr::ExtractValue {
-                    child: Box::new(current),
-                    extraction: Box::new(extraction),
-                };
-            }
-            current
-        }
-        E::Lambda(lambda) => {
-            let parameters = match lambda.params {
-                ast::OneOrManyWithParens::One(p) => vec![p.name.value],
-                ast::OneOrManyWithParens::Many(ps) => {
-                    ps.into_iter().map(|p| p.name.value).collect()
-                }
-            };
-            Expr::Lambda {
-                body: Box::new(convert(*lambda.body)?),
-                parameters,
-            }
-        }
-        E::Function(function) => convert_function(function)?,
-        other => return Err(SqlError::Unsupported(format!("expression '{other}'"))),
-    })
 }
 
 fn negate_if(negated: bool, expr: Expr) -> Expr {
@@ -265,23 +77,400 @@ fn negate_if(negated: bool, expr: Expr) -> Expr {
     }
 }
 
-fn negate_literal(literal: Literal) -> Literal {
-    match literal {
-        Literal::Integer(v) => Literal::Integer(-v),
-        Literal::Long(v) => Literal::Long(-v),
-        Literal::Double(v) => Literal::Double(-v),
-        Literal::Float(v) => Literal::Float(-v),
-        Literal::Decimal {
-            value,
-            precision,
-            scale,
-        } => Literal::Decimal {
-            value: -value,
-            precision,
-            scale,
-        },
-        other => other,
+impl Converter {
+    /// A select-list item: an expression, an aliased one, or a star.
+    pub(crate) fn select_item(&mut self, item: SelectItem) -> SqlResult<Expr> {
+        match item {
+            SelectItem::UnnamedExpr(expr) => self.expr(expr),
+            SelectItem::ExprWithAlias { expr, alias } => Ok(Expr::Alias {
+                expr: Box::new(self.expr(expr)?),
+                name: vec![alias.value],
+                metadata: None,
+            }),
+            SelectItem::Wildcard(options) => {
+                reject_star_options(&options)?;
+                Ok(Expr::Star {
+                    target: None,
+                    plan_id: None,
+                })
+            }
+            SelectItem::QualifiedWildcard(
+                SelectItemQualifiedWildcardKind::ObjectName(name),
+                options,
+            ) => {
+                reject_star_options(&options)?;
+                Ok(Expr::Star {
+                    target: Some(object_name(&name)),
+                    plan_id: None,
+                })
+            }
+            other => unsupported(format!("select item {other}")),
+        }
     }
+
+    fn boxed(&mut self, expr: Box<ast::Expr>) -> SqlResult<Expr> {
+        self.expr(*expr)
+    }
+
+    /// Converts one expression; subqueries inside it are kept by the converter.
+    pub(crate) fn expr(&mut self, expr: ast::Expr) -> SqlResult<Expr> {
+        use ast::Expr as E;
+        Ok(match expr {
+            E::Identifier(ident) => Expr::Column {
+                name: vec![ident.value],
+                plan_id: None,
+            },
+            E::CompoundIdentifier(parts) => Expr::Column {
+                name: parts.into_iter().map(|p| p.value).collect(),
+                plan_id: None,
+            },
+            E::Value(value) => match value.value {
+                Value::Placeholder(marker) => self.parameter(&marker)?,
+                other => Expr::Literal(value_literal(other)?),
+            },
+            E::Nested(inner) => self.boxed(inner)?,
+            E::IsNull(inner) => call("isnull", vec![self.boxed(inner)?]),
+            E::IsNotNull(inner) => call("isnotnull", vec![self.boxed(inner)?]),
+            E::IsTrue(inner) => self.null_safe_equal(inner, Literal::Boolean(true))?,
+            E::IsFalse(inner) => self.null_safe_equal(inner, Literal::Boolean(false))?,
+            E::IsNotTrue(inner) => {
+                call("not", vec![self.null_safe_equal(inner, Literal::Boolean(true))?])
+            }
+            E::IsNotFalse(inner) => call(
+                "not",
+                vec![self.null_safe_equal(inner, Literal::Boolean(false))?],
+            ),
+            E::IsUnknown(inner) => call("isnull", vec![self.boxed(inner)?]),
+            E::IsNotUnknown(inner) => call("isnotnull", vec![self.boxed(inner)?]),
+            E::IsDistinctFrom(left, right) => call(
+                "not",
+                vec![call("<=>", vec![self.boxed(left)?, self.boxed(right)?])],
+            ),
+            E::IsNotDistinctFrom(left, right) => {
+                call("<=>", vec![self.boxed(left)?, self.boxed(right)?])
+            }
+            E::InList {
+                expr,
+                list,
+                negated,
+            } => {
+                let mut arguments = vec![self.boxed(expr)?];
+                for item in list {
+                    arguments.push(self.expr(item)?);
+                }
+                negate_if(negated, call("in", arguments))
+            }
+            E::InSubquery {
+                expr,
+                subquery,
+                negated,
+            } => {
+                let values = match *expr {
+                    E::Tuple(items) => items
+                        .into_iter()
+                        .map(|e| self.expr(e))
+                        .collect::<SqlResult<_>>()?,
+                    other => vec![self.expr(other)?],
+                };
+                let plan = self.query(*subquery)?;
+                let plan_id = self.add_reference(plan);
+                negate_if(
+                    negated,
+                    Expr::Subquery {
+                        plan_id,
+                        kind: SubqueryKind::In(values),
+                    },
+                )
+            }
+            E::Exists { subquery, negated } => {
+                let plan = self.query(*subquery)?;
+                let plan_id = self.add_reference(plan);
+                negate_if(
+                    negated,
+                    Expr::Subquery {
+                        plan_id,
+                        kind: SubqueryKind::Exists,
+                    },
+                )
+            }
+            E::Subquery(subquery) => {
+                let plan = self.query(*subquery)?;
+                let plan_id = self.add_reference(plan);
+                Expr::Subquery {
+                    plan_id,
+                    kind: SubqueryKind::Scalar,
+                }
+            }
+            E::Between {
+                expr,
+                negated,
+                low,
+                high,
+            } => negate_if(
+                negated,
+                call(
+                    "between",
+                    vec![self.boxed(expr)?, self.boxed(low)?, self.boxed(high)?],
+                ),
+            ),
+            E::Like {
+                negated,
+                any,
+                expr,
+                pattern,
+                escape_char,
+            } => self.pattern_match("like", negated, any, expr, pattern, escape_char)?,
+            E::ILike {
+                negated,
+                any,
+                expr,
+                pattern,
+                escape_char,
+            } => self.pattern_match("ilike", negated, any, expr, pattern, escape_char)?,
+            E::RLike {
+                negated,
+                expr,
+                pattern,
+                ..
+            } => negate_if(
+                negated,
+                call("rlike", vec![self.boxed(expr)?, self.boxed(pattern)?]),
+            ),
+            E::BinaryOp { left, op, right } => {
+                let name = binary_operator(&op)?;
+                let arguments = vec![self.boxed(left)?, self.boxed(right)?];
+                if name == "!=" {
+                    call("not", vec![call("==", arguments)])
+                } else {
+                    call(name, arguments)
+                }
+            }
+            E::UnaryOp { op, expr } => match op {
+                UnaryOperator::Not => call("not", vec![self.boxed(expr)?]),
+                UnaryOperator::Minus => match self.boxed(expr)? {
+                    Expr::Literal(literal) => Expr::Literal(negate_literal(literal)),
+                    // SQL's `-b` is named `(- b)`; the DataFrame API's `-col` is `negative(b)`.
+                    other => call("-", vec![other]),
+                },
+                UnaryOperator::Plus => call("positive", vec![self.boxed(expr)?]),
+                UnaryOperator::BitwiseNot => call("~", vec![self.boxed(expr)?]),
+                other => return unsupported(format!("operator {other}")),
+            },
+            E::Cast {
+                kind,
+                expr,
+                data_type,
+                ..
+            } => {
+                let text = data_type.to_string();
+                Expr::Cast {
+                    expr: Box::new(self.boxed(expr)?),
+                    data_type: parse_data_type(&text)?,
+                    is_try: matches!(kind, CastKind::TryCast | CastKind::SafeCast),
+                }
+            }
+            E::TypedString(typed) => typed_literal(typed)?,
+            E::Interval(interval) => Expr::Literal(interval_literal(interval)?),
+            E::Case {
+                operand,
+                conditions,
+                else_result,
+                ..
+            } => {
+                let operand = operand.map(|o| self.boxed(o)).transpose()?;
+                let mut branches = Vec::with_capacity(conditions.len());
+                for branch in conditions {
+                    let condition = self.expr(branch.condition)?;
+                    let condition = match &operand {
+                        Some(operand) => call("==", vec![operand.clone(), condition]),
+                        None => condition,
+                    };
+                    branches.push((condition, self.expr(branch.result)?));
+                }
+                Expr::CaseWhen {
+                    branches,
+                    otherwise: else_result
+                        .map(|e| self.boxed(e))
+                        .transpose()?
+                        .map(Box::new),
+                }
+            }
+            E::CompoundFieldAccess { root, access_chain } => {
+                let mut current = self.boxed(root)?;
+                for access in access_chain {
+                    let extraction = match access {
+                        AccessExpr::Dot(ast::Expr::Identifier(ident)) => {
+                            Expr::Literal(Literal::String(ident.value))
+                        }
+                        AccessExpr::Dot(other) => self.expr(other)?,
+                        AccessExpr::Subscript(Subscript::Index { index }) => self.expr(index)?,
+                        AccessExpr::Subscript(other) => {
+                            return unsupported(format!("subscript {other}"))
+                        }
+                    };
+                    current = Expr::ExtractValue {
+                        child: Box::new(current),
+                        extraction: Box::new(extraction),
+                    };
+                }
+                current
+            }
+            E::Lambda(lambda) => {
+                let parameters = match lambda.params {
+                    ast::OneOrManyWithParens::One(p) => vec![p.name.value],
+                    ast::OneOrManyWithParens::Many(ps) => {
+                        ps.into_iter().map(|p| p.name.value).collect()
+                    }
+                };
+                Expr::Lambda {
+                    body: Box::new(self.boxed(lambda.body)?),
+                    parameters,
+                }
+            }
+            E::Function(function) => self.function(function)?,
+            E::Extract { field, expr, .. } => {
+                call(&extract_function(&field)?, vec![self.boxed(expr)?])
+            }
+            E::Substring {
+                expr,
+                substring_from,
+                substring_for,
+                ..
+            } => {
+                let mut arguments = vec![self.boxed(expr)?];
+                arguments.push(match substring_from {
+                    Some(from) => self.boxed(from)?,
+                    None => Expr::Literal(Literal::Integer(1)),
+                });
+                if let Some(length) = substring_for {
+                    arguments.push(self.boxed(length)?);
+                }
+                call("substring", arguments)
+            }
+            E::Position { expr, r#in } => {
+                call("position", vec![self.boxed(expr)?, self.boxed(r#in)?])
+            }
+            E::Trim {
+                trim_where,
+                trim_what,
+                expr,
+                trim_characters,
+            } => {
+                if trim_characters.is_some() {
+                    return unsupported("TRIM with a character list");
+                }
+                let name = match trim_where {
+                    Some(TrimWhereField::Leading) => "ltrim",
+                    Some(TrimWhereField::Trailing) => "rtrim",
+                    Some(TrimWhereField::Both) | None => "trim",
+                };
+                let mut arguments = vec![self.boxed(expr)?];
+                if let Some(what) = trim_what {
+                    arguments.push(self.boxed(what)?);
+                }
+                call(name, arguments)
+            }
+            E::Ceil { expr, field } => self.rounding("ceil", expr, field)?,
+            E::Floor { expr, field } => self.rounding("floor", expr, field)?,
+            E::Array(array) => call(
+                "array",
+                array
+                    .elem
+                    .into_iter()
+                    .map(|e| self.expr(e))
+                    .collect::<SqlResult<_>>()?,
+            ),
+            E::Tuple(items) => call(
+                "struct",
+                items
+                    .into_iter()
+                    .map(|e| self.expr(e))
+                    .collect::<SqlResult<_>>()?,
+            ),
+            E::Wildcard(_) => Expr::Star {
+                target: None,
+                plan_id: None,
+            },
+            E::QualifiedWildcard(name, _) => Expr::Star {
+                target: Some(object_name(&name)),
+                plan_id: None,
+            },
+            other => return unsupported(format!("the expression '{other}'")),
+        })
+    }
+
+    fn null_safe_equal(&mut self, inner: Box<ast::Expr>, value: Literal) -> SqlResult<Expr> {
+        Ok(call("<=>", vec![self.boxed(inner)?, Expr::Literal(value)]))
+    }
+
+    fn pattern_match(
+        &mut self,
+        name: &str,
+        negated: bool,
+        any: bool,
+        expr: Box<ast::Expr>,
+        pattern: Box<ast::Expr>,
+        escape: Option<ast::ValueWithSpan>,
+    ) -> SqlResult<Expr> {
+        if any {
+            return unsupported(format!("{} ANY", name.to_ascii_uppercase()));
+        }
+        let mut arguments = vec![self.boxed(expr)?, self.boxed(pattern)?];
+        if let Some(escape) = escape {
+            arguments.push(Expr::Literal(value_literal(escape.value)?));
+        }
+        Ok(negate_if(negated, call(name, arguments)))
+    }
+
+    fn rounding(
+        &mut self,
+        name: &str,
+        expr: Box<ast::Expr>,
+        field: CeilFloorKind,
+    ) -> SqlResult<Expr> {
+        let mut arguments = vec![self.boxed(expr)?];
+        match field {
+            CeilFloorKind::DateTimeField(ast::DateTimeField::NoDateTime) => {}
+            CeilFloorKind::Scale(scale) => {
+                arguments.push(Expr::Literal(value_literal(scale.value)?))
+            }
+            CeilFloorKind::DateTimeField(other) => {
+                return unsupported(format!("{} TO {other}", name.to_ascii_uppercase()))
+            }
+        }
+        Ok(call(name, arguments))
+    }
+}
+
+fn reject_star_options(options: &ast::WildcardAdditionalOptions) -> SqlResult<()> {
+    if options.opt_except.is_some()
+        || options.opt_exclude.is_some()
+        || options.opt_replace.is_some()
+        || options.opt_rename.is_some()
+        || options.opt_ilike.is_some()
+    {
+        return unsupported("`*` with EXCEPT, EXCLUDE, REPLACE, RENAME or ILIKE");
+    }
+    Ok(())
+}
+
+/// `EXTRACT(field FROM source)` as the Spark function that reads the same field.
+fn extract_function(field: &ast::DateTimeField) -> SqlResult<String> {
+    use ast::DateTimeField as F;
+    Ok(match field {
+        F::Year | F::Years => "year",
+        F::Month | F::Months => "month",
+        F::Week(_) | F::Weeks => "weekofyear",
+        F::Day | F::Days => "day",
+        F::DayOfWeek | F::Dow => "dayofweek",
+        F::DayOfYear | F::Doy => "dayofyear",
+        F::Hour | F::Hours => "hour",
+        F::Minute | F::Minutes => "minute",
+        F::Second | F::Seconds => "second",
+        F::Quarter => "quarter",
+        other => return unsupported(format!("EXTRACT({other} FROM ...)")),
+    }
+    .to_string())
 }
 
 fn binary_operator(op: &BinaryOperator) -> SqlResult<&'static str> {
@@ -305,129 +494,8 @@ fn binary_operator(op: &BinaryOperator) -> SqlResult<&'static str> {
         BinaryOperator::BitwiseOr => "|",
         BinaryOperator::BitwiseXor => "^",
         BinaryOperator::MyIntegerDivide | BinaryOperator::DuckIntegerDivide => "div",
-        other => return Err(SqlError::Unsupported(format!("operator {other}"))),
+        other => return unsupported(format!("operator {other}")),
     })
-}
-
-/// Spark's literal typing: integers are INT when they fit, else BIGINT; a number with a
-/// decimal point is DECIMAL; an exponent makes it DOUBLE.
-fn literal(value: Value) -> SqlResult<Literal> {
-    Ok(match value {
-        Value::Null => Literal::Null(DataType::Null),
-        Value::Boolean(b) => Literal::Boolean(b),
-        Value::SingleQuotedString(s) | Value::DoubleQuotedString(s) => Literal::String(s),
-        Value::Number(text, long_suffix) => number_literal(&text, long_suffix)?,
-        other => return Err(SqlError::Unsupported(format!("literal {other}"))),
-    })
-}
-
-fn number_literal(text: &str, long_suffix: bool) -> SqlResult<Literal> {
-    let bad = || SqlError::syntax(format!("'{text}'"), "invalid number");
-    if text.contains(['e', 'E']) {
-        return text.parse().map(Literal::Double).map_err(|_| bad());
-    }
-    if let Some((whole, fraction)) = text.split_once('.') {
-        let digits = format!("{whole}{fraction}");
-        let value: i128 = digits.parse().map_err(|_| bad())?;
-        let scale = i8::try_from(fraction.len()).map_err(|_| bad())?;
-        let significant = digits.trim_start_matches('0').len().max(1);
-        let precision = u8::try_from(significant.max(fraction.len())).map_err(|_| bad())?;
-        return Ok(Literal::Decimal {
-            value,
-            precision,
-            scale,
-        });
-    }
-    let value: i64 = text.parse().map_err(|_| bad())?;
-    if long_suffix {
-        return Ok(Literal::Long(value));
-    }
-    Ok(match i32::try_from(value) {
-        Ok(small) => Literal::Integer(small),
-        Err(_) => Literal::Long(value),
-    })
-}
-
-fn convert_function(function: ast::Function) -> SqlResult<Expr> {
-    let name = object_name(&function.name).join(".");
-    let mut is_distinct = false;
-    let mut arguments = Vec::new();
-    match function.args {
-        FunctionArguments::None => {}
-        FunctionArguments::Subquery(_) => {
-            return Err(SqlError::Unsupported("subquery arguments".into()))
-        }
-        FunctionArguments::List(list) => {
-            is_distinct = matches!(list.duplicate_treatment, Some(DuplicateTreatment::Distinct));
-            for argument in list.args {
-                arguments.push(match argument {
-                    FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => convert(e)?,
-                    FunctionArg::Unnamed(FunctionArgExpr::Wildcard) => Expr::Star {
-                        target: None,
-                        plan_id: None,
-                    },
-                    FunctionArg::Unnamed(FunctionArgExpr::QualifiedWildcard(n)) => Expr::Star {
-                        target: Some(object_name(&n)),
-                        plan_id: None,
-                    },
-                    FunctionArg::Named {
-                        name,
-                        arg: FunctionArgExpr::Expr(e),
-                        ..
-                    } => Expr::NamedArgument {
-                        key: name.value,
-                        value: Box::new(convert(e)?),
-                    },
-                    other => return Err(SqlError::Unsupported(format!("argument {other}"))),
-                });
-            }
-        }
-    }
-    let call = Expr::Function {
-        name,
-        arguments,
-        is_distinct,
-    };
-    match function.over {
-        None => Ok(call),
-        Some(WindowType::NamedWindow(name)) => {
-            Err(SqlError::Unsupported(format!("named window {name}")))
-        }
-        Some(WindowType::WindowSpec(spec)) => {
-            let partition_by = spec
-                .partition_by
-                .into_iter()
-                .map(convert)
-                .collect::<SqlResult<_>>()?;
-            let mut order_by = Vec::new();
-            for order in spec.order_by {
-                let direction = if order.options.asc == Some(false) {
-                    SortDirection::Descending
-                } else {
-                    SortDirection::Ascending
-                };
-                let nulls = order.options.nulls_first.map(|first| {
-                    if first {
-                        NullOrdering::NullsFirst
-                    } else {
-                        NullOrdering::NullsLast
-                    }
-                });
-                order_by.push(SortOrder::new(convert(order.expr)?, direction, nulls));
-            }
-            if spec.window_frame.is_some() {
-                return Err(SqlError::Unsupported(
-                    "window frames in expression text".into(),
-                ));
-            }
-            Ok(Expr::Window {
-                function: Box::new(call),
-                partition_by,
-                order_by,
-                frame: None,
-            })
-        }
-    }
 }
 
 #[cfg(test)]

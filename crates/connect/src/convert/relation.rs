@@ -167,16 +167,10 @@ pub fn plan_from_proto(proto: &ProtoRelation) -> ConnectResult<Plan> {
                 .collect::<ConnectResult<_>>()?,
         },
         RelType::Sql(sql) => {
-            if !sql.args.is_empty()
-                || !sql.pos_args.is_empty()
-                || !sql.named_arguments.is_empty()
-                || !sql.pos_arguments.is_empty()
-            {
-                return Err(ConnectError::Unsupported("SQL query parameters".into()));
-            }
-            Relation::Sql {
-                query: sql.query.clone(),
-            }
+            return Ok(Plan {
+                plan_id,
+                ..ember_sql::parse_query(&sql.query, sql_parameters(sql)?)?
+            })
         }
         RelType::LocalRelation(local) => Relation::LocalRelation {
             arrow_ipc: local.data.clone(),
@@ -465,4 +459,31 @@ pub fn write_from_proto(proto: &ProtoWrite) -> ConnectResult<WriteOperation> {
         partition_by: proto.partitioning_columns.clone(),
         options: sorted_options(&proto.options),
     })
+}
+
+/// The values of a query's `:name` and `?` markers, from either generation of fields.
+pub fn sql_parameters(sql: &ember_proto::spark::connect::Sql) -> ConnectResult<ember_sql::Parameters> {
+    #[allow(deprecated)]
+    let (args, pos_args) = (&sql.args, &sql.pos_args);
+    let mut parameters = ember_sql::Parameters::default();
+    for (name, literal) in args {
+        parameters.named.insert(
+            name.clone(),
+            ember_spec::Expr::Literal(literal_from_proto(literal)?),
+        );
+    }
+    for (name, expression) in &sql.named_arguments {
+        parameters
+            .named
+            .insert(name.clone(), expression_from_proto(expression)?);
+    }
+    for literal in pos_args {
+        parameters
+            .positional
+            .push(ember_spec::Expr::Literal(literal_from_proto(literal)?));
+    }
+    for expression in &sql.pos_arguments {
+        parameters.positional.push(expression_from_proto(expression)?);
+    }
+    Ok(parameters)
 }

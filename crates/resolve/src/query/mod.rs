@@ -7,8 +7,8 @@ mod local_relation;
 mod na;
 mod project;
 mod read;
+mod select;
 
-pub use read::warehouse_path;
 mod set_operation;
 mod show_string;
 mod statistics;
@@ -240,10 +240,8 @@ impl Resolver<'_> {
                 let input = self.resolve_plan(*input).await?;
                 self.resolve_query_replace(input, &columns, &replacements)
             }
-            Relation::Sql { query } => {
-                let plan = self.state.create_logical_plan(&query).await?;
-                Ok(plan)
-            }
+            Relation::Select(select) => self.resolve_query_select(*select).await,
+            Relation::Values { rows } => self.resolve_query_values(&rows),
             Relation::Describe { input, columns } => {
                 let input = self.resolve_plan(*input).await?;
                 let statistics = ["count", "mean", "stddev", "min", "max"]

@@ -111,9 +111,17 @@ pub(crate) fn project_named(
     let (mut plan, mut exprs) = crate::row_marks::unnest_generator(plan, exprs)?;
     let aggregates = find_aggregate_exprs(exprs.iter());
     if !aggregates.is_empty() || !group_by.is_empty() {
+        // A grouping set's keys are output one by one, each under its own name.
         let group_output: Vec<(Expr, Expr)> = group_by
             .iter()
-            .map(|g| (g.clone(), output_reference(g)))
+            .flat_map(|g| match g {
+                Expr::GroupingSet(set) => set
+                    .distinct_expr()
+                    .into_iter()
+                    .map(|e| (e.clone(), output_reference(e)))
+                    .collect::<Vec<_>>(),
+                other => vec![(other.clone(), output_reference(other))],
+            })
             .collect();
         plan = LogicalPlanBuilder::from(plan)
             .aggregate(group_by, aggregates.clone())?

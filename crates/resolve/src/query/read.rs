@@ -27,10 +27,17 @@ impl Resolver<'_> {
     ) -> ResolveResult<LogicalPlan> {
         match source {
             ReadSource::Table { name } => {
-                let reference = name.join(".");
-                let plan = match self.context.table(reference.as_str()).await {
-                    Ok(frame) => frame.into_unoptimized_plan(),
-                    Err(_) => self.read_saved_table(&name).await?,
+                // Temp views (one part, or `global_temp.view`) shadow catalog tables.
+                let view_name = name.len() == 1
+                    || (name.len() == 2 && name[0].eq_ignore_ascii_case("global_temp"));
+                let view = if view_name {
+                    self.context.table(name.join(".").as_str()).await.ok()
+                } else {
+                    None
+                };
+                let plan = match view {
+                    Some(frame) => frame.into_unoptimized_plan(),
+                    None => self.read_saved_table(&name).await?,
                 };
                 Ok(LogicalPlanBuilder::from(plan)
                     .alias(name.last().cloned().unwrap_or_default())?
@@ -48,11 +55,10 @@ impl Resolver<'_> {
         }
     }
 
-    /// A table written by `saveAsTable` in any session lives in the warehouse directory.
+    /// A managed table: the data files in its warehouse directory, seen by every session.
     async fn read_saved_table(&self, name: &[String]) -> ResolveResult<LogicalPlan> {
         let not_found = || ResolveError::TableNotFound(format!("`{}`", name.join("`.`")));
-        let table = name.last().ok_or_else(not_found)?;
-        let path = warehouse_path(table);
+        let path = self.warehouse.table_path(name).map_err(|_| not_found())?;
         if !path.is_dir() {
             return Err(not_found());
         }
@@ -388,13 +394,6 @@ fn spark_csv_names(plan: LogicalPlan, has_header: bool) -> ResolveResult<Logical
         .collect();
     Ok(LogicalPlanBuilder::from(plan).project(exprs)?.build()?)
 }
-
-/// Where `saveAsTable(name)` keeps a table's files (Spark's default `spark-warehouse`).
-pub fn warehouse_path(table: &str) -> std::path::PathBuf {
-    std::path::Path::new(WAREHOUSE_DIR).join(table.to_ascii_lowercase())
-}
-
-const WAREHOUSE_DIR: &str = "spark-warehouse";
 
 /// Hive-style partition directories (`year=2024/month=1`) under the first path, with Spark's
 /// type inference for their values: INT, then BIGINT, else STRING.

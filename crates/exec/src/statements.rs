@@ -1,0 +1,482 @@
+//! SQL statements that are not queries: the catalog's databases and tables, views, inserts,
+//! `SHOW` / `DESCRIBE` / `EXPLAIN`, and session settings. Each runs now and answers with a
+//! small table (often none), as `spark.sql` returns for commands.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{ArrayRef, BooleanArray, RecordBatch, StringArray};
+use datafusion::arrow::datatypes::{DataType as ArrowType, Field, Schema};
+use ember_spec::{
+    Plan, ReadSource, Relation, SaveMode, ShowKind, Statement, TableDefinition, WriteOperation,
+};
+
+use crate::{ExecError, ExecResult, Session, SessionConfigValues};
+
+/// A table of string columns (and boolean ones, named in `flags`).
+fn string_table(columns: &[&str], rows: Vec<Vec<String>>, flags: &[&str]) -> ExecResult<RecordBatch> {
+    let fields: Vec<Field> = columns
+        .iter()
+        .map(|name| {
+            let data_type = if flags.contains(name) {
+                ArrowType::Boolean
+            } else {
+                ArrowType::Utf8
+            };
+            Field::new(*name, data_type, false)
+        })
+        .collect();
+    let arrays: Vec<ArrayRef> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, name)| -> ArrayRef {
+            if flags.contains(name) {
+                Arc::new(BooleanArray::from(
+                    rows.iter().map(|r| r[i] == "true").collect::<Vec<_>>(),
+                ))
+            } else {
+                Arc::new(StringArray::from(
+                    rows.iter().map(|r| r[i].clone()).collect::<Vec<_>>(),
+                ))
+            }
+        })
+        .collect();
+    Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)?)
+}
+
+/// Spark's `LIKE` patterns in SHOW: `*` matches anything, `|` separates alternatives, case
+/// is ignored.
+pub fn matches_pattern(pattern: Option<&str>, name: &str) -> bool {
+    let Some(pattern) = pattern else {
+        return true;
+    };
+    let name: Vec<char> = name.to_lowercase().chars().collect();
+    pattern.split('|').any(|alternative| {
+        let glob: Vec<char> = alternative.trim().to_lowercase().chars().collect();
+        glob_matches(&glob, &name)
+    })
+}
+
+fn glob_matches(glob: &[char], text: &[char]) -> bool {
+    match glob.split_first() {
+        None => text.is_empty(),
+        Some(('*', rest)) => (0..=text.len()).any(|skip| glob_matches(rest, &text[skip..])),
+        Some((c, rest)) => text
+            .split_first()
+            .is_some_and(|(t, tail)| t == c && glob_matches(rest, tail)),
+    }
+}
+
+fn table_read(name: Vec<String>) -> Plan {
+    Plan::new(Relation::Read(ReadSource::Table { name }))
+}
+
+impl Session {
+    /// Runs a statement; the rows it answers with, if any.
+    pub async fn run_statement(&self, statement: Statement) -> ExecResult<Option<RecordBatch>> {
+        match statement {
+            Statement::Query(_) => Err(ExecError::Unsupported(
+                "running a query as a statement".into(),
+            )),
+            Statement::CreateDatabase {
+                name,
+                if_not_exists,
+                location,
+                ..
+            } => {
+                if location.is_some() {
+                    return Err(ExecError::Unsupported("CREATE DATABASE ... LOCATION".into()));
+                }
+                let warehouse = self.warehouse();
+                if warehouse.database_exists(&name) {
+                    if if_not_exists {
+                        return Ok(None);
+                    }
+                    return Err(ExecError::DatabaseAlreadyExists(name));
+                }
+                let path = warehouse.database_path(&name);
+                std::fs::create_dir_all(&path).map_err(|source| ExecError::Io {
+                    path: path.display().to_string(),
+                    source,
+                })?;
+                Ok(None)
+            }
+            Statement::DropDatabase {
+                name,
+                if_exists,
+                cascade,
+            } => {
+                self.drop_database(&name, if_exists, cascade)?;
+                Ok(None)
+            }
+            Statement::UseDatabase { name } => {
+                self.set_current_database(&name)?;
+                Ok(None)
+            }
+            Statement::CreateTable(definition) => {
+                self.create_table(*definition).await?;
+                Ok(None)
+            }
+            Statement::CreateView {
+                name,
+                query,
+                replace,
+                if_not_exists,
+                temporary,
+                global,
+            } => {
+                if !temporary {
+                    return Err(ExecError::Unsupported(
+                        "persistent views (CREATE VIEW without TEMPORARY)".into(),
+                    ));
+                }
+                let view = match name.as_slice() {
+                    [view] => view.clone(),
+                    [database, view] if global && database.eq_ignore_ascii_case("global_temp") => {
+                        view.clone()
+                    }
+                    _ => {
+                        return Err(ExecError::Analysis(format!(
+                            "[TEMP_VIEW_NAME_TOO_MANY_NAME_PARTS] CREATE TEMPORARY VIEW expects a single-part view name, but got: {}.",
+                            name.join(".")
+                        )))
+                    }
+                };
+                if if_not_exists && self.view_exists(&view, global) {
+                    return Ok(None);
+                }
+                self.create_view(&view, query, replace, global).await?;
+                Ok(None)
+            }
+            Statement::Insert {
+                table,
+                query,
+                overwrite,
+            } => {
+                self.write(WriteOperation {
+                    input: query,
+                    format: "parquet".into(),
+                    path: None,
+                    table: Some(table),
+                    insert_into: true,
+                    mode: if overwrite {
+                        SaveMode::Overwrite
+                    } else {
+                        SaveMode::Append
+                    },
+                    partition_by: Vec::new(),
+                    options: Vec::new(),
+                })
+                .await?;
+                Ok(None)
+            }
+            Statement::DropTable {
+                name,
+                if_exists,
+                view,
+            } => {
+                let dropped = if view {
+                    match name.as_slice() {
+                        [database, view] if database.eq_ignore_ascii_case("global_temp") => {
+                            self.drop_view(view, true)?
+                        }
+                        [view] => self.drop_view(view, false)?,
+                        _ => false,
+                    }
+                } else {
+                    self.drop_table(&name).await?
+                };
+                if !dropped && !if_exists {
+                    return Err(ember_resolve::ResolveError::TableNotFound(format!(
+                        "`{}`",
+                        name.join("`.`")
+                    ))
+                    .into());
+                }
+                Ok(None)
+            }
+            Statement::TruncateTable { name } => {
+                // Overwriting with none of its own rows keeps the table's columns.
+                self.write(WriteOperation {
+                    input: Plan::new(Relation::Limit {
+                        input: Box::new(table_read(name.clone())),
+                        limit: 0,
+                    }),
+                    format: "parquet".into(),
+                    path: None,
+                    table: Some(name),
+                    insert_into: false,
+                    mode: SaveMode::Overwrite,
+                    partition_by: Vec::new(),
+                    options: Vec::new(),
+                })
+                .await?;
+                Ok(None)
+            }
+            Statement::Show(kind) => self.show(kind).await.map(Some),
+            Statement::Set { key, value } => self.set(key, value).map(Some),
+            Statement::Reset { key } => {
+                self.with_config(|config| match key {
+                    Some(key) => {
+                        let default = SessionConfigValues::default();
+                        match default.get(&key) {
+                            Some(value) => config.set(&key, value),
+                            None => config.unset(&key),
+                        }
+                    }
+                    None => *config = SessionConfigValues::default(),
+                });
+                Ok(None)
+            }
+            // Caching keeps results as they are; the table must exist all the same.
+            Statement::CacheTable { name } | Statement::RefreshTable { name } => {
+                self.logical_plan(table_read(name)).await?;
+                Ok(None)
+            }
+            Statement::UncacheTable { name, if_exists } => {
+                if !if_exists {
+                    self.logical_plan(table_read(name)).await?;
+                }
+                Ok(None)
+            }
+            Statement::ClearCache => Ok(None),
+            Statement::DescribeTable { name, .. } => {
+                let plan = self.logical_plan(table_read(name)).await?;
+                describe(plan.schema().as_arrow()).map(Some)
+            }
+            Statement::DescribeQuery(plan) => {
+                let plan = self.logical_plan(plan).await?;
+                describe(plan.schema().as_arrow()).map(Some)
+            }
+            Statement::Explain { plan, extended } => {
+                let logical = self.logical_plan(plan).await?;
+                let frame = self.context().execute_logical_plan(logical).await?;
+                let physical = frame.clone().create_physical_plan().await?;
+                let mut text = String::from("== Physical Plan ==\n");
+                text.push_str(
+                    &datafusion::physical_plan::displayable(physical.as_ref())
+                        .indent(true)
+                        .to_string(),
+                );
+                if extended {
+                    text = format!(
+                        "== Optimized Logical Plan ==\n{}\n\n{text}",
+                        frame.into_optimized_plan()?.display_indent()
+                    );
+                }
+                string_table(&["plan"], vec![vec![text]], &[]).map(Some)
+            }
+        }
+    }
+
+    fn drop_database(&self, name: &str, if_exists: bool, cascade: bool) -> ExecResult<()> {
+        let warehouse = self.warehouse();
+        if name.eq_ignore_ascii_case(ember_resolve::DEFAULT_DATABASE) {
+            return Err(ExecError::Analysis(
+                "[UNSUPPORTED_FEATURE.DROP_DATABASE] Drop the default database `spark_catalog`.`default` is not allowed.".into(),
+            ));
+        }
+        if !warehouse.database_exists(name) {
+            if if_exists {
+                return Ok(());
+            }
+            return Err(ExecError::DatabaseNotFound(name.to_string()));
+        }
+        if !cascade && !warehouse.tables(name).is_empty() {
+            return Err(ExecError::DatabaseNotEmpty(name.to_string()));
+        }
+        let path = warehouse.database_path(name);
+        std::fs::remove_dir_all(&path).map_err(|source| ExecError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        if self.current_database().eq_ignore_ascii_case(name) {
+            self.set_current_database(ember_resolve::DEFAULT_DATABASE)?;
+        }
+        Ok(())
+    }
+
+    async fn create_table(&self, definition: TableDefinition) -> ExecResult<()> {
+        let warehouse = self.warehouse();
+        if definition.location.is_some() {
+            return Err(ExecError::Unsupported(
+                "CREATE TABLE ... LOCATION (external tables)".into(),
+            ));
+        }
+        let format = definition.format.clone().unwrap_or_else(|| "parquet".into());
+        if format != "parquet" {
+            return Err(ExecError::Unsupported(format!(
+                "catalog tables in the {format} format"
+            )));
+        }
+        let exists = warehouse.table_path(&definition.name)?.is_dir();
+        if exists && definition.if_not_exists {
+            return Ok(());
+        }
+        let input = match (&definition.query, &definition.schema, &definition.like) {
+            (Some(query), _, _) => query.clone(),
+            (None, Some(schema), _) => Plan::new(Relation::LocalRelation {
+                arrow_ipc: None,
+                schema: Some(schema.clone()),
+            }),
+            (None, None, Some(source)) => Plan::new(Relation::Limit {
+                input: Box::new(table_read(source.clone())),
+                limit: 0,
+            }),
+            (None, None, None) => {
+                return Err(ExecError::Analysis(
+                    "[PARSE_SYNTAX_ERROR] CREATE TABLE needs columns, AS SELECT or LIKE.".into(),
+                ))
+            }
+        };
+        self.write(WriteOperation {
+            input,
+            format,
+            path: None,
+            table: Some(definition.name),
+            insert_into: false,
+            mode: if definition.replace {
+                SaveMode::Overwrite
+            } else {
+                SaveMode::ErrorIfExists
+            },
+            partition_by: definition.partition_by,
+            options: definition.options,
+        })
+        .await
+    }
+
+    async fn show(&self, kind: ShowKind) -> ExecResult<RecordBatch> {
+        let warehouse = self.warehouse();
+        match kind {
+            ShowKind::Databases { pattern } => {
+                let rows = warehouse
+                    .databases()
+                    .into_iter()
+                    .filter(|d| matches_pattern(pattern.as_deref(), d))
+                    .map(|d| vec![d])
+                    .collect();
+                string_table(&["namespace"], rows, &[])
+            }
+            ShowKind::Tables { database, pattern } => {
+                let database = database.unwrap_or_else(|| warehouse.current_database().into());
+                if !warehouse.database_exists(&database) {
+                    return Err(ExecError::DatabaseNotFound(database));
+                }
+                let mut rows: Vec<Vec<String>> = warehouse
+                    .tables(&database)
+                    .into_iter()
+                    .filter(|t| matches_pattern(pattern.as_deref(), t))
+                    .map(|t| vec![database.clone(), t, "false".into()])
+                    .collect();
+                for view in self.table_names() {
+                    if matches_pattern(pattern.as_deref(), &view) {
+                        rows.push(vec![String::new(), view, "true".into()]);
+                    }
+                }
+                string_table(&["namespace", "tableName", "isTemporary"], rows, &["isTemporary"])
+            }
+            ShowKind::Views { pattern, .. } => {
+                let rows = self
+                    .table_names()
+                    .into_iter()
+                    .filter(|v| matches_pattern(pattern.as_deref(), v))
+                    .map(|v| vec![String::new(), v, "true".into()])
+                    .collect();
+                string_table(&["namespace", "viewName", "isTemporary"], rows, &["isTemporary"])
+            }
+            ShowKind::Columns { table } => {
+                let plan = self.logical_plan(table_read(table)).await?;
+                let rows = plan
+                    .schema()
+                    .fields()
+                    .iter()
+                    .map(|f| vec![f.name().clone()])
+                    .collect();
+                string_table(&["col_name"], rows, &[])
+            }
+            ShowKind::Functions { pattern } => {
+                let state = self.context().state();
+                let mut names: Vec<String> = state
+                    .scalar_functions()
+                    .keys()
+                    .chain(state.aggregate_functions().keys())
+                    .chain(state.window_functions().keys())
+                    .filter(|n| matches_pattern(pattern.as_deref(), n))
+                    .cloned()
+                    .collect();
+                names.sort();
+                names.dedup();
+                string_table(&["function"], names.into_iter().map(|n| vec![n]).collect(), &[])
+            }
+            ShowKind::CurrentDatabase => string_table(
+                &["current_database()"],
+                vec![vec![warehouse.current_database().to_string()]],
+                &[],
+            ),
+        }
+    }
+
+    fn set(&self, key: Option<String>, value: Option<String>) -> ExecResult<RecordBatch> {
+        let rows = self.with_config(|config| -> ExecResult<Vec<Vec<String>>> {
+            match (key, value) {
+                (Some(key), Some(value)) => {
+                    if !SessionConfigValues::is_modifiable(&key) {
+                        return Err(ExecError::Analysis(format!(
+                            "[CANNOT_MODIFY_CONFIG] Cannot modify the value of the static Spark config: \"{key}\"."
+                        )));
+                    }
+                    config.set(&key, &value);
+                    Ok(vec![vec![key, value]])
+                }
+                (Some(key), None) => {
+                    let value = config.get(&key).unwrap_or("<undefined>").to_string();
+                    Ok(vec![vec![key, value]])
+                }
+                (None, _) => Ok(config
+                    .all()
+                    .map(|(k, v)| vec![k.clone(), v.clone()])
+                    .collect()),
+            }
+        })?;
+        string_table(&["key", "value"], rows, &[])
+    }
+
+}
+
+/// DESCRIBE: one row per column, as Spark shows it (no comments yet).
+fn describe(schema: &Schema) -> ExecResult<RecordBatch> {
+    let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+    let types: Vec<String> = schema
+        .fields()
+        .iter()
+        .map(|f| ember_resolve::from_arrow(f.data_type()).simple_string())
+        .collect();
+    let comments: Vec<Option<String>> = vec![None; names.len()];
+    let output = Schema::new(vec![
+        Field::new("col_name", ArrowType::Utf8, false),
+        Field::new("data_type", ArrowType::Utf8, false),
+        Field::new("comment", ArrowType::Utf8, true),
+    ]);
+    Ok(RecordBatch::try_new(
+        Arc::new(output),
+        vec![
+            Arc::new(StringArray::from(names)),
+            Arc::new(StringArray::from(types)),
+            Arc::new(StringArray::from(comments)),
+        ],
+    )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn show_patterns_are_spark_globs() {
+        assert!(matches_pattern(Some("sales*"), "sales_2024"));
+        assert!(matches_pattern(Some("a|b*"), "bee"));
+        assert!(!matches_pattern(Some("a|b*"), "cab"));
+        assert!(matches_pattern(None, "anything"));
+        assert!(!matches_pattern(Some("t.x"), "tax"));
+    }
+}

@@ -1,0 +1,105 @@
+use crate::{DataType, Plan};
+
+/// One Spark SQL statement: a query, or a command that changes or shows the catalog or the
+/// session. Names are the parts as written (`db.table` is two parts).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Statement {
+    Query(Plan),
+    CreateDatabase {
+        name: String,
+        if_not_exists: bool,
+        comment: Option<String>,
+        location: Option<String>,
+    },
+    DropDatabase {
+        name: String,
+        if_exists: bool,
+        cascade: bool,
+    },
+    UseDatabase {
+        name: String,
+    },
+    CreateTable(Box<TableDefinition>),
+    CreateView {
+        name: Vec<String>,
+        query: Plan,
+        replace: bool,
+        if_not_exists: bool,
+        /// `TEMPORARY` / `GLOBAL TEMPORARY`; otherwise a persistent view.
+        temporary: bool,
+        global: bool,
+    },
+    Insert {
+        table: Vec<String>,
+        query: Plan,
+        overwrite: bool,
+    },
+    DropTable {
+        name: Vec<String>,
+        if_exists: bool,
+        /// `DROP VIEW`: only a view may go.
+        view: bool,
+    },
+    TruncateTable {
+        name: Vec<String>,
+    },
+    Show(ShowKind),
+    /// `SET key = value`, `SET key` (shows it) and `SET` (shows all).
+    Set {
+        key: Option<String>,
+        value: Option<String>,
+    },
+    Reset {
+        key: Option<String>,
+    },
+    CacheTable {
+        name: Vec<String>,
+    },
+    UncacheTable {
+        name: Vec<String>,
+        if_exists: bool,
+    },
+    ClearCache,
+    RefreshTable {
+        name: Vec<String>,
+    },
+    DescribeTable {
+        name: Vec<String>,
+        extended: bool,
+    },
+    DescribeQuery(Plan),
+    Explain {
+        plan: Plan,
+        extended: bool,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ShowKind {
+    Databases { pattern: Option<String> },
+    Tables { database: Option<String>, pattern: Option<String> },
+    Views { database: Option<String>, pattern: Option<String> },
+    Columns { table: Vec<String> },
+    Functions { pattern: Option<String> },
+    CurrentDatabase,
+}
+
+/// `CREATE TABLE` in all its forms.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableDefinition {
+    pub name: Vec<String>,
+    pub if_not_exists: bool,
+    pub replace: bool,
+    /// Declared columns; absent for `AS SELECT` and `LIKE`.
+    pub schema: Option<DataType>,
+    /// `USING parquet|csv|json|orc|text`; Spark's default is parquet.
+    pub format: Option<String>,
+    pub partition_by: Vec<String>,
+    pub location: Option<String>,
+    pub comment: Option<String>,
+    pub properties: Vec<(String, String)>,
+    pub options: Vec<(String, String)>,
+    pub query: Option<Plan>,
+    /// `CREATE TABLE t LIKE source`.
+    pub like: Option<Vec<String>>,
+}

@@ -1,0 +1,278 @@
+//! `FROM`: tables, CTE names, derived tables, joins, table-valued functions and
+//! `LATERAL VIEW`.
+
+use datafusion::sql::sqlparser::ast::{
+    self, FunctionArg, FunctionArgExpr, JoinConstraint, JoinOperator, TableFactor,
+};
+use ember_spec::{Expr, JoinType, Literal, Plan, Relation, Select};
+
+use crate::converter::Converter;
+use crate::error::unsupported;
+use crate::expression::{call, object_name};
+use crate::{SqlError, SqlResult};
+
+impl Converter {
+    /// The FROM list; commas are cross joins, as in Spark.
+    pub(crate) fn from(&mut self, from: Vec<ast::TableWithJoins>) -> SqlResult<Option<Plan>> {
+        let mut plan: Option<Plan> = None;
+        for item in from {
+            let next = self.table_with_joins(item)?;
+            plan = Some(match plan {
+                None => next,
+                Some(left) => join(left, next, JoinType::Cross, None, Vec::new()),
+            });
+        }
+        Ok(plan)
+    }
+
+    fn table_with_joins(&mut self, item: ast::TableWithJoins) -> SqlResult<Plan> {
+        let mut plan = self.table_factor(item.relation)?;
+        for joined in item.joins {
+            let right = self.table_factor(joined.relation)?;
+            let (join_type, constraint) = match joined.join_operator {
+                JoinOperator::Join(c) | JoinOperator::Inner(c) => (JoinType::Inner, c),
+                JoinOperator::Left(c) | JoinOperator::LeftOuter(c) => (JoinType::LeftOuter, c),
+                JoinOperator::Right(c) | JoinOperator::RightOuter(c) => (JoinType::RightOuter, c),
+                JoinOperator::FullOuter(c) => (JoinType::FullOuter, c),
+                JoinOperator::CrossJoin(c) => (JoinType::Cross, c),
+                JoinOperator::Semi(c) | JoinOperator::LeftSemi(c) => (JoinType::LeftSemi, c),
+                JoinOperator::Anti(c) | JoinOperator::LeftAnti(c) => (JoinType::LeftAnti, c),
+                other => return unsupported(format!("the join {other:?}")),
+            };
+            let (condition, using) = match constraint {
+                JoinConstraint::On(condition) => (Some(self.expr(condition)?), Vec::new()),
+                JoinConstraint::Using(names) => (
+                    None,
+                    names
+                        .iter()
+                        .map(|n| object_name(n).join("."))
+                        .collect::<Vec<_>>(),
+                ),
+                JoinConstraint::None => (None, Vec::new()),
+                JoinConstraint::Natural => return unsupported("NATURAL JOIN"),
+            };
+            let join_type = match (join_type, &condition, using.is_empty()) {
+                (JoinType::Inner, None, true) => JoinType::Cross,
+                (other, _, _) => other,
+            };
+            plan = join(plan, right, join_type, condition, using);
+        }
+        Ok(plan)
+    }
+
+    fn table_factor(&mut self, factor: TableFactor) -> SqlResult<Plan> {
+        match factor {
+            TableFactor::Table {
+                name,
+                alias,
+                args,
+                with_hints,
+                version,
+                partitions,
+                sample,
+                ..
+            } => {
+                if version.is_some() || !partitions.is_empty() || !with_hints.is_empty() {
+                    return unsupported(format!("time travel, partitions or hints on {name}"));
+                }
+                if sample.is_some() {
+                    return unsupported("TABLESAMPLE");
+                }
+                let name = object_name(&name);
+                let plan = match args {
+                    Some(args) => self.table_function(&name, args.args)?,
+                    None => self.table_reference(name),
+                };
+                self.aliased(plan, alias)
+            }
+            TableFactor::Derived {
+                lateral,
+                subquery,
+                alias,
+                sample,
+            } => {
+                if lateral {
+                    return unsupported("LATERAL subqueries");
+                }
+                if sample.is_some() {
+                    return unsupported("TABLESAMPLE");
+                }
+                let plan = self.query(*subquery)?;
+                // Spark names an unaliased subquery's columns as they are.
+                self.aliased(plan, alias)
+            }
+            TableFactor::NestedJoin {
+                table_with_joins,
+                alias,
+            } => {
+                let plan = self.table_with_joins(*table_with_joins)?;
+                self.aliased(plan, alias)
+            }
+            TableFactor::Function {
+                lateral: false,
+                name,
+                args,
+                alias,
+                ..
+            } => {
+                let plan = self.table_function(&object_name(&name), args)?;
+                self.aliased(plan, alias)
+            }
+            other => unsupported(format!("the FROM item {other}")),
+        }
+    }
+
+    fn aliased(&mut self, mut plan: Plan, alias: Option<ast::TableAlias>) -> SqlResult<Plan> {
+        let Some(alias) = alias else {
+            return Ok(plan);
+        };
+        if !alias.columns.is_empty() {
+            plan = Plan::new(Relation::ToDf {
+                input: Box::new(plan),
+                names: alias.columns.iter().map(|c| c.name.value.clone()).collect(),
+            });
+        }
+        Ok(Plan::new(Relation::SubqueryAlias {
+            input: Box::new(plan),
+            alias: alias.name.value,
+        }))
+    }
+
+    /// `range(...)` and the generators (`explode`, `inline`, `stack`, ...) in FROM.
+    fn table_function(&mut self, name: &[String], args: Vec<FunctionArg>) -> SqlResult<Plan> {
+        let function = name.join(".").to_ascii_lowercase();
+        let mut arguments = Vec::with_capacity(args.len());
+        for arg in args {
+            match arg {
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => arguments.push(self.expr(e)?),
+                other => return unsupported(format!("the table function argument {other}")),
+            }
+        }
+        if function == "range" {
+            return range(arguments);
+        }
+        // A generator in FROM is a SELECT of it over one row.
+        Ok(Plan::new(Relation::Select(Box::new(Select {
+            input: None,
+            projection: vec![call(&function, arguments)],
+            group_by: None,
+            having: None,
+            qualify: None,
+            order_by: Vec::new(),
+        }))))
+    }
+
+    /// `LATERAL VIEW [OUTER] generator(...) name AS columns`: the input's columns next to
+    /// each generated row.
+    pub(crate) fn lateral_view(
+        &mut self,
+        input: Option<Plan>,
+        view: ast::LateralView,
+    ) -> SqlResult<Plan> {
+        let input = input.ok_or_else(|| {
+            SqlError::syntax("'LATERAL'", "LATERAL VIEW needs a FROM clause before it")
+        })?;
+        let generator = match self.expr(view.lateral_view)? {
+            Expr::Function {
+                name,
+                arguments,
+                is_distinct,
+            } => {
+                let name = if view.outer && !name.to_ascii_lowercase().ends_with("_outer") {
+                    format!("{name}_outer")
+                } else {
+                    name
+                };
+                Expr::Function {
+                    name,
+                    arguments,
+                    is_distinct,
+                }
+            }
+            other => {
+                return Err(SqlError::Analysis(format!(
+                    "[UNSUPPORTED_GENERATOR.NOT_GENERATOR] {other:?} is expected to be a generator."
+                )))
+            }
+        };
+        let generated = match view.lateral_col_alias.as_slice() {
+            [] => generator,
+            names => Expr::Alias {
+                expr: Box::new(generator),
+                name: names.iter().map(|n| n.value.clone()).collect(),
+                metadata: None,
+            },
+        };
+        Ok(Plan::new(Relation::Select(Box::new(Select {
+            input: Some(Box::new(input)),
+            projection: vec![
+                Expr::Star {
+                    target: None,
+                    plan_id: None,
+                },
+                generated,
+            ],
+            group_by: None,
+            having: None,
+            qualify: None,
+            order_by: Vec::new(),
+        }))))
+    }
+}
+
+fn join(
+    left: Plan,
+    right: Plan,
+    join_type: JoinType,
+    condition: Option<Expr>,
+    using_columns: Vec<String>,
+) -> Plan {
+    Plan::new(Relation::Join {
+        left: Box::new(left),
+        right: Box::new(right),
+        join_type,
+        condition,
+        using_columns,
+    })
+}
+
+fn range(arguments: Vec<Expr>) -> SqlResult<Plan> {
+    let mut values = Vec::with_capacity(arguments.len());
+    for argument in &arguments {
+        values.push(match argument {
+            Expr::Literal(Literal::Integer(v)) => i64::from(*v),
+            Expr::Literal(Literal::Long(v)) => *v,
+            _ => {
+                return Err(SqlError::Analysis(
+                    "[DATATYPE_MISMATCH.NON_FOLDABLE_INPUT] range() takes constant integers."
+                        .into(),
+                ))
+            }
+        });
+    }
+    let (start, end, step, partitions) = match values.as_slice() {
+        [end] => (0, *end, 1, None),
+        [start, end] => (*start, *end, 1, None),
+        [start, end, step] => (*start, *end, *step, None),
+        [start, end, step, partitions] => (*start, *end, *step, Some(*partitions)),
+        _ => {
+            return Err(SqlError::Analysis(format!(
+                "[WRONG_NUM_ARGS.WITHOUT_SUGGESTION] The `range` requires [1, 2, 3, 4] parameters but the actual number is {}.",
+                values.len()
+            )))
+        }
+    };
+    if step == 0 {
+        return Err(SqlError::Analysis(
+            "[FAILED_FUNCTION_CALL] range() step must not be 0.".into(),
+        ));
+    }
+    Ok(Plan::new(Relation::Range {
+        start,
+        end,
+        step,
+        num_partitions: partitions
+            .and_then(|n| usize::try_from(n).ok())
+            .filter(|n| *n > 0),
+    }))
+}

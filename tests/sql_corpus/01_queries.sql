@@ -1,0 +1,110 @@
+-- Queries over small inline tables: projection, filters, grouping, joins, windows, set operations.
+CREATE OR REPLACE TEMPORARY VIEW emp AS SELECT * FROM VALUES
+  (1, 'Alice', 'eng', 100, DATE '2024-01-05'),
+  (2, 'Bob', 'eng', 80, DATE '2024-02-10'),
+  (3, 'Cara', 'ops', 70, DATE '2024-02-20'),
+  (4, 'Dan', 'ops', NULL, DATE '2024-03-01'),
+  (5, 'Eve', 'sales', 90, DATE '2024-03-15'),
+  (6, 'Finn', NULL, 60, DATE '2024-04-01')
+  AS emp(id, name, dept, salary, hired);
+CREATE OR REPLACE TEMPORARY VIEW dept AS SELECT * FROM VALUES
+  ('eng', 'Engineering', 1), ('ops', 'Operations', 2), ('hr', 'People', 3)
+  AS dept(code, title, floor_no);
+SELECT * FROM emp ORDER BY id;
+SELECT id, name FROM emp WHERE salary > 75 ORDER BY id;
+SELECT id FROM emp WHERE salary IS NULL OR dept IS NULL ORDER BY id;
+SELECT id FROM emp WHERE NOT (salary > 75) ORDER BY id;
+SELECT name FROM emp ORDER BY salary NULLS LAST, name;
+SELECT name FROM emp ORDER BY salary DESC NULLS FIRST, name;
+SELECT name FROM emp ORDER BY dept, id;
+SELECT name, salary FROM emp ORDER BY 2 DESC NULLS LAST, 1 LIMIT 3;
+SELECT id FROM emp ORDER BY id LIMIT 2 OFFSET 2;
+SELECT id FROM emp ORDER BY id OFFSET 4;
+SELECT DISTINCT dept FROM emp ORDER BY dept;
+SELECT count(DISTINCT dept) FROM emp;
+SELECT id * 2 AS twice, id + 0.5, id / 2, id DIV 2, id % 4, -id FROM emp ORDER BY id;
+SELECT name || '!' AS shout, concat(name, '-', dept) FROM emp ORDER BY id;
+SELECT upper(name), lower(name), length(name), substr(name, 2, 2) FROM emp ORDER BY id;
+SELECT coalesce(dept, 'none'), nvl(salary, 0), ifnull(salary, -1) FROM emp ORDER BY id;
+SELECT CASE dept WHEN 'eng' THEN 1 WHEN 'ops' THEN 2 ELSE 0 END FROM emp ORDER BY id;
+SELECT CASE WHEN salary > 85 THEN 'hi' WHEN salary > 65 THEN 'mid' END FROM emp ORDER BY id;
+SELECT if(salary > 80, 'y', 'n') FROM emp ORDER BY id;
+SELECT id FROM emp WHERE name LIKE 'A%' OR name LIKE '%e';
+SELECT id FROM emp WHERE name ILIKE 'a%';
+SELECT id FROM emp WHERE name RLIKE '^[A-C]' ORDER BY id;
+SELECT id FROM emp WHERE name REGEXP 'n$' ORDER BY id;
+SELECT id FROM emp WHERE dept IN ('eng', 'hr') ORDER BY id;
+SELECT id FROM emp WHERE dept NOT IN ('eng', 'hr') ORDER BY id;
+SELECT id FROM emp WHERE salary BETWEEN 70 AND 90 ORDER BY id;
+SELECT id FROM emp WHERE salary NOT BETWEEN 70 AND 90 ORDER BY id;
+SELECT id, salary <=> NULL, dept IS DISTINCT FROM 'eng' FROM emp ORDER BY id;
+SELECT dept, count(*), sum(salary), avg(salary), min(salary), max(salary) FROM emp GROUP BY dept ORDER BY dept;
+SELECT dept, count(salary) AS n FROM emp GROUP BY dept HAVING n > 1 ORDER BY dept;
+SELECT dept, sum(salary) FROM emp GROUP BY 1 ORDER BY 1;
+SELECT dept, max(id) FROM emp GROUP BY ALL ORDER BY dept;
+SELECT dept FROM emp GROUP BY dept HAVING sum(salary) > 80 ORDER BY sum(salary) DESC;
+SELECT dept, count(*) FROM emp GROUP BY ROLLUP(dept) ORDER BY dept;
+SELECT dept, year(hired) y, count(*) FROM emp GROUP BY CUBE(dept, year(hired)) ORDER BY dept, y;
+SELECT dept, month(hired) m, count(*) FROM emp GROUP BY GROUPING SETS ((dept), (month(hired))) ORDER BY dept, m;
+SELECT dept, grouping(dept), count(*) FROM emp GROUP BY ROLLUP(dept) ORDER BY dept;
+SELECT count(*), count(1), count(salary), count(DISTINCT salary) FROM emp;
+SELECT sum(salary) / count(salary) FROM emp;
+SELECT collect_list(name) FROM emp WHERE dept = 'eng';
+SELECT e.name, d.title FROM emp e JOIN dept d ON e.dept = d.code ORDER BY e.id;
+SELECT e.name, d.title FROM emp e LEFT JOIN dept d ON e.dept = d.code ORDER BY e.id;
+SELECT e.name, d.title FROM emp e RIGHT JOIN dept d ON e.dept = d.code ORDER BY d.code, e.id;
+SELECT e.name, d.title FROM emp e FULL OUTER JOIN dept d ON e.dept = d.code ORDER BY e.id, d.code;
+SELECT d.title FROM dept d LEFT SEMI JOIN emp e ON e.dept = d.code ORDER BY 1;
+SELECT d.title FROM dept d LEFT ANTI JOIN emp e ON e.dept = d.code;
+SELECT count(*) FROM emp CROSS JOIN dept;
+SELECT count(*) FROM emp, dept WHERE emp.dept = dept.code;
+SELECT name, title FROM emp JOIN dept ON dept = code AND floor_no > 1 ORDER BY name;
+SELECT a.id, b.id FROM emp a JOIN emp b ON a.salary = b.salary + 10 ORDER BY a.id, b.id;
+SELECT name FROM emp WHERE salary = (SELECT max(salary) FROM emp);
+SELECT name FROM emp e WHERE salary > (SELECT avg(salary) FROM emp x WHERE x.dept = e.dept) ORDER BY name;
+SELECT title FROM dept d WHERE EXISTS (SELECT 1 FROM emp e WHERE e.dept = d.code) ORDER BY title;
+SELECT title FROM dept d WHERE NOT EXISTS (SELECT 1 FROM emp e WHERE e.dept = d.code);
+SELECT name FROM emp WHERE dept IN (SELECT code FROM dept WHERE floor_no < 3) ORDER BY name;
+SELECT title FROM dept WHERE code NOT IN (SELECT dept FROM emp WHERE dept IS NOT NULL);
+SELECT (SELECT count(*) FROM dept) AS n, id FROM emp ORDER BY id LIMIT 2;
+WITH t AS (SELECT dept, sum(salary) s FROM emp GROUP BY dept) SELECT * FROM t WHERE s > 80 ORDER BY dept;
+WITH a AS (SELECT 1 AS x), b AS (SELECT x + 1 AS y FROM a) SELECT * FROM b;
+WITH a(x, y) AS (SELECT 1, 2) SELECT x + y FROM a;
+SELECT * FROM (SELECT id, salary FROM emp WHERE salary IS NOT NULL) t WHERE t.salary < 80 ORDER BY id;
+SELECT s.* FROM (SELECT name FROM emp WHERE id < 3) AS s ORDER BY name;
+SELECT dept FROM emp UNION SELECT code FROM dept ORDER BY 1;
+SELECT dept FROM emp UNION ALL SELECT code FROM dept ORDER BY 1;
+SELECT code FROM dept EXCEPT SELECT dept FROM emp;
+SELECT code FROM dept INTERSECT SELECT dept FROM emp ORDER BY 1;
+SELECT code FROM dept MINUS SELECT dept FROM emp;
+SELECT 1 AS x UNION ALL SELECT 2 UNION ALL SELECT 3 ORDER BY x DESC;
+VALUES (1, 'a'), (2, 'b');
+SELECT * FROM VALUES (1, 'a'), (2, NULL) AS t(n, s) ORDER BY n;
+SELECT col1 + col2 FROM VALUES (1, 2), (3, 4);
+SELECT sum(id) FROM range(10);
+SELECT * FROM range(3, 10, 3);
+SELECT id, rank() OVER (PARTITION BY dept ORDER BY salary DESC) FROM emp ORDER BY id;
+SELECT id, dense_rank() OVER (ORDER BY salary) FROM emp ORDER BY id;
+SELECT id, row_number() OVER (PARTITION BY dept ORDER BY id) rn FROM emp ORDER BY id;
+SELECT id, sum(salary) OVER (PARTITION BY dept) FROM emp ORDER BY id;
+SELECT id, sum(id) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING) FROM emp ORDER BY id;
+SELECT id, sum(id) OVER (ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) FROM emp ORDER BY id;
+SELECT id, lag(name) OVER (ORDER BY id), lead(name, 2, 'none') OVER (ORDER BY id) FROM emp ORDER BY id;
+SELECT id, first_value(name) OVER (PARTITION BY dept ORDER BY id) FROM emp ORDER BY id;
+SELECT id, ntile(2) OVER (ORDER BY id) FROM emp ORDER BY id;
+SELECT id, count(*) OVER w, max(id) OVER w FROM emp WINDOW w AS (PARTITION BY dept) ORDER BY id;
+SELECT name FROM emp QUALIFY row_number() OVER (PARTITION BY dept ORDER BY salary DESC NULLS LAST) = 1 ORDER BY name;
+SELECT id, x FROM emp LATERAL VIEW explode(array(1, 2)) t AS x WHERE id < 3 ORDER BY id, x;
+SELECT id FROM emp LATERAL VIEW OUTER explode(array()) t AS x ORDER BY id;
+SELECT explode(array(10, 20));
+SELECT * FROM explode(array(1, 2, 3));
+SELECT transform(array(1, 2, 3), x -> x + 1), filter(array(1, 2, 3), x -> x > 1);
+SELECT aggregate(array(1, 2, 3), 0, (acc, x) -> acc + x);
+SELECT exists(array(1, 2), x -> x > 1), forall(array(1, 2), x -> x > 1);
+SELECT array(1, 2)[0], map('a', 1)['a'], named_struct('f', 1).f;
+SELECT struct(1 AS a, 'x' AS b).b;
+SELECT nope FROM emp;
+SELECT * FROM no_such_view;
+SELEC 1;
+SELECT id FROM emp ORDER BY 9;
+SELECT id FROM emp GROUP BY 7;

@@ -1,0 +1,106 @@
+"""Databases and managed tables in the warehouse, through SQL, the DataFrame writer and
+spark.catalog. Each test works in a database of its own and drops it at the end."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from pyspark.errors import AnalysisException
+from pyspark.sql import SparkSession
+
+
+@pytest.fixture
+def database(spark: SparkSession) -> Iterator[str]:
+    name = f"test_{uuid.uuid4().hex[:8]}"
+    spark.sql(f"CREATE DATABASE {name}")
+    yield name
+    spark.sql("USE default")
+    spark.sql(f"DROP DATABASE IF EXISTS {name} CASCADE")
+
+
+def test_tables_live_in_their_database(spark: SparkSession, database: str) -> None:
+    users = spark.createDataFrame([(1, "ann"), (2, "bo")], "id INT, name STRING")
+    users.write.saveAsTable(f"{database}.users")
+    assert sorted(r.name for r in spark.table(f"{database}.users").collect()) == ["ann", "bo"]
+    assert spark.read.table(f"spark_catalog.{database}.users").count() == 2
+    assert spark.catalog.tableExists(f"{database}.users")
+    assert not spark.catalog.tableExists("users")
+    with pytest.raises(AnalysisException, match="TABLE_OR_VIEW_NOT_FOUND"):
+        spark.table("users").collect()
+
+
+def test_use_database_changes_where_names_resolve(spark: SparkSession, database: str) -> None:
+    spark.sql(f"USE {database}")
+    assert spark.catalog.currentDatabase() == database
+    spark.sql("CREATE TABLE events (id BIGINT, kind STRING) USING parquet")
+    spark.sql("INSERT INTO events VALUES (1, 'click'), (2, 'view')")
+    spark.sql("INSERT INTO events SELECT id + 10, kind FROM events")
+    rows = spark.sql("SELECT id, kind FROM events ORDER BY id").collect()
+    assert [(r.id, r.kind) for r in rows] == [(1, "click"), (2, "view"), (11, "click"), (12, "view")]
+    names = [r.tableName for r in spark.sql("SHOW TABLES").collect() if not r.isTemporary]
+    assert names == ["events"]
+    assert [t.name for t in spark.catalog.listTables() if not t.isTemporary] == ["events"]
+    spark.sql("INSERT OVERWRITE events SELECT 7, 'x'")
+    assert spark.table("events").collect()[0].id == 7
+    spark.sql("TRUNCATE TABLE events")
+    assert spark.table("events").count() == 0
+    assert spark.table("events").columns == ["id", "kind"]
+
+
+def test_create_table_as_select_and_errors(spark: SparkSession, database: str) -> None:
+    spark.sql(f"CREATE TABLE {database}.t AS SELECT id, id * 2 AS twice FROM range(3)")
+    assert spark.sql(f"SELECT sum(twice) FROM {database}.t").collect()[0][0] == 6
+    with pytest.raises(AnalysisException, match="TABLE_OR_VIEW_ALREADY_EXISTS"):
+        spark.sql(f"CREATE TABLE {database}.t AS SELECT 1 AS id")
+    spark.sql(f"CREATE TABLE IF NOT EXISTS {database}.t AS SELECT 1 AS id")
+    assert spark.table(f"{database}.t").count() == 3
+    described = spark.sql(f"DESCRIBE TABLE {database}.t").collect()
+    assert [(r.col_name, r.data_type) for r in described] == [("id", "bigint"), ("twice", "bigint")]
+    spark.sql(f"DROP TABLE {database}.t")
+    assert not spark.catalog.tableExists(f"{database}.t")
+    with pytest.raises(AnalysisException, match="TABLE_OR_VIEW_NOT_FOUND"):
+        spark.sql(f"DROP TABLE {database}.t")
+    spark.sql(f"DROP TABLE IF EXISTS {database}.t")
+
+
+def test_database_errors(spark: SparkSession, database: str) -> None:
+    with pytest.raises(AnalysisException, match="SCHEMA_ALREADY_EXISTS"):
+        spark.sql(f"CREATE DATABASE {database}")
+    spark.sql(f"CREATE DATABASE IF NOT EXISTS {database}")
+    with pytest.raises(AnalysisException, match="SCHEMA_NOT_FOUND"):
+        spark.sql("USE no_such_database_here")
+    spark.range(2).write.saveAsTable(f"{database}.numbers")
+    with pytest.raises(AnalysisException, match="SCHEMA_NOT_EMPTY"):
+        spark.sql(f"DROP DATABASE {database}")
+    assert database in [r.namespace for r in spark.sql("SHOW DATABASES").collect()]
+    assert spark.catalog.databaseExists(database)
+    assert database in [d.name for d in spark.catalog.listDatabases()]
+
+
+def test_set_current_database_through_the_catalog(spark: SparkSession, database: str) -> None:
+    spark.catalog.setCurrentDatabase(database)
+    spark.createDataFrame([(1,)], "x INT").write.mode("overwrite").saveAsTable("only_here")
+    spark.catalog.setCurrentDatabase("default")
+    assert spark.table(f"{database}.only_here").collect()[0].x == 1
+    assert not spark.catalog.tableExists("only_here")
+
+
+def test_temp_views_in_sql(spark: SparkSession) -> None:
+    spark.sql("CREATE OR REPLACE TEMPORARY VIEW small AS SELECT id FROM range(3)")
+    assert spark.sql("SELECT count(*) FROM small").collect()[0][0] == 3
+    spark.sql("CREATE OR REPLACE GLOBAL TEMPORARY VIEW shared AS SELECT 1 AS one")
+    assert spark.sql("SELECT one FROM global_temp.shared").collect()[0].one == 1
+    spark.sql("DROP VIEW small")
+    spark.sql("DROP VIEW global_temp.shared")
+    assert not spark.catalog.tableExists("small")
+
+
+def test_set_and_reset(spark: SparkSession) -> None:
+    spark.sql("SET spark.sql.shuffle.partitions=7")
+    assert spark.conf.get("spark.sql.shuffle.partitions") == "7"
+    row = spark.sql("SET spark.sql.shuffle.partitions").collect()[0]
+    assert (row.key, row.value) == ("spark.sql.shuffle.partitions", "7")
+    spark.sql("RESET spark.sql.shuffle.partitions")
+    assert spark.conf.get("spark.sql.shuffle.partitions") == "200"
