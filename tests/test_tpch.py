@@ -39,7 +39,7 @@ def tpch(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory) -> Itera
     root = tmp_path_factory.mktemp("tpch")
     generator = shutil.which("tpchgen-cli") or str(Path(sys.executable).parent / "tpchgen-cli")
     subprocess.run(
-        [generator, "--scale-factor", str(SCALE), "--format", "parquet", "--output-dir", str(root)],
+        [generator, "parquet", "--scale-factor", str(SCALE), "--output-dir", str(root)],
         check=True,
         capture_output=True,
     )

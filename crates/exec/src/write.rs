@@ -179,6 +179,7 @@ impl Session {
             logical = self.by_table_position(logical, operation).await?;
         }
         let frame = self.context().execute_logical_plan(logical).await?;
+        let schema = std::sync::Arc::new(frame.schema().as_arrow().clone());
         let directory = format!("{}/", staging.display());
         let options =
             DataFrameWriteOptions::new().with_partition_by(operation.partition_by.clone());
@@ -191,6 +192,9 @@ impl Session {
                 frame
                     .write_parquet(&directory, options, Some(parquet))
                     .await?;
+                if operation.partition_by.is_empty() {
+                    write_schema_if_empty(staging, schema)?;
+                }
             }
             "csv" => {
                 let header = option(&operation.options, "header")
@@ -248,6 +252,29 @@ impl Session {
 
 /// Moves staged output into place. Overwrite renames the old directory aside first and
 /// deletes it only once the new one is in place.
+/// A table with no rows still keeps its columns: an empty Parquet file carries the schema,
+/// as no other file would.
+fn write_schema_if_empty(
+    staging: &Path,
+    schema: datafusion::arrow::datatypes::SchemaRef,
+) -> ExecResult<()> {
+    let has_files = std::fs::read_dir(staging)
+        .map_err(io_error(staging))?
+        .filter_map(Result::ok)
+        .any(|entry| !entry.file_name().to_string_lossy().starts_with('.'));
+    if has_files {
+        return Ok(());
+    }
+    let path = staging.join("part-00000-empty.parquet");
+    let file = std::fs::File::create(&path).map_err(io_error(&path))?;
+    let writer = datafusion::parquet::arrow::ArrowWriter::try_new(file, schema, None)
+        .map_err(|e| ExecError::DataFusion(e.into()))?;
+    writer
+        .close()
+        .map_err(|e| ExecError::DataFusion(e.into()))?;
+    Ok(())
+}
+
 async fn commit(staging: &Path, target: &Path, mode: SaveMode) -> ExecResult<()> {
     let exists = target.exists();
     if !exists {

@@ -107,6 +107,9 @@ pub fn call_function(
     }
     if let Some(op) = binary_operator(&lower) {
         let (left, right) = two_arguments(name, args)?;
+        if let Some(shifted) = date_plus_days(registry, op, &left, &right, types)? {
+            return Ok(shifted);
+        }
         if let (Some(lt), Some(rt)) = (types.first(), types.get(1)) {
             if let Some(checked) =
                 crate::checked_arithmetic::checked_integer_arithmetic(op, &left, &right, lt, rt)
@@ -126,6 +129,23 @@ pub fn call_function(
                 &lt.unwrap_or(DataType::Null),
                 &rt.unwrap_or(DataType::Null),
             )
+        }
+        "div" => {
+            // Integral division: the quotient truncated toward zero, as BIGINT.
+            let (left, right) = two_arguments(name, args)?;
+            let (lt, rt) = (
+                types.first().cloned().unwrap_or(DataType::Null),
+                types.get(1).cloned().unwrap_or(DataType::Null),
+            );
+            if lt.is_integer() && rt.is_integer() {
+                binary_expr(
+                    cast(left, DataType::Int64),
+                    Operator::Divide,
+                    cast(right, DataType::Int64),
+                )
+            } else {
+                cast(divide(left, right, &lt, &rt), DataType::Int64)
+            }
         }
         "try_divide" => {
             // NULL where the divisor is zero, instead of an error.
@@ -475,6 +495,43 @@ fn spark_format_args(args: Vec<Expr>) -> Vec<Expr> {
             (_, a) => a,
         })
         .collect()
+}
+
+/// `DATE ± INTERVAL n DAY`: Spark keeps the result a date, moved by whole days.
+fn date_plus_days(
+    registry: &dyn FunctionRegistry,
+    op: Operator,
+    left: &Expr,
+    right: &Expr,
+    types: &[DataType],
+) -> FunctionResult<Option<Expr>> {
+    let (date, interval) = match (types.first(), types.get(1), op) {
+        (Some(DataType::Date32), Some(DataType::Duration(_)), Operator::Plus | Operator::Minus) => {
+            (left, right)
+        }
+        (Some(DataType::Duration(_)), Some(DataType::Date32), Operator::Plus) => (right, left),
+        _ => return Ok(None),
+    };
+    let Some(DataType::Duration(unit)) = types.iter().find(|t| matches!(t, DataType::Duration(_)))
+    else {
+        return Ok(None);
+    };
+    let per_day: i64 = match unit {
+        datafusion::arrow::datatypes::TimeUnit::Second => 86_400,
+        datafusion::arrow::datatypes::TimeUnit::Millisecond => 86_400_000,
+        datafusion::arrow::datatypes::TimeUnit::Microsecond => 86_400_000_000,
+        datafusion::arrow::datatypes::TimeUnit::Nanosecond => 86_400_000_000_000,
+    };
+    let days = cast(
+        binary_expr(
+            cast(interval.clone(), DataType::Int64),
+            Operator::Divide,
+            lit(per_day),
+        ),
+        DataType::Int32,
+    );
+    let function = if op == Operator::Minus { "date_sub" } else { "date_add" };
+    call_registry(registry, function, vec![date.clone(), days]).map(Some)
 }
 
 fn call_registry(

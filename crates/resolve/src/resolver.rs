@@ -24,6 +24,9 @@ struct Scopes {
     next_alias: usize,
     /// Plans that subquery expressions name by id (`WithRelations`).
     subqueries: HashMap<i64, Plan>,
+    /// DataFrames that SQL text names as tables (`spark.sql("... {df} ...", df=df)`), by
+    /// their alias, lower case.
+    named_relations: HashMap<String, Plan>,
     /// Schemas of the queries around the subquery being resolved, innermost last.
     outer: Vec<datafusion::common::DFSchemaRef>,
     /// Parameters of the lambda functions whose bodies are being resolved.
@@ -130,10 +133,24 @@ impl<'a> Resolver<'a> {
     }
 
     pub(crate) fn remember_subquery(&self, plan: Plan) {
+        let mut scopes = self.scopes.lock().unwrap_or_else(|e| e.into_inner());
+        if let ember_spec::Relation::SubqueryAlias { alias, .. } = &plan.relation {
+            scopes
+                .named_relations
+                .insert(alias.to_ascii_lowercase(), plan.clone());
+        }
         if let Some(id) = plan.plan_id {
-            let mut scopes = self.scopes.lock().unwrap_or_else(|e| e.into_inner());
             scopes.subqueries.insert(id, plan);
         }
+    }
+
+    /// A DataFrame the SQL text refers to by name.
+    pub(crate) fn named_relation(&self, name: &str) -> Option<Plan> {
+        let scopes = self.scopes.lock().unwrap_or_else(|e| e.into_inner());
+        scopes
+            .named_relations
+            .get(&name.to_ascii_lowercase())
+            .cloned()
     }
 
     pub(crate) fn subquery_plan(&self, plan_id: i64) -> Option<Plan> {

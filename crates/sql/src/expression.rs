@@ -12,7 +12,9 @@ use ember_spec::{Expr, Literal, SubqueryKind};
 use crate::converter::{Converter, Parameters};
 use crate::dialect::SparkDialect;
 use crate::error::unsupported;
-use crate::literal::{interval_literal, negate_literal, typed_literal, value_literal};
+use crate::literal::{
+    interval_literal, negate_literal, suffixed_number, typed_literal, value_literal,
+};
 use crate::{parse_data_type, SqlError, SqlResult};
 
 /// Parses one expression, as `expr("...")` and `filter("...")` take it.
@@ -116,9 +118,12 @@ impl Converter {
     pub(crate) fn expr(&mut self, expr: ast::Expr) -> SqlResult<Expr> {
         use ast::Expr as E;
         Ok(match expr {
-            E::Identifier(ident) => Expr::Column {
-                name: vec![ident.value],
-                plan_id: None,
+            E::Identifier(ident) => match suffixed_number(&ident.value) {
+                Some(literal) if ident.quote_style.is_none() => Expr::Literal(literal),
+                _ => Expr::Column {
+                    name: vec![ident.value],
+                    plan_id: None,
+                },
             },
             E::CompoundIdentifier(parts) => Expr::Column {
                 name: parts.into_iter().map(|p| p.value).collect(),

@@ -82,6 +82,41 @@ pub(crate) fn number_literal(text: &str, long_suffix: bool) -> SqlResult<Literal
     }
 }
 
+/// `10L`, `3S`, `1Y`, `2D`, `1.5F`, `7BD`: Spark's typed number suffixes. The tokenizer
+/// reads a number with a letter after it as one identifier.
+pub(crate) fn suffixed_number(text: &str) -> Option<Literal> {
+    let upper = text.to_ascii_uppercase();
+    let (digits, suffix) = match upper.strip_suffix("BD") {
+        Some(digits) => (digits, "BD"),
+        None => upper.split_at(upper.len().checked_sub(1)?),
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        return None;
+    }
+    Some(match suffix {
+        "L" => Literal::Long(digits.parse().ok()?),
+        "S" => Literal::Short(digits.parse().ok()?),
+        "Y" => Literal::Byte(digits.parse().ok()?),
+        "D" => Literal::Double(digits.parse().ok()?),
+        "F" => Literal::Float(digits.parse().ok()?),
+        "BD" => match number_literal(digits, false).ok()? {
+            Literal::Integer(v) => Literal::Decimal {
+                value: i128::from(v),
+                precision: u8::try_from(digits.trim_start_matches('0').len().max(1)).ok()?,
+                scale: 0,
+            },
+            Literal::Long(v) => Literal::Decimal {
+                value: i128::from(v),
+                precision: u8::try_from(digits.trim_start_matches('0').len().max(1)).ok()?,
+                scale: 0,
+            },
+            decimal @ Literal::Decimal { .. } => decimal,
+            _ => return None,
+        },
+        _ => return None,
+    })
+}
+
 pub(crate) fn negate_literal(literal: Literal) -> Literal {
     match literal {
         Literal::Integer(v) => Literal::Integer(-v),

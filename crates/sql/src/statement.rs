@@ -22,6 +22,7 @@ pub fn parse_statement(text: &str, parameters: Parameters) -> SqlResult<Statemen
         return Ok(statement);
     }
     let (global_view, text) = strip_global_view(trimmed);
+    let text = describe_without_keyword(&text);
     let dialect = SparkDialect;
     let mut statements = Parser::new(&dialect)
         .try_with_sql(&text)?
@@ -120,6 +121,22 @@ fn strip_global_view(text: &str) -> (bool, String) {
             (true, kept.join(" "))
         }
         None => (false, text.to_string()),
+    }
+}
+
+/// `DESCRIBE TABLE [EXTENDED] t` and `DESCRIBE QUERY q`: the parser wants neither keyword,
+/// and reads `EXTENDED` only before the name.
+fn describe_without_keyword(text: &str) -> String {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let first = words.first().map(|w| w.to_ascii_uppercase());
+    let second = words.get(1).map(|w| w.to_ascii_uppercase());
+    match (first.as_deref(), second.as_deref()) {
+        (Some("DESC" | "DESCRIBE"), Some("TABLE" | "QUERY")) => {
+            let mut kept = words.clone();
+            kept.remove(1);
+            kept.join(" ")
+        }
+        _ => text.to_string(),
     }
 }
 
@@ -378,13 +395,18 @@ impl Converter {
                 statement,
                 verbose,
                 analyze,
+                describe_alias,
                 ..
             } => match *statement {
                 S::Query(query) => {
                     let plan = self.query(*query)?;
-                    Statement::Explain {
-                        plan: self.finish(plan),
-                        extended: verbose || analyze,
+                    let plan = self.finish(plan);
+                    match describe_alias {
+                        ast::DescribeAlias::Explain => Statement::Explain {
+                            plan,
+                            extended: verbose || analyze,
+                        },
+                        _ => Statement::DescribeQuery(plan),
                     }
                 }
                 other => return unsupported(format!("EXPLAIN {other}")),

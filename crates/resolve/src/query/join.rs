@@ -17,11 +17,18 @@ impl Resolver<'_> {
         &self,
         plan: LogicalPlan,
         plan_id: Option<i64>,
+        other: &LogicalPlan,
     ) -> ResolveResult<(LogicalPlan, String)> {
         if let LogicalPlan::SubqueryAlias(alias) = &plan {
             let name = alias.alias.table().to_string();
             self.remember_qualifier(plan_id, &name);
             return Ok((plan, name));
+        }
+        // A side that is itself a join of qualified relations (`FROM a, b JOIN c`) keeps
+        // its qualifiers, so `a.x` still names a column, unless they clash with the other
+        // side's.
+        if keeps_own_qualifiers(&plan, other) {
+            return Ok((plan, String::new()));
         }
         let name = self.fresh_alias();
         self.remember_qualifier(plan_id, &name);
@@ -41,8 +48,8 @@ impl Resolver<'_> {
         condition: Option<&spec::Expr>,
         using_columns: &[String],
     ) -> ResolveResult<LogicalPlan> {
-        let (left, left_name) = self.qualified_side(left.0, left.1)?;
-        let (right, right_name) = self.qualified_side(right.0, right.1)?;
+        let (left, left_name) = self.qualified_side(left.0, left.1, &right.0)?;
+        let (right, right_name) = self.qualified_side(right.0, right.1, &left)?;
         let df_type = match join_type {
             JoinType::Inner | JoinType::Cross => DfJoinType::Inner,
             JoinType::LeftOuter => DfJoinType::Left,
@@ -73,10 +80,12 @@ impl Resolver<'_> {
     ) -> ResolveResult<LogicalPlan> {
         let find = |plan: &LogicalPlan, qualifier: &str, name: &str| -> ResolveResult<Column> {
             plan.schema()
-                .fields()
                 .iter()
-                .find(|f| f.name().eq_ignore_ascii_case(name))
-                .map(|f| Column::new(Some(qualifier), f.name()))
+                .find(|(_, f)| f.name().eq_ignore_ascii_case(name))
+                .map(|(own, f)| match own {
+                    Some(own) => Column::new(Some(own.clone()), f.name()),
+                    None => Column::new(Some(qualifier), f.name()),
+                })
                 .ok_or_else(|| ResolveError::UnresolvedColumn {
                     name: format!("`{name}`"),
                     suggestions: plan
@@ -127,6 +136,23 @@ impl Resolver<'_> {
         }
         project_named(joined, items, Vec::new())
     }
+}
+
+/// True when every column of `plan` is qualified, by more than one qualifier, none of which
+/// `other` uses.
+fn keeps_own_qualifiers(plan: &LogicalPlan, other: &LogicalPlan) -> bool {
+    let mut qualifiers = std::collections::HashSet::new();
+    for (qualifier, _) in plan.schema().iter() {
+        match qualifier {
+            Some(q) => qualifiers.insert(q.to_string()),
+            None => return false,
+        };
+    }
+    qualifiers.len() > 1
+        && other
+            .schema()
+            .iter()
+            .all(|(q, _)| q.is_none_or(|q| !qualifiers.contains(&q.to_string())))
 }
 
 /// Joins with the right side as the hash table and the left side streamed, as Spark's

@@ -27,6 +27,11 @@ impl Resolver<'_> {
     ) -> ResolveResult<LogicalPlan> {
         match source {
             ReadSource::Table { name } => {
+                if let [single] = name.as_slice() {
+                    if let Some(plan) = self.named_relation(single) {
+                        return self.resolve_plan(plan).await;
+                    }
+                }
                 // Temp views (one part, or `global_temp.view`) shadow catalog tables.
                 let view_name = name.len() == 1
                     || (name.len() == 2 && name[0].eq_ignore_ascii_case("global_temp"));
