@@ -86,11 +86,15 @@ def compare_file(path: Path, ember_url: str, spark_url: str) -> tuple[int, list[
             count += 1
             ours, theirs = outcome(ember, statement), outcome(spark, statement)
             equal = ours[0] == theirs[0] and (
-                ours[1] == theirs[1] if ours[0] == "error" else same_rows(statement, ours[1], theirs[1])
+                ours[1] == theirs[1]
+                if ours[0] == "error"
+                else same_rows(statement, ours[1], theirs[1])
             )
             if not equal:
                 one_line = " ".join(statement.split())
-                differences.append(f"{path.name}: {one_line}\n    ember: {ours}\n    spark: {theirs}")
+                differences.append(
+                    f"{path.name}: {one_line}\n    ember: {ours}\n    spark: {theirs}"
+                )
     finally:
         ember.stop()
         spark.stop()

@@ -38,7 +38,12 @@ def test_use_database_changes_where_names_resolve(spark: SparkSession, database:
     spark.sql("INSERT INTO events VALUES (1, 'click'), (2, 'view')")
     spark.sql("INSERT INTO events SELECT id + 10, kind FROM events")
     rows = spark.sql("SELECT id, kind FROM events ORDER BY id").collect()
-    assert [(r.id, r.kind) for r in rows] == [(1, "click"), (2, "view"), (11, "click"), (12, "view")]
+    assert [(r.id, r.kind) for r in rows] == [
+        (1, "click"),
+        (2, "view"),
+        (11, "click"),
+        (12, "view"),
+    ]
     names = [r.tableName for r in spark.sql("SHOW TABLES").collect() if not r.isTemporary]
     assert names == ["events"]
     assert [t.name for t in spark.catalog.listTables() if not t.isTemporary] == ["events"]

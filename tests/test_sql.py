@@ -66,14 +66,23 @@ CASES: list[tuple[str, list[tuple[Any, ...]]]] = [
     ("SELECT DATE '2024-02-28' + INTERVAL '2' DAY", [(date(2024, 3, 1),)]),
     ("SELECT DATE '2024-01-31' + INTERVAL '1' MONTH", [(date(2024, 2, 29),)]),
     ("SELECT X'4142', 10L, 1.50", [(bytearray(b"AB"), 10, Decimal("1.50"))]),
-    ("SELECT EXTRACT(YEAR FROM DATE '2024-05-06'), SUBSTRING('Spark' FROM 2 FOR 3)", [(2024, "par")]),
+    (
+        "SELECT EXTRACT(YEAR FROM DATE '2024-05-06'), SUBSTRING('Spark' FROM 2 FOR 3)",
+        [(2024, "par")],
+    ),
     # Aggregation.
     (
         "SELECT dept, count(*) AS n, sum(salary) FROM staff GROUP BY dept ORDER BY dept",
         [("eng", 2, 180), ("ops", 2, 70), ("sales", 1, 90)],
     ),
-    ("SELECT dept, max(salary) FROM staff GROUP BY 1 ORDER BY 1", [("eng", 100), ("ops", 70), ("sales", 90)]),
-    ("SELECT dept, min(id) FROM staff GROUP BY ALL ORDER BY dept", [("eng", 1), ("ops", 3), ("sales", 5)]),
+    (
+        "SELECT dept, max(salary) FROM staff GROUP BY 1 ORDER BY 1",
+        [("eng", 100), ("ops", 70), ("sales", 90)],
+    ),
+    (
+        "SELECT dept, min(id) FROM staff GROUP BY ALL ORDER BY dept",
+        [("eng", 1), ("ops", 3), ("sales", 5)],
+    ),
     (
         "SELECT dept AS d, count(*) FROM staff GROUP BY d HAVING count(*) > 1 ORDER BY d",
         [("eng", 2), ("ops", 2)],
@@ -95,14 +104,22 @@ CASES: list[tuple[str, list[tuple[Any, ...]]]] = [
     # Joins.
     (
         "SELECT s.name, d.title FROM staff s JOIN depts d ON s.dept = d.dept ORDER BY s.id",
-        [("Alice", "Engineering"), ("Bob", "Engineering"), ("Cara", "Operations"), ("Dan", "Operations")],
+        [
+            ("Alice", "Engineering"),
+            ("Bob", "Engineering"),
+            ("Cara", "Operations"),
+            ("Dan", "Operations"),
+        ],
     ),
     (
         "SELECT name, title FROM staff LEFT JOIN depts USING (dept) WHERE title IS NULL",
         [("Eve", None)],
     ),
     ("SELECT d.dept FROM depts d LEFT ANTI JOIN staff s ON d.dept = s.dept", [("hr",)]),
-    ("SELECT d.dept FROM depts d LEFT SEMI JOIN staff s ON d.dept = s.dept ORDER BY 1", [("eng",), ("ops",)]),
+    (
+        "SELECT d.dept FROM depts d LEFT SEMI JOIN staff s ON d.dept = s.dept ORDER BY 1",
+        [("eng",), ("ops",)],
+    ),
     (
         "SELECT count(*) FROM staff, depts WHERE staff.dept = depts.dept AND depts.title LIKE 'O%'",
         [(2,)],
@@ -127,14 +144,17 @@ CASES: list[tuple[str, list[tuple[Any, ...]]]] = [
     ),
     ("SELECT title FROM depts WHERE dept NOT IN (SELECT dept FROM staff)", [("People",)]),
     (
-        "WITH top AS (SELECT * FROM staff WHERE salary >= 90), n AS (SELECT count(*) AS c FROM top) "
-        "SELECT c FROM n",
+        "WITH top AS (SELECT * FROM staff WHERE salary >= 90), "
+        "n AS (SELECT count(*) AS c FROM top) SELECT c FROM n",
         [(2,)],
     ),
     ("SELECT x FROM (SELECT id * 10 AS x FROM staff) AS t WHERE x > 30 ORDER BY x", [(40,), (50,)]),
     ("SELECT a, b FROM (SELECT id, name FROM staff WHERE id = 1) AS t(a, b)", [(1, "Alice")]),
     # Set operations and VALUES.
-    ("SELECT dept FROM staff UNION SELECT dept FROM depts ORDER BY 1", [("eng",), ("hr",), ("ops",), ("sales",)]),
+    (
+        "SELECT dept FROM staff UNION SELECT dept FROM depts ORDER BY 1",
+        [("eng",), ("hr",), ("ops",), ("sales",)],
+    ),
     ("SELECT count(*) FROM (SELECT dept FROM staff UNION ALL SELECT dept FROM depts)", [(8,)]),
     ("SELECT dept FROM depts EXCEPT SELECT dept FROM staff", [("hr",)]),
     ("SELECT dept FROM depts INTERSECT SELECT dept FROM staff ORDER BY dept", [("eng",), ("ops",)]),

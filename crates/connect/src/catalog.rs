@@ -59,7 +59,10 @@ pub async fn run_catalog(session: &Session, catalog: &Catalog) -> ConnectResult<
             single("result", Arc::new(StringArray::from(Vec::<String>::new())))
         }
         CatType::SetCurrentCatalog(set) => {
-            if !set.catalog_name.eq_ignore_ascii_case(ember_resolve::CATALOG_NAME) {
+            if !set
+                .catalog_name
+                .eq_ignore_ascii_case(ember_resolve::CATALOG_NAME)
+            {
                 return Err(ConnectError::InvalidPlan(format!(
                     "[CATALOG_NOT_FOUND] The catalog `{}` not found.",
                     set.catalog_name
@@ -79,7 +82,9 @@ pub async fn run_catalog(session: &Session, catalog: &Catalog) -> ConnectResult<
                 .collect();
             let descriptions: Vec<Option<String>> = names
                 .iter()
-                .map(|n| (n == ember_resolve::DEFAULT_DATABASE).then(|| "default database".to_string()))
+                .map(|n| {
+                    (n == ember_resolve::DEFAULT_DATABASE).then(|| "default database".to_string())
+                })
                 .collect();
             let count = names.len();
             let schema = Arc::new(Schema::new(vec![

@@ -13,7 +13,11 @@ use ember_spec::{
 use crate::{ExecError, ExecResult, Session, SessionConfigValues};
 
 /// A table of string columns (and boolean ones, named in `flags`).
-fn string_table(columns: &[&str], rows: Vec<Vec<String>>, flags: &[&str]) -> ExecResult<RecordBatch> {
+fn string_table(
+    columns: &[&str],
+    rows: Vec<Vec<String>>,
+    flags: &[&str],
+) -> ExecResult<RecordBatch> {
     let fields: Vec<Field> = columns
         .iter()
         .map(|name| {
@@ -84,7 +88,9 @@ impl Session {
                 ..
             } => {
                 if location.is_some() {
-                    return Err(ExecError::Unsupported("CREATE DATABASE ... LOCATION".into()));
+                    return Err(ExecError::Unsupported(
+                        "CREATE DATABASE ... LOCATION".into(),
+                    ));
                 }
                 let warehouse = self.warehouse();
                 if warehouse.database_exists(&name) {
@@ -302,7 +308,10 @@ impl Session {
                 "CREATE TABLE ... LOCATION (external tables)".into(),
             ));
         }
-        let format = definition.format.clone().unwrap_or_else(|| "parquet".into());
+        let format = definition
+            .format
+            .clone()
+            .unwrap_or_else(|| "parquet".into());
         if format != "parquet" {
             return Err(ExecError::Unsupported(format!(
                 "catalog tables in the {format} format"
@@ -373,7 +382,11 @@ impl Session {
                         rows.push(vec![String::new(), view, "true".into()]);
                     }
                 }
-                string_table(&["namespace", "tableName", "isTemporary"], rows, &["isTemporary"])
+                string_table(
+                    &["namespace", "tableName", "isTemporary"],
+                    rows,
+                    &["isTemporary"],
+                )
             }
             ShowKind::Views { pattern, .. } => {
                 let rows = self
@@ -382,7 +395,11 @@ impl Session {
                     .filter(|v| matches_pattern(pattern.as_deref(), v))
                     .map(|v| vec![String::new(), v, "true".into()])
                     .collect();
-                string_table(&["namespace", "viewName", "isTemporary"], rows, &["isTemporary"])
+                string_table(
+                    &["namespace", "viewName", "isTemporary"],
+                    rows,
+                    &["isTemporary"],
+                )
             }
             ShowKind::Columns { table } => {
                 let plan = self.logical_plan(table_read(table)).await?;
@@ -406,7 +423,11 @@ impl Session {
                     .collect();
                 names.sort();
                 names.dedup();
-                string_table(&["function"], names.into_iter().map(|n| vec![n]).collect(), &[])
+                string_table(
+                    &["function"],
+                    names.into_iter().map(|n| vec![n]).collect(),
+                    &[],
+                )
             }
             ShowKind::CurrentDatabase => string_table(
                 &["current_database()"],
@@ -440,7 +461,6 @@ impl Session {
         })?;
         string_table(&["key", "value"], rows, &[])
     }
-
 }
 
 /// DESCRIBE: one row per column, as Spark shows it (no comments yet).

@@ -530,7 +530,11 @@ fn date_plus_days(
         ),
         DataType::Int32,
     );
-    let function = if op == Operator::Minus { "date_sub" } else { "date_add" };
+    let function = if op == Operator::Minus {
+        "date_sub"
+    } else {
+        "date_add"
+    };
     call_registry(registry, function, vec![date.clone(), days]).map(Some)
 }
 

@@ -28,8 +28,8 @@ pub use naming::date_text;
 pub use resolver::Resolver;
 pub use row_marks::{MarkRows, RowMark};
 pub use show::{format_batches_as_show_string, ShowOptions};
-pub use warehouse::{Warehouse, CATALOG_NAME, DEFAULT_DATABASE, DEFAULT_WAREHOUSE_DIR};
 pub use types::{
     client_arrow_type, from_arrow, literal_to_scalar, spark_metadata, to_arrow, SPARK_METADATA_KEY,
     TIMESTAMP_ZONE,
 };
+pub use warehouse::{Warehouse, CATALOG_NAME, DEFAULT_DATABASE, DEFAULT_WAREHOUSE_DIR};

@@ -82,7 +82,9 @@ impl Warehouse {
     /// `(database, table)` of a name as written: `t`, `db.t` or `spark_catalog.db.t`.
     pub fn qualify(&self, name: &[String]) -> ResolveResult<(String, String)> {
         let parts: Vec<&String> = match name {
-            [catalog, rest @ ..] if rest.len() == 2 && catalog.eq_ignore_ascii_case(CATALOG_NAME) => {
+            [catalog, rest @ ..]
+                if rest.len() == 2 && catalog.eq_ignore_ascii_case(CATALOG_NAME) =>
+            {
                 rest.iter().collect()
             }
             _ => name.iter().collect(),

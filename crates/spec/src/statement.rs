@@ -76,11 +76,23 @@ pub enum Statement {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ShowKind {
-    Databases { pattern: Option<String> },
-    Tables { database: Option<String>, pattern: Option<String> },
-    Views { database: Option<String>, pattern: Option<String> },
-    Columns { table: Vec<String> },
-    Functions { pattern: Option<String> },
+    Databases {
+        pattern: Option<String>,
+    },
+    Tables {
+        database: Option<String>,
+        pattern: Option<String>,
+    },
+    Views {
+        database: Option<String>,
+        pattern: Option<String>,
+    },
+    Columns {
+        table: Vec<String>,
+    },
+    Functions {
+        pattern: Option<String>,
+    },
     CurrentDatabase,
 }
 

@@ -106,10 +106,14 @@ impl Dialect for SparkDialect {
         if !parser.parse_keyword(Keyword::DIV) {
             return None;
         }
-        Some(parser.parse_subexpr(precedence).map(|right| Expr::BinaryOp {
-            left: Box::new(expr.clone()),
-            op: BinaryOperator::MyIntegerDivide,
-            right: Box::new(right),
-        }))
+        Some(
+            parser
+                .parse_subexpr(precedence)
+                .map(|right| Expr::BinaryOp {
+                    left: Box::new(expr.clone()),
+                    op: BinaryOperator::MyIntegerDivide,
+                    right: Box::new(right),
+                }),
+        )
     }
 }

@@ -138,9 +138,10 @@ impl Converter {
             E::IsNotNull(inner) => call("isnotnull", vec![self.boxed(inner)?]),
             E::IsTrue(inner) => self.null_safe_equal(inner, Literal::Boolean(true))?,
             E::IsFalse(inner) => self.null_safe_equal(inner, Literal::Boolean(false))?,
-            E::IsNotTrue(inner) => {
-                call("not", vec![self.null_safe_equal(inner, Literal::Boolean(true))?])
-            }
+            E::IsNotTrue(inner) => call(
+                "not",
+                vec![self.null_safe_equal(inner, Literal::Boolean(true))?],
+            ),
             E::IsNotFalse(inner) => call(
                 "not",
                 vec![self.null_safe_equal(inner, Literal::Boolean(false))?],

@@ -110,7 +110,10 @@ impl Converter {
         })
     }
 
-    pub(crate) fn sort_orders(&mut self, orders: Vec<ast::OrderByExpr>) -> SqlResult<Vec<SortOrder>> {
+    pub(crate) fn sort_orders(
+        &mut self,
+        orders: Vec<ast::OrderByExpr>,
+    ) -> SqlResult<Vec<SortOrder>> {
         let mut out = Vec::with_capacity(orders.len());
         for order in orders {
             let direction = if order.options.asc == Some(false) {

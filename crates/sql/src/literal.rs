@@ -27,7 +27,7 @@ pub(crate) fn value_literal(value: Value) -> SqlResult<Literal> {
 
 fn hex_bytes(hex: &str) -> SqlResult<Vec<u8>> {
     // An odd number of digits is read with a leading zero, as Spark does.
-    let padded = if hex.len() % 2 == 1 {
+    let padded = if !hex.len().is_multiple_of(2) {
         format!("0{hex}")
     } else {
         hex.to_string()
@@ -232,7 +232,7 @@ fn seconds(text: &str) -> Option<i64> {
 /// `'1 day 2 hours'`: amounts each followed by a unit word.
 fn unit_list(text: &str) -> Option<(i64, i64)> {
     let words: Vec<&str> = text.split_whitespace().collect();
-    if words.is_empty() || words.len() % 2 != 0 {
+    if words.is_empty() || !words.len().is_multiple_of(2) {
         return None;
     }
     let (mut months, mut micros) = (0i64, 0i64);
@@ -299,7 +299,9 @@ mod tests {
     use crate::dialect::SparkDialect;
 
     fn interval(text: &str) -> SqlResult<Literal> {
-        let expr = Parser::new(&SparkDialect).try_with_sql(text)?.parse_expr()?;
+        let expr = Parser::new(&SparkDialect)
+            .try_with_sql(text)?
+            .parse_expr()?;
         match expr {
             ast::Expr::Interval(interval) => interval_literal(interval),
             other => panic!("not an interval: {other}"),
@@ -312,8 +314,14 @@ mod tests {
             interval("INTERVAL '90' DAY")?,
             Literal::DayTimeInterval(90 * MICROS_PER_DAY)
         );
-        assert_eq!(interval("INTERVAL '3' MONTH")?, Literal::YearMonthInterval(3));
-        assert_eq!(interval("INTERVAL 2 YEARS")?, Literal::YearMonthInterval(24));
+        assert_eq!(
+            interval("INTERVAL '3' MONTH")?,
+            Literal::YearMonthInterval(3)
+        );
+        assert_eq!(
+            interval("INTERVAL 2 YEARS")?,
+            Literal::YearMonthInterval(24)
+        );
         assert_eq!(
             interval("INTERVAL '1-2' YEAR TO MONTH")?,
             Literal::YearMonthInterval(14)

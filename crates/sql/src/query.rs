@@ -34,8 +34,12 @@ impl Converter {
             for cte in with.cte_tables {
                 let name = cte.alias.name.value.clone();
                 let mut plan = self.query(*cte.query)?;
-                let columns: Vec<String> =
-                    cte.alias.columns.iter().map(|c| c.name.value.clone()).collect();
+                let columns: Vec<String> = cte
+                    .alias
+                    .columns
+                    .iter()
+                    .map(|c| c.name.value.clone())
+                    .collect();
                 if !columns.is_empty() {
                     plan = Plan::new(Relation::ToDf {
                         input: boxed(plan),

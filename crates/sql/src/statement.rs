@@ -108,8 +108,17 @@ fn unquote(text: &str) -> String {
 /// is taken out and remembered.
 fn strip_global_view(text: &str) -> (bool, String) {
     let words: Vec<&str> = text.split_whitespace().collect();
-    let upper: Vec<String> = words.iter().take(5).map(|w| w.to_ascii_uppercase()).collect();
-    let position = match upper.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    let upper: Vec<String> = words
+        .iter()
+        .take(5)
+        .map(|w| w.to_ascii_uppercase())
+        .collect();
+    let position = match upper
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["CREATE", "GLOBAL", ..] => Some(1),
         ["CREATE", "OR", "REPLACE", "GLOBAL", ..] => Some(3),
         _ => None,
@@ -354,7 +363,9 @@ impl Converter {
                     .as_ref()
                     .and_then(|i| i.parent_name.as_ref())
                     .map(object_name)
-                    .ok_or_else(|| SqlError::syntax("end of input", "SHOW COLUMNS needs IN table"))?;
+                    .ok_or_else(|| {
+                        SqlError::syntax("end of input", "SHOW COLUMNS needs IN table")
+                    })?;
                 Statement::Show(ShowKind::Columns { table })
             }
             S::ShowFunctions { filter } => Statement::Show(ShowKind::Functions {
@@ -427,7 +438,9 @@ impl Converter {
         let mut location = table.location.clone();
         if let Some(hive) = &table.hive_formats {
             match &hive.storage {
-                Some(HiveIOFormat::Using { format: f }) => format = Some(f.value.to_ascii_lowercase()),
+                Some(HiveIOFormat::Using { format: f }) => {
+                    format = Some(f.value.to_ascii_lowercase())
+                }
                 Some(HiveIOFormat::FileFormat { format: f }) => {
                     format = Some(f.to_string().to_ascii_lowercase())
                 }
@@ -503,7 +516,9 @@ mod tests {
 
     #[test]
     fn select_blocks_keep_their_clauses_together() -> SqlResult<()> {
-        let plan = query("SELECT a, count(*) FROM t WHERE b > 1 GROUP BY 1 HAVING count(*) > 2 ORDER BY 2")?;
+        let plan = query(
+            "SELECT a, count(*) FROM t WHERE b > 1 GROUP BY 1 HAVING count(*) > 2 ORDER BY 2",
+        )?;
         let Relation::Select(select) = plan.relation else {
             panic!("not a select block: {plan:?}")
         };
@@ -552,13 +567,18 @@ mod tests {
         let text = format!("{plan:?}");
         assert!(text.contains("Integer(3)"), "{text}");
         let missing = parse_query("SELECT :nope", Parameters::default());
-        assert!(matches!(missing, Err(SqlError::Analysis(m)) if m.contains("UNBOUND_SQL_PARAMETER")));
+        assert!(
+            matches!(missing, Err(SqlError::Analysis(m)) if m.contains("UNBOUND_SQL_PARAMETER"))
+        );
         Ok(())
     }
 
     #[test]
     fn statements_read_spark_forms() -> SqlResult<()> {
-        let set = parse_statement("SET spark.sql.shuffle.partitions = 4", Parameters::default())?;
+        let set = parse_statement(
+            "SET spark.sql.shuffle.partitions = 4",
+            Parameters::default(),
+        )?;
         assert_eq!(
             set,
             Statement::Set {
@@ -595,9 +615,10 @@ mod tests {
     #[test]
     fn syntax_errors_name_the_token() {
         let error = parse_statement("SELECT FROM WHERE", Parameters::default());
-        let Err(error) = error else {
-            panic!("parsed")
-        };
-        assert!(error.to_string().starts_with("[PARSE_SYNTAX_ERROR]"), "{error}");
+        let Err(error) = error else { panic!("parsed") };
+        assert!(
+            error.to_string().starts_with("[PARSE_SYNTAX_ERROR]"),
+            "{error}"
+        );
     }
 }

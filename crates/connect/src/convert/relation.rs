@@ -462,7 +462,9 @@ pub fn write_from_proto(proto: &ProtoWrite) -> ConnectResult<WriteOperation> {
 }
 
 /// The values of a query's `:name` and `?` markers, from either generation of fields.
-pub fn sql_parameters(sql: &ember_proto::spark::connect::Sql) -> ConnectResult<ember_sql::Parameters> {
+pub fn sql_parameters(
+    sql: &ember_proto::spark::connect::Sql,
+) -> ConnectResult<ember_sql::Parameters> {
     #[allow(deprecated)]
     let (args, pos_args) = (&sql.args, &sql.pos_args);
     let mut parameters = ember_sql::Parameters::default();
@@ -483,7 +485,9 @@ pub fn sql_parameters(sql: &ember_proto::spark::connect::Sql) -> ConnectResult<e
             .push(ember_spec::Expr::Literal(literal_from_proto(literal)?));
     }
     for expression in &sql.pos_arguments {
-        parameters.positional.push(expression_from_proto(expression)?);
+        parameters
+            .positional
+            .push(expression_from_proto(expression)?);
     }
     Ok(parameters)
 }

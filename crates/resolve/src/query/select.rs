@@ -46,7 +46,9 @@ impl Resolver<'_> {
         let visible = items.len();
         let group_by = match &select.group_by {
             None => Vec::new(),
-            Some(group_by) => self.select_grouping(group_by, &items, &select.projection, &schema)?,
+            Some(group_by) => {
+                self.select_grouping(group_by, &items, &select.projection, &schema)?
+            }
         };
         let mut hidden = Vec::new();
         if let Some(having) = &select.having {
@@ -60,7 +62,10 @@ impl Resolver<'_> {
         // The block without sort keys tells which keys its output already has.
         let probe = project_named(
             input.clone(),
-            clone_items(&items).into_iter().chain(clone_items(&hidden)).collect(),
+            clone_items(&items)
+                .into_iter()
+                .chain(clone_items(&hidden))
+                .collect(),
             group_by.clone(),
         )?;
         let mut keys = Vec::with_capacity(select.order_by.len());
@@ -78,18 +83,22 @@ impl Resolver<'_> {
             }
             keys.push((key, order));
         }
-        let mut plan = if hidden.len() > usize::from(select.having.is_some())
-            + usize::from(select.qualify.is_some())
+        let mut plan = if hidden.len()
+            > usize::from(select.having.is_some()) + usize::from(select.qualify.is_some())
         {
             project_named(input, items.into_iter().chain(hidden).collect(), group_by)?
         } else {
             probe
         };
         if select.having.is_some() {
-            plan = LogicalPlanBuilder::from(plan).filter(col(HAVING))?.build()?;
+            plan = LogicalPlanBuilder::from(plan)
+                .filter(col(HAVING))?
+                .build()?;
         }
         if select.qualify.is_some() {
-            plan = LogicalPlanBuilder::from(plan).filter(col(QUALIFY))?.build()?;
+            plan = LogicalPlanBuilder::from(plan)
+                .filter(col(QUALIFY))?
+                .build()?;
         }
         if !keys.is_empty() {
             let sorts = keys
@@ -155,9 +164,14 @@ impl Resolver<'_> {
                     .ok_or_else(|| ordinal_out_of_range("GROUP BY", position, items.len()))?;
                 return Ok(unaliased(&item.expr));
             }
-            Ok(self.resolve_with_aliases(expression, schema, projection)?.expr)
+            Ok(self
+                .resolve_with_aliases(expression, schema, projection)?
+                .expr)
         };
-        let keys = expressions.iter().map(key).collect::<ResolveResult<Vec<_>>>()?;
+        let keys = expressions
+            .iter()
+            .map(key)
+            .collect::<ResolveResult<Vec<_>>>()?;
         Ok(match group_type {
             GroupType::Rollup => vec![Expr::GroupingSet(GroupingSet::Rollup(keys))],
             GroupType::Cube => vec![Expr::GroupingSet(GroupingSet::Cube(keys))],
