@@ -23,6 +23,105 @@ fn single(name: &str, array: ArrayRef) -> ConnectResult<RecordBatch> {
     Ok(RecordBatch::try_new(schema, vec![array])?)
 }
 
+/// One row of `listTables` / `getTable`.
+struct TableRow {
+    name: String,
+    /// `None` for temp views.
+    database: Option<String>,
+    kind: &'static str,
+}
+
+fn table_row(session: &Session, name: &[String]) -> ConnectResult<TableRow> {
+    if let [view] = name {
+        if session.view_exists(view, false) {
+            return Ok(TableRow {
+                name: view.clone(),
+                database: None,
+                kind: "TEMPORARY",
+            });
+        }
+    }
+    let warehouse = session.warehouse();
+    let (database, table) = warehouse.qualify(name)?;
+    let kind = match session.catalog_store().get(name)? {
+        Some(entry) => entry.kind.spark_name(),
+        None if warehouse.table_path(name)?.is_dir() => "MANAGED",
+        None => {
+            return Err(ember_resolve::ResolveError::TableNotFound(format!(
+                "`{}`",
+                name.join("`.`")
+            ))
+            .into())
+        }
+    };
+    Ok(TableRow {
+        name: table,
+        database: Some(database),
+        kind,
+    })
+}
+
+fn table_rows(rows: &[TableRow]) -> ConnectResult<RecordBatch> {
+    let count = rows.len();
+    let mut namespace = ListBuilder::new(StringBuilder::new());
+    for row in rows {
+        if let Some(database) = &row.database {
+            namespace.values().append_value(database);
+        }
+        namespace.append(true);
+    }
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("name", ArrowType::Utf8, false),
+        Field::new("catalog", ArrowType::Utf8, true),
+        Field::new(
+            "namespace",
+            ArrowType::List(Arc::new(Field::new("item", ArrowType::Utf8, true))),
+            true,
+        ),
+        Field::new("description", ArrowType::Utf8, true),
+        Field::new("tableType", ArrowType::Utf8, false),
+        Field::new("isTemporary", ArrowType::Boolean, false),
+    ]));
+    Ok(RecordBatch::try_new(
+        schema,
+        vec![
+            Arc::new(StringArray::from(
+                rows.iter().map(|r| r.name.clone()).collect::<Vec<_>>(),
+            )),
+            Arc::new(StringArray::from(
+                rows.iter()
+                    .map(|r| r.database.as_ref().map(|_| ember_resolve::CATALOG_NAME))
+                    .collect::<Vec<_>>(),
+            )),
+            Arc::new(namespace.finish()),
+            Arc::new(StringArray::from(vec![None::<String>; count])),
+            Arc::new(StringArray::from(
+                rows.iter().map(|r| r.kind).collect::<Vec<_>>(),
+            )),
+            Arc::new(BooleanArray::from(
+                rows.iter()
+                    .map(|r| r.database.is_none())
+                    .collect::<Vec<_>>(),
+            )),
+        ],
+    )?)
+}
+
+fn empty_result() -> ConnectResult<RecordBatch> {
+    single("result", Arc::new(StringArray::from(Vec::<String>::new())))
+}
+
+/// `db` or `spark_catalog.db`.
+fn database_name(text: &str) -> String {
+    let parts = ember_sql_identifier(text);
+    match parts.as_slice() {
+        [catalog, database] if catalog.eq_ignore_ascii_case(ember_resolve::CATALOG_NAME) => {
+            database.clone()
+        }
+        _ => parts.join("."),
+    }
+}
+
 /// A temp view (`v`, `global_temp.v`) or a catalog table of that name.
 fn table_exists(session: &Session, name: &[String]) -> bool {
     match name {
@@ -32,11 +131,13 @@ fn table_exists(session: &Session, name: &[String]) -> bool {
         }
         _ => {}
     }
-    session
-        .warehouse()
-        .table_path(name)
-        .map(|path| path.is_dir())
-        .unwrap_or(false)
+    let recorded = session.catalog_store().get(name).ok().flatten().is_some();
+    recorded
+        || session
+            .warehouse()
+            .table_path(name)
+            .map(|path| path.is_dir())
+            .unwrap_or(false)
 }
 
 fn location_uri(path: &std::path::Path) -> String {
@@ -56,7 +157,7 @@ pub async fn run_catalog(session: &Session, catalog: &Catalog) -> ConnectResult<
         ),
         CatType::SetCurrentDatabase(set) => {
             session.set_current_database(&set.db_name)?;
-            single("result", Arc::new(StringArray::from(Vec::<String>::new())))
+            empty_result()
         }
         CatType::SetCurrentCatalog(set) => {
             if !set
@@ -112,61 +213,148 @@ pub async fn run_catalog(session: &Session, catalog: &Catalog) -> ConnectResult<
             if !warehouse.database_exists(&database) {
                 return Err(ember_exec::ExecError::DatabaseNotFound(database).into());
             }
-            // (name, namespace, is temporary): the database's tables, then temp views.
-            let mut entries: Vec<(String, Option<String>, bool)> = warehouse
-                .tables(&database)
+            let mut entries: Vec<TableRow> = session
+                .catalog_tables(&database)
                 .into_iter()
-                .map(|t| (t, Some(database.clone()), false))
+                .map(|(name, kind)| TableRow {
+                    name,
+                    database: Some(database.clone()),
+                    kind: kind.spark_name(),
+                })
                 .collect();
-            entries.extend(session.table_names().into_iter().map(|v| (v, None, true)));
+            entries.extend(session.table_names().into_iter().map(|name| TableRow {
+                name,
+                database: None,
+                kind: "TEMPORARY",
+            }));
             if let Some(pattern) = &list.pattern {
-                entries.retain(|(n, _, _)| ember_exec::matches_pattern(Some(pattern), n));
+                entries.retain(|e| ember_exec::matches_pattern(Some(pattern), &e.name));
             }
-            let count = entries.len();
-            let mut namespace = ListBuilder::new(StringBuilder::new());
-            for (_, database, _) in &entries {
-                if let Some(database) = database {
-                    namespace.values().append_value(database);
-                }
-                namespace.append(true);
+            table_rows(&entries)
+        }
+        CatType::GetTable(get) => {
+            let mut name = ember_sql_identifier(&get.table_name);
+            if let Some(database) = &get.db_name {
+                name.insert(0, database.clone());
             }
+            let row = table_row(session, &name)?;
+            table_rows(&[row])
+        }
+        CatType::GetDatabase(get) => {
+            let warehouse = session.warehouse();
+            let name = database_name(&get.db_name);
+            if !warehouse.database_exists(&name) {
+                return Err(ember_exec::ExecError::DatabaseNotFound(name).into());
+            }
+            let description =
+                (name == ember_resolve::DEFAULT_DATABASE).then(|| "default database".to_string());
+            let location = location_uri(&warehouse.database_path(&name));
             let schema = Arc::new(Schema::new(vec![
                 Field::new("name", ArrowType::Utf8, false),
                 Field::new("catalog", ArrowType::Utf8, true),
-                Field::new(
-                    "namespace",
-                    ArrowType::List(Arc::new(Field::new("item", ArrowType::Utf8, true))),
-                    true,
-                ),
                 Field::new("description", ArrowType::Utf8, true),
-                Field::new("tableType", ArrowType::Utf8, false),
-                Field::new("isTemporary", ArrowType::Boolean, false),
+                Field::new("locationUri", ArrowType::Utf8, false),
             ]));
             Ok(RecordBatch::try_new(
                 schema,
                 vec![
-                    Arc::new(StringArray::from(
-                        entries.iter().map(|e| e.0.clone()).collect::<Vec<_>>(),
-                    )),
-                    Arc::new(StringArray::from(
-                        entries
-                            .iter()
-                            .map(|e| e.1.as_ref().map(|_| ember_resolve::CATALOG_NAME))
-                            .collect::<Vec<_>>(),
-                    )),
-                    Arc::new(namespace.finish()),
-                    Arc::new(StringArray::from(vec![None::<String>; count])),
-                    Arc::new(StringArray::from(
-                        entries
-                            .iter()
-                            .map(|e| if e.2 { "TEMPORARY" } else { "MANAGED" })
-                            .collect::<Vec<_>>(),
-                    )),
-                    Arc::new(BooleanArray::from(
-                        entries.iter().map(|e| e.2).collect::<Vec<_>>(),
-                    )),
+                    Arc::new(StringArray::from(vec![name])),
+                    Arc::new(StringArray::from(vec![ember_resolve::CATALOG_NAME])),
+                    Arc::new(StringArray::from(vec![description])),
+                    Arc::new(StringArray::from(vec![location])),
                 ],
             )?)
+        }
+        CatType::ListCatalogs(list) => {
+            let mut names = vec![ember_resolve::CATALOG_NAME.to_string()];
+            if let Some(pattern) = &list.pattern {
+                names.retain(|n| ember_exec::matches_pattern(Some(pattern), n));
+            }
+            let count = names.len();
+            let schema = Arc::new(Schema::new(vec![
+                Field::new("name", ArrowType::Utf8, false),
+                Field::new("description", ArrowType::Utf8, true),
+            ]));
+            Ok(RecordBatch::try_new(
+                schema,
+                vec![
+                    Arc::new(StringArray::from(names)),
+                    Arc::new(StringArray::from(vec![None::<String>; count])),
+                ],
+            )?)
+        }
+        CatType::CacheTable(cache) => {
+            session
+                .cache_table(&ember_sql_identifier(&cache.table_name))
+                .await?;
+            empty_result()
+        }
+        CatType::UncacheTable(cache) => {
+            session
+                .uncache_table(&ember_sql_identifier(&cache.table_name))
+                .await?;
+            empty_result()
+        }
+        CatType::IsCached(cached) => {
+            let cached = session
+                .is_cached(&ember_sql_identifier(&cached.table_name))
+                .await?;
+            single("isCached", Arc::new(BooleanArray::from(vec![cached])))
+        }
+        CatType::ClearCache(_) => {
+            session.clear_cache();
+            empty_result()
+        }
+        // Ember reads files at every query, so a refresh only checks the table exists.
+        CatType::RefreshTable(refresh) => {
+            session
+                .logical_plan(Plan::new(Relation::Read(ReadSource::Table {
+                    name: ember_sql_identifier(&refresh.table_name),
+                })))
+                .await?;
+            empty_result()
+        }
+        CatType::RefreshByPath(_) => empty_result(),
+        CatType::CreateTable(create) => {
+            let schema = create
+                .schema
+                .as_ref()
+                .map(crate::convert::data_type_from_proto)
+                .transpose()?;
+            let mut options: Vec<(String, String)> = create
+                .options
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            options.sort();
+            let definition = ember_spec::TableDefinition {
+                name: ember_sql_identifier(&create.table_name),
+                if_not_exists: false,
+                replace: false,
+                schema,
+                format: create.source.clone(),
+                partition_by: Vec::new(),
+                location: create.path.clone(),
+                comment: create.description.clone(),
+                properties: Vec::new(),
+                options,
+                query: None,
+                like: None,
+            };
+            let name = definition.name.clone();
+            session
+                .run_statement(ember_spec::Statement::CreateTable(Box::new(definition)))
+                .await?;
+            let row = table_row(session, &name)?;
+            table_rows(&[row])
+        }
+        CatType::FunctionExists(exists) => {
+            let name = exists.function_name.to_ascii_lowercase();
+            let state = session.context().state();
+            let found = state.scalar_functions().contains_key(&name)
+                || state.aggregate_functions().contains_key(&name)
+                || state.window_functions().contains_key(&name);
+            single("functionExists", Arc::new(BooleanArray::from(vec![found])))
         }
         CatType::TableExists(exists) => {
             let mut name = ember_sql_identifier(&exists.table_name);
@@ -238,7 +426,7 @@ pub async fn run_catalog(session: &Session, catalog: &Catalog) -> ConnectResult<
             "databaseExists",
             Arc::new(BooleanArray::from(vec![session
                 .warehouse()
-                .database_exists(&exists.db_name)])),
+                .database_exists(&database_name(&exists.db_name))])),
         ),
         other => {
             let name = format!("{other:?}");

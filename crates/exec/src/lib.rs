@@ -3,6 +3,7 @@
 //! config, temp views and the shared global temp views; plans run locally and stream Arrow
 //! batches; writers commit atomically.
 
+mod catalog_store;
 mod config;
 mod error;
 mod planner;
@@ -13,6 +14,7 @@ mod statements;
 mod table_functions;
 mod write;
 
+pub use catalog_store::{CatalogStore, TableEntry, TableKind};
 pub use config::SessionConfigValues;
 pub use error::{ExecError, ExecResult};
 pub use session::{GlobalViews, Session, StorageLevel};

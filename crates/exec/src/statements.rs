@@ -10,7 +10,7 @@ use ember_spec::{
     Plan, ReadSource, Relation, SaveMode, ShowKind, Statement, TableDefinition, WriteOperation,
 };
 
-use crate::{ExecError, ExecResult, Session, SessionConfigValues};
+use crate::{ExecError, ExecResult, Session, SessionConfigValues, TableEntry, TableKind};
 
 /// A table of string columns (and boolean ones, named in `flags`).
 fn string_table(
@@ -125,15 +125,16 @@ impl Session {
             Statement::CreateView {
                 name,
                 query,
+                query_text,
                 replace,
                 if_not_exists,
                 temporary,
                 global,
             } => {
                 if !temporary {
-                    return Err(ExecError::Unsupported(
-                        "persistent views (CREATE VIEW without TEMPORARY)".into(),
-                    ));
+                    self.create_persistent_view(&name, query, query_text, replace, if_not_exists)
+                        .await?;
+                    return Ok(None);
                 }
                 let view = match name.as_slice() {
                     [view] => view.clone(),
@@ -180,16 +181,11 @@ impl Session {
                 if_exists,
                 view,
             } => {
-                let dropped = if view {
-                    match name.as_slice() {
-                        [database, view] if database.eq_ignore_ascii_case("global_temp") => {
-                            self.drop_view(view, true)?
-                        }
-                        [view] => self.drop_view(view, false)?,
-                        _ => false,
+                let dropped = match name.as_slice() {
+                    [database, temp] if view && database.eq_ignore_ascii_case("global_temp") => {
+                        self.drop_view(temp, true)?
                     }
-                } else {
-                    self.drop_table(&name).await?
+                    _ => self.drop_table(&name, view).await?,
                 };
                 if !dropped && !if_exists {
                     return Err(ember_resolve::ResolveError::TableNotFound(format!(
@@ -233,18 +229,25 @@ impl Session {
                 });
                 Ok(None)
             }
-            // Caching keeps results as they are; the table must exist all the same.
-            Statement::CacheTable { name } | Statement::RefreshTable { name } => {
+            Statement::CacheTable { name } => {
+                self.cache_table(&name).await?;
+                Ok(None)
+            }
+            Statement::RefreshTable { name } => {
                 self.logical_plan(table_read(name)).await?;
                 Ok(None)
             }
             Statement::UncacheTable { name, if_exists } => {
-                if !if_exists {
-                    self.logical_plan(table_read(name)).await?;
+                match self.uncache_table(&name).await {
+                    Err(_) if if_exists => {}
+                    other => other?,
                 }
                 Ok(None)
             }
-            Statement::ClearCache => Ok(None),
+            Statement::ClearCache => {
+                self.clear_cache();
+                Ok(None)
+            }
             Statement::DescribeTable { name, .. } => {
                 let plan = self.logical_plan(table_read(name)).await?;
                 describe(plan.schema().as_arrow()).map(Some)
@@ -287,9 +290,10 @@ impl Session {
             }
             return Err(ExecError::DatabaseNotFound(name.to_string()));
         }
-        if !cascade && !warehouse.tables(name).is_empty() {
+        if !cascade && !self.catalog_tables(name).is_empty() {
             return Err(ExecError::DatabaseNotEmpty(name.to_string()));
         }
+        self.catalog_store().drop_database(name)?;
         let path = warehouse.database_path(name);
         std::fs::remove_dir_all(&path).map_err(|source| ExecError::Io {
             path: path.display().to_string(),
@@ -303,55 +307,189 @@ impl Session {
 
     async fn create_table(&self, definition: TableDefinition) -> ExecResult<()> {
         let warehouse = self.warehouse();
-        if definition.location.is_some() {
-            return Err(ExecError::Unsupported(
-                "CREATE TABLE ... LOCATION (external tables)".into(),
-            ));
-        }
+        let store = self.catalog_store();
+        let mut definition = definition;
         let format = definition
             .format
             .clone()
-            .unwrap_or_else(|| "parquet".into());
-        if format != "parquet" {
-            return Err(ExecError::Unsupported(format!(
-                "catalog tables in the {format} format"
-            )));
+            .unwrap_or_else(|| "parquet".into())
+            .to_ascii_lowercase();
+        // `OPTIONS (path '...')` is another way to say LOCATION.
+        if let Some(index) = definition
+            .options
+            .iter()
+            .position(|(k, _)| k.eq_ignore_ascii_case("path"))
+        {
+            let (_, path) = definition.options.remove(index);
+            definition.location.get_or_insert(path);
         }
-        let exists = warehouse.table_path(&definition.name)?.is_dir();
+        let (database, table) = warehouse.qualify(&definition.name)?;
+        if !warehouse.database_exists(&database) {
+            return Err(ExecError::DatabaseNotFound(database));
+        }
+        let exists = store.get(&definition.name)?.is_some()
+            || warehouse.table_path(&definition.name)?.is_dir();
         if exists && definition.if_not_exists {
             return Ok(());
         }
+        if exists && !definition.replace {
+            return Err(ExecError::TableAlreadyExists(
+                warehouse.display_name(&definition.name),
+            ));
+        }
+        if exists {
+            self.drop_table(&definition.name, false).await?;
+        }
         let input = match (&definition.query, &definition.schema, &definition.like) {
-            (Some(query), _, _) => query.clone(),
-            (None, Some(schema), _) => Plan::new(Relation::LocalRelation {
-                arrow_ipc: None,
-                schema: Some(schema.clone()),
-            }),
-            (None, None, Some(source)) => Plan::new(Relation::Limit {
+            (Some(query), _, _) => Some(query.clone()),
+            (None, Some(_), _) => None,
+            (None, None, Some(source)) => Some(Plan::new(Relation::Limit {
                 input: Box::new(table_read(source.clone())),
                 limit: 0,
-            }),
+            })),
+            (None, None, None) if definition.location.is_some() => None,
             (None, None, None) => {
                 return Err(ExecError::Analysis(
                     "[PARSE_SYNTAX_ERROR] CREATE TABLE needs columns, AS SELECT or LIKE.".into(),
                 ))
             }
         };
-        self.write(WriteOperation {
-            input,
-            format,
-            path: None,
-            table: Some(definition.name),
-            insert_into: false,
-            mode: if definition.replace {
-                SaveMode::Overwrite
+        let entry = TableEntry {
+            name: table,
+            database,
+            kind: if definition.location.is_some() {
+                TableKind::External
             } else {
-                SaveMode::ErrorIfExists
+                TableKind::Managed
             },
-            partition_by: definition.partition_by,
-            options: definition.options,
+            format: format.clone(),
+            location: definition.location.clone(),
+            schema: definition.schema.as_ref().map(|s| s.simple_string()),
+            partition_by: definition.partition_by.clone(),
+            options: definition.options.clone(),
+            properties: definition.properties.clone(),
+            comment: definition.comment.clone(),
+            view_text: None,
+        };
+        match (input, &definition.location) {
+            // Declared columns and no rows: the entry says it all; a managed parquet table
+            // also gets an empty file, so plain readers of its directory see the columns.
+            (None, location) => {
+                if location.is_none() && format == "parquet" {
+                    if let Some(schema) = &definition.schema {
+                        self.write(WriteOperation {
+                            input: Plan::new(Relation::LocalRelation {
+                                arrow_ipc: None,
+                                schema: Some(schema.clone()),
+                            }),
+                            format: format.clone(),
+                            path: None,
+                            table: Some(definition.name.clone()),
+                            insert_into: false,
+                            mode: SaveMode::ErrorIfExists,
+                            partition_by: Vec::new(),
+                            options: definition.options.clone(),
+                        })
+                        .await?;
+                    }
+                }
+                if let Some(location) = location {
+                    let path =
+                        std::path::Path::new(location.strip_prefix("file:").unwrap_or(location));
+                    std::fs::create_dir_all(path).map_err(|source| ExecError::Io {
+                        path: location.clone(),
+                        source,
+                    })?;
+                }
+                store.put(&entry)
+            }
+            (Some(input), Some(location)) => {
+                self.write(WriteOperation {
+                    input,
+                    format,
+                    path: Some(location.clone()),
+                    table: None,
+                    insert_into: false,
+                    mode: SaveMode::ErrorIfExists,
+                    partition_by: definition.partition_by.clone(),
+                    options: definition.options.clone(),
+                })
+                .await?;
+                store.put(&entry)
+            }
+            (Some(input), None) => {
+                self.write(WriteOperation {
+                    input,
+                    format,
+                    path: None,
+                    table: Some(definition.name.clone()),
+                    insert_into: false,
+                    mode: SaveMode::ErrorIfExists,
+                    partition_by: definition.partition_by.clone(),
+                    options: definition.options.clone(),
+                })
+                .await
+            }
+        }
+    }
+
+    /// `CREATE VIEW`: the query's text goes on record and is analyzed again at each use.
+    async fn create_persistent_view(
+        &self,
+        name: &[String],
+        query: Plan,
+        text: String,
+        replace: bool,
+        if_not_exists: bool,
+    ) -> ExecResult<()> {
+        let warehouse = self.warehouse();
+        let store = self.catalog_store();
+        let (database, view) = warehouse.qualify(name)?;
+        if !warehouse.database_exists(&database) {
+            return Err(ExecError::DatabaseNotFound(database));
+        }
+        let existing = store.get(name)?;
+        match &existing {
+            Some(_) if if_not_exists => return Ok(()),
+            Some(entry) if entry.kind == TableKind::View && replace => {}
+            Some(_) => return Err(ExecError::TableAlreadyExists(warehouse.display_name(name))),
+            None if warehouse.table_path(name)?.is_dir() => {
+                return Err(ExecError::TableAlreadyExists(warehouse.display_name(name)))
+            }
+            None => {}
+        }
+        // The query must make sense now, as in Spark.
+        self.logical_plan(query).await?;
+        store.put(&TableEntry {
+            name: view,
+            database,
+            kind: TableKind::View,
+            format: String::new(),
+            location: None,
+            schema: None,
+            partition_by: Vec::new(),
+            options: Vec::new(),
+            properties: Vec::new(),
+            comment: None,
+            view_text: Some(text),
         })
-        .await
+    }
+
+    /// A database's tables and views: recorded entries and bare table directories.
+    pub fn catalog_tables(&self, database: &str) -> Vec<(String, TableKind)> {
+        let mut tables: Vec<(String, TableKind)> = self
+            .catalog_store()
+            .entries(database)
+            .into_iter()
+            .map(|e| (e.name, e.kind))
+            .collect();
+        for name in self.warehouse().tables(database) {
+            if !tables.iter().any(|(n, _)| *n == name) {
+                tables.push((name, TableKind::Managed));
+            }
+        }
+        tables.sort_by(|a, b| a.0.cmp(&b.0));
+        tables
     }
 
     async fn show(&self, kind: ShowKind) -> ExecResult<RecordBatch> {
@@ -371,11 +509,11 @@ impl Session {
                 if !warehouse.database_exists(&database) {
                     return Err(ExecError::DatabaseNotFound(database));
                 }
-                let mut rows: Vec<Vec<String>> = warehouse
-                    .tables(&database)
+                let mut rows: Vec<Vec<String>> = self
+                    .catalog_tables(&database)
                     .into_iter()
-                    .filter(|t| matches_pattern(pattern.as_deref(), t))
-                    .map(|t| vec![database.clone(), t, "false".into()])
+                    .filter(|(t, _)| matches_pattern(pattern.as_deref(), t))
+                    .map(|(t, _)| vec![database.clone(), t, "false".into()])
                     .collect();
                 for view in self.table_names() {
                     if matches_pattern(pattern.as_deref(), &view) {

@@ -11,7 +11,7 @@ use ember_spec::{SaveMode, WriteOperation};
 use futures::StreamExt;
 use tokio::io::AsyncWriteExt;
 
-use crate::{ExecError, ExecResult, Session};
+use crate::{ExecError, ExecResult, Session, TableEntry, TableKind};
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> ExecError + '_ {
     move |source| ExecError::Io {
@@ -30,7 +30,10 @@ fn option<'a>(options: &'a [(String, String)], key: &str) -> Option<&'a str> {
 impl Session {
     pub async fn write(&self, operation: WriteOperation) -> ExecResult<()> {
         let warehouse = self.warehouse();
+        let store = self.catalog_store();
+        let mut operation = operation;
         let table = operation.table.clone();
+        let mut entry = None;
         let target = match (&operation.path, &table) {
             (Some(path), _) => PathBuf::from(path.strip_prefix("file://").unwrap_or(path)),
             (None, Some(name)) => {
@@ -38,7 +41,23 @@ impl Session {
                 if !warehouse.database_exists(&database) {
                     return Err(ExecError::DatabaseNotFound(database));
                 }
-                warehouse.table_path(name)?
+                entry = store.get(name)?;
+                match &entry {
+                    Some(found) if found.kind == TableKind::View => {
+                        return Err(ExecError::Analysis(format!(
+                            "[EXPECT_TABLE_NOT_VIEW.NO_ALTERNATIVE] The table {} is a view; write into a table instead.",
+                            warehouse.display_name(name)
+                        )))
+                    }
+                    // An existing table keeps its format, options and partitioning.
+                    Some(found) => {
+                        operation.format.clone_from(&found.format);
+                        operation.options.clone_from(&found.options);
+                        operation.partition_by.clone_from(&found.partition_by);
+                        store.data_path(found)?
+                    }
+                    None => warehouse.table_path(name)?,
+                }
             }
             (None, None) => {
                 return Err(ExecError::Unsupported(
@@ -46,7 +65,7 @@ impl Session {
                 ))
             }
         };
-        let exists = target.exists();
+        let exists = entry.is_some() || target.exists();
         if operation.insert_into && !exists {
             let name = table.clone().unwrap_or_default();
             return Err(ember_resolve::ResolveError::TableNotFound(format!(
@@ -73,28 +92,66 @@ impl Session {
             (SaveMode::Ignore, true, _) => return Ok(()),
             _ => {}
         }
-        self.write_to(&operation, &target, mode).await?;
-        if let Some(name) = table {
-            // The session's handle on the table is refreshed, so it sees the new files.
-            if let Some(last) = name.last() {
-                self.context().deregister_table(last.as_str())?;
-            }
+        let schema = self.write_to(&operation, &target, mode).await?;
+        if let (Some(name), None) = (&table, &entry) {
+            // A new managed table: its format and columns go on record.
+            let (database, table_name) = warehouse.qualify(name)?;
+            let declared = ember_resolve::from_arrow(
+                &datafusion::arrow::datatypes::DataType::Struct(schema.fields().clone()),
+            );
+            store.put(&TableEntry {
+                name: table_name,
+                database,
+                kind: TableKind::Managed,
+                format: operation.format.to_ascii_lowercase(),
+                location: None,
+                schema: operation
+                    .partition_by
+                    .is_empty()
+                    .then(|| declared.simple_string()),
+                partition_by: operation.partition_by.clone(),
+                options: operation.options.clone(),
+                properties: Vec::new(),
+                comment: None,
+                view_text: None,
+            })?;
         }
         Ok(())
     }
 
-    /// Drops a managed table: its files go with it, as for Spark's managed tables. A temp
-    /// view of a one-part name shadows the table, so it is dropped instead, as in Spark.
-    /// True when something was dropped.
-    pub async fn drop_table(&self, name: &[String]) -> ExecResult<bool> {
+    /// Drops a catalog table or view. A temp view of a one-part name shadows the table, so
+    /// it is dropped instead, as in Spark. A managed table's files go with it; an external
+    /// table's stay. True when something was dropped.
+    pub async fn drop_table(&self, name: &[String], view: bool) -> ExecResult<bool> {
         if let [single] = name {
             if self.context().deregister_table(single.as_str())?.is_some() {
                 return Ok(true);
             }
         }
-        let path = self.warehouse().table_path(name)?;
-        if !path.is_dir() {
-            return Ok(false);
+        let warehouse = self.warehouse();
+        let store = self.catalog_store();
+        let entry = store.get(name)?;
+        match (&entry, view) {
+            (Some(found), false) if found.kind == TableKind::View => {
+                return Err(ExecError::Analysis(format!(
+                    "[WRONG_COMMAND_FOR_OBJECT_TYPE] The operation DROP TABLE requires a TABLE. But {} is a VIEW. Use DROP VIEW instead.",
+                    warehouse.display_name(name)
+                )))
+            }
+            (Some(found), true) if found.kind != TableKind::View => {
+                return Err(ExecError::Analysis(format!(
+                    "[WRONG_COMMAND_FOR_OBJECT_TYPE] The operation DROP VIEW requires a VIEW. But {} is a TABLE. Use DROP TABLE instead.",
+                    warehouse.display_name(name)
+                )))
+            }
+            (None, true) => return Ok(false),
+            _ => {}
+        }
+        store.remove(name)?;
+        let external = entry.as_ref().is_some_and(|e| e.kind != TableKind::Managed);
+        let path = warehouse.table_path(name)?;
+        if external || !path.is_dir() {
+            return Ok(entry.is_some());
         }
         tokio::fs::remove_dir_all(&path)
             .await
@@ -112,10 +169,10 @@ impl Session {
         use datafusion::logical_expr::{cast, Expr, LogicalPlanBuilder};
         let name = operation.table.clone().unwrap_or_default();
         let warehouse = self.warehouse();
-        let location = format!("{}/", warehouse.table_path(&name)?.display());
         let table = self
-            .context()
-            .read_parquet(location, Default::default())
+            .logical_plan(ember_spec::Plan::new(ember_spec::Relation::Read(
+                ember_spec::ReadSource::Table { name: name.clone() },
+            )))
             .await?;
         let wanted = table.schema().fields().clone();
         let have = input.schema().columns();
@@ -146,7 +203,7 @@ impl Session {
         operation: &WriteOperation,
         target: &Path,
         mode: SaveMode,
-    ) -> ExecResult<()> {
+    ) -> ExecResult<datafusion::arrow::datatypes::SchemaRef> {
         let parent = target
             .parent()
             .map(Path::to_path_buf)
@@ -162,15 +219,23 @@ impl Session {
             ".{file_name}.ember-staging-{}",
             uuid::Uuid::new_v4()
         ));
-        let result = self.write_files(operation, &staging).await;
-        if let Err(error) = result {
-            let _ = tokio::fs::remove_dir_all(&staging).await;
-            return Err(error);
-        }
-        commit(&staging, target, mode).await
+        let schema = match self.write_files(operation, &staging).await {
+            Ok(schema) => schema,
+            Err(error) => {
+                let _ = tokio::fs::remove_dir_all(&staging).await;
+                return Err(error);
+            }
+        };
+        commit(&staging, target, mode).await?;
+        Ok(schema)
     }
 
-    async fn write_files(&self, operation: &WriteOperation, staging: &Path) -> ExecResult<()> {
+    /// Writes the operation's rows into `staging`; the schema written.
+    async fn write_files(
+        &self,
+        operation: &WriteOperation,
+        staging: &Path,
+    ) -> ExecResult<datafusion::arrow::datatypes::SchemaRef> {
         tokio::fs::create_dir_all(staging)
             .await
             .map_err(io_error(staging))?;
@@ -193,7 +258,7 @@ impl Session {
                     .write_parquet(&directory, options, Some(parquet))
                     .await?;
                 if operation.partition_by.is_empty() {
-                    write_schema_if_empty(staging, schema)?;
+                    write_schema_if_empty(staging, schema.clone())?;
                 }
             }
             "csv" => {
@@ -246,7 +311,7 @@ impl Session {
         tokio::fs::write(&marker, b"")
             .await
             .map_err(io_error(&marker))?;
-        Ok(())
+        Ok(schema)
     }
 }
 

@@ -32,4 +32,6 @@ pub use types::{
     client_arrow_type, from_arrow, literal_to_scalar, spark_metadata, to_arrow, SPARK_METADATA_KEY,
     TIMESTAMP_ZONE,
 };
-pub use warehouse::{Warehouse, CATALOG_NAME, DEFAULT_DATABASE, DEFAULT_WAREHOUSE_DIR};
+pub use warehouse::{
+    CatalogRelation, TableCatalog, Warehouse, CATALOG_NAME, DEFAULT_DATABASE, DEFAULT_WAREHOUSE_DIR,
+};

@@ -15,6 +15,7 @@ pub struct Resolver<'a> {
     pub(crate) context: &'a SessionContext,
     pub(crate) state: SessionState,
     pub(crate) warehouse: crate::Warehouse,
+    pub(crate) catalog: Option<std::sync::Arc<dyn crate::TableCatalog>>,
     scopes: Mutex<Scopes>,
 }
 
@@ -44,8 +45,15 @@ impl<'a> Resolver<'a> {
             context,
             state: context.state(),
             warehouse,
+            catalog: None,
             scopes: Mutex::new(Scopes::default()),
         }
+    }
+
+    /// Also asks `catalog` for tables stored elsewhere and for persistent views.
+    pub fn with_catalog(mut self, catalog: std::sync::Arc<dyn crate::TableCatalog>) -> Self {
+        self.catalog = Some(catalog);
+        self
     }
 
     /// Resolves a whole query into a plan whose output names are Spark's.

@@ -12,6 +12,25 @@ pub const DEFAULT_DATABASE: &str = "default";
 /// Spark's default `spark.sql.warehouse.dir`, under the working directory.
 pub const DEFAULT_WAREHOUSE_DIR: &str = "spark-warehouse";
 
+/// What the session catalog knows of a name beyond the warehouse's directories: tables with
+/// a format or location of their own, and persistent views. `ember-exec` keeps this record;
+/// the resolver only asks.
+pub trait TableCatalog: Send + Sync {
+    fn lookup(&self, name: &[String]) -> ResolveResult<Option<CatalogRelation>>;
+}
+
+/// How to read a catalog entry.
+#[derive(Debug, Clone)]
+pub enum CatalogRelation {
+    Files {
+        format: String,
+        paths: Vec<String>,
+        schema: Option<ember_spec::DataType>,
+        options: Vec<(String, String)>,
+    },
+    View(ember_spec::Plan),
+}
+
 #[derive(Debug, Clone)]
 pub struct Warehouse {
     root: PathBuf,

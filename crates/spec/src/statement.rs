@@ -23,6 +23,8 @@ pub enum Statement {
     CreateView {
         name: Vec<String>,
         query: Plan,
+        /// The query as SQL text, which a persistent view keeps.
+        query_text: String,
         replace: bool,
         if_not_exists: bool,
         /// `TEMPORARY` / `GLOBAL TEMPORARY`; otherwise a persistent view.

@@ -18,7 +18,7 @@ use crate::{parse_data_type, SqlError, SqlResult};
 /// Parses one statement of `spark.sql(text)`, with the values of its parameter markers.
 pub fn parse_statement(text: &str, parameters: Parameters) -> SqlResult<Statement> {
     let trimmed = text.trim().trim_end_matches(';').trim();
-    if let Some(statement) = set_or_reset(trimmed) {
+    if let Some(statement) = set_or_reset(trimmed).or_else(|| cache_maintenance(trimmed)) {
         return Ok(statement);
     }
     let (global_view, text) = strip_global_view(trimmed);
@@ -90,6 +90,24 @@ fn set_or_reset(text: &str) -> Option<Statement> {
             value: None,
         },
     })
+}
+
+/// `CLEAR CACHE` and `REFRESH TABLE name`, which the parser does not know.
+fn cache_maintenance(text: &str) -> Option<Statement> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let upper: Vec<String> = words.iter().map(|w| w.to_ascii_uppercase()).collect();
+    match upper
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["CLEAR", "CACHE"] => Some(Statement::ClearCache),
+        ["REFRESH", "TABLE", _] => Some(Statement::RefreshTable {
+            name: words[2].split('.').map(|p| unquote(p)).collect(),
+        }),
+        _ => None,
+    }
 }
 
 fn unquote(text: &str) -> String {
@@ -297,6 +315,7 @@ impl Converter {
                 if view.materialized {
                     return unsupported("materialized views");
                 }
+                let query_text = view.query.to_string();
                 let mut query = self.query(*view.query)?;
                 if !view.columns.is_empty() {
                     query = ember_spec::Plan::new(ember_spec::Relation::ToDf {
@@ -304,9 +323,13 @@ impl Converter {
                         names: view.columns.iter().map(|c| c.name.value.clone()).collect(),
                     });
                 }
+                if !view.columns.is_empty() && !(view.temporary || global_view) {
+                    return unsupported("column lists on persistent views");
+                }
                 Statement::CreateView {
                     name: object_name(&view.name),
                     query: self.finish(query),
+                    query_text,
                     replace: view.or_replace,
                     if_not_exists: view.if_not_exists,
                     temporary: view.temporary || global_view,

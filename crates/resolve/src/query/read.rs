@@ -62,6 +62,18 @@ impl Resolver<'_> {
 
     /// A managed table: the data files in its warehouse directory, seen by every session.
     async fn read_saved_table(&self, name: &[String]) -> ResolveResult<LogicalPlan> {
+        if let Some(catalog) = &self.catalog {
+            match catalog.lookup(name)? {
+                Some(crate::CatalogRelation::View(plan)) => return self.resolve_plan(plan).await,
+                Some(crate::CatalogRelation::Files {
+                    format,
+                    paths,
+                    schema,
+                    options,
+                }) => return self.read_files(&format, paths, schema, &options).await,
+                None => {}
+            }
+        }
         let not_found = || ResolveError::TableNotFound(format!("`{}`", name.join("`.`")));
         let path = self.warehouse.table_path(name).map_err(|_| not_found())?;
         if !path.is_dir() {
