@@ -109,3 +109,53 @@ def test_set_and_reset(spark: SparkSession) -> None:
     assert (row.key, row.value) == ("spark.sql.shuffle.partitions", "7")
     spark.sql("RESET spark.sql.shuffle.partitions")
     assert spark.conf.get("spark.sql.shuffle.partitions") == "200"
+
+
+def test_external_tables_keep_their_data(spark: SparkSession, database: str, tmp_path) -> None:
+    location = tmp_path / "people"
+    spark.sql(
+        f"CREATE TABLE {database}.people (name STRING, age INT) USING csv "
+        f"OPTIONS (header 'true') LOCATION '{location}'"
+    )
+    spark.sql(f"INSERT INTO {database}.people VALUES ('ann', 31), ('bo', 42)")
+    rows = spark.sql(f"SELECT name, age FROM {database}.people ORDER BY age").collect()
+    assert [(r.name, r.age) for r in rows] == [("ann", 31), ("bo", 42)]
+    table = spark.catalog.getTable(f"{database}.people")
+    assert (table.name, table.tableType, table.namespace) == ("people", "EXTERNAL", [database])
+    spark.sql(f"DROP TABLE {database}.people")
+    assert not spark.catalog.tableExists(f"{database}.people")
+    assert any(p.name.endswith(".csv") for p in location.iterdir())
+
+
+def test_persistent_views(spark: SparkSession, database: str) -> None:
+    spark.range(5).write.saveAsTable(f"{database}.numbers")
+    spark.sql(
+        f"CREATE VIEW {database}.evens AS SELECT id FROM {database}.numbers WHERE id % 2 = 0"
+    )
+    assert [r.id for r in spark.table(f"{database}.evens").orderBy("id").collect()] == [0, 2, 4]
+    assert spark.catalog.getTable(f"{database}.evens").tableType == "VIEW"
+    with pytest.raises(AnalysisException, match="TABLE_OR_VIEW_ALREADY_EXISTS"):
+        spark.sql(f"CREATE VIEW {database}.evens AS SELECT 1")
+    spark.sql(f"CREATE OR REPLACE VIEW {database}.evens AS SELECT 2 AS id")
+    assert spark.table(f"{database}.evens").collect()[0].id == 2
+    spark.sql(f"DROP VIEW {database}.evens")
+    assert not spark.catalog.tableExists(f"{database}.evens")
+
+
+def test_cache_marks_and_catalog_lookups(spark: SparkSession, database: str) -> None:
+    spark.range(3).write.saveAsTable(f"{database}.small")
+    spark.catalog.cacheTable(f"{database}.small")
+    assert spark.catalog.isCached(f"{database}.small")
+    spark.catalog.uncacheTable(f"{database}.small")
+    assert not spark.catalog.isCached(f"{database}.small")
+    with pytest.raises(AnalysisException):
+        spark.catalog.isCached(f"{database}.missing")
+    assert spark.catalog.getDatabase(database).name == database
+    assert [c.name for c in spark.catalog.listCatalogs()] == ["spark_catalog"]
+    assert spark.catalog.functionExists("abs")
+    assert not spark.catalog.functionExists("no_such_function_here")
+
+
+def test_table_valued_functions(spark: SparkSession) -> None:
+    assert [r.id for r in spark.tvf.range(1, 4).collect()] == [1, 2, 3]
+    assert [r.col for r in spark.sql("SELECT * FROM explode(array(5, 6))").collect()] == [5, 6]

@@ -11,7 +11,6 @@ mod row_marks;
 mod semi_join_order;
 mod session;
 mod statements;
-mod table_functions;
 mod write;
 
 pub use catalog_store::{CatalogStore, TableEntry, TableKind};

@@ -109,7 +109,6 @@ fn spark_context(global_views: &GlobalViews) -> ExecResult<SessionContext> {
     // under its old name (`withColumn("a", col("a").withField("d", ...))`), where the field
     // does not exist yet.
     context.remove_optimizer_rule("push_down_leaf_projections");
-    context.register_udtf("range", Arc::new(crate::table_functions::SparkRange));
     context.add_optimizer_rule(Arc::new(crate::semi_join_order::StreamOuterSideOfSemiJoins));
     if let Some(catalog) = context.catalog("spark_catalog") {
         catalog.register_schema("global_temp", global_views.clone())?;

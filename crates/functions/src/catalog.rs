@@ -130,6 +130,15 @@ pub fn call_function(
                 &rt.unwrap_or(DataType::Null),
             )
         }
+        "sqrt" => {
+            // Spark's sqrt is over DOUBLE and gives NaN below zero, never an error.
+            // DataFusion's sqrt refuses negative input, so only magnitudes reach it.
+            let value = cast(first_argument(name, args)?, DataType::Float64);
+            let root = datafusion::functions::math::expr_fn::sqrt(
+                datafusion::functions::math::expr_fn::abs(value.clone()),
+            );
+            when(value.lt(lit(0.0f64)), lit(f64::NAN)).otherwise(root)?
+        }
         "div" => {
             // Integral division: the quotient truncated toward zero, as BIGINT.
             let (left, right) = two_arguments(name, args)?;

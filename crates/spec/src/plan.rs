@@ -267,6 +267,12 @@ pub enum Relation {
     /// name what another defines: `GROUP BY` and `ORDER BY` take select-list aliases and
     /// ordinals, `HAVING` and `ORDER BY` may use aggregates the select list lacks.
     Select(Box<Select>),
+    /// A table-valued function: `range(...)` or a generator (`explode`, `inline`, `stack`,
+    /// ...) over constant arguments (`FROM range(10)`, `spark.tvf.explode(...)`).
+    TableFunction {
+        name: String,
+        arguments: Vec<Expr>,
+    },
     /// `VALUES (1, 'a'), (2, 'b')`: rows of constant expressions, columns `col1`, `col2`, ...
     Values {
         rows: Vec<Vec<Expr>>,

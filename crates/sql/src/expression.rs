@@ -393,6 +393,23 @@ impl Converter {
                     .map(|e| self.expr(e))
                     .collect::<SqlResult<_>>()?,
             ),
+            E::Struct { values, fields } => {
+                if !fields.is_empty() {
+                    return unsupported("typed STRUCT<...>(...) literals");
+                }
+                call(
+                    "struct",
+                    values
+                        .into_iter()
+                        .map(|e| self.expr(e))
+                        .collect::<SqlResult<_>>()?,
+                )
+            }
+            E::Named { expr, name } => Expr::Alias {
+                expr: Box::new(self.boxed(expr)?),
+                name: vec![name.value],
+                metadata: None,
+            },
             E::Wildcard(_) => Expr::Star {
                 target: None,
                 plan_id: None,

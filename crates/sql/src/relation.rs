@@ -4,11 +4,11 @@
 use datafusion::sql::sqlparser::ast::{
     self, FunctionArg, FunctionArgExpr, JoinConstraint, JoinOperator, TableFactor,
 };
-use ember_spec::{Expr, JoinType, Literal, Plan, Relation, Select};
+use ember_spec::{Expr, JoinType, Plan, Relation, Select};
 
 use crate::converter::Converter;
 use crate::error::unsupported;
-use crate::expression::{call, object_name};
+use crate::expression::object_name;
 use crate::{SqlError, SqlResult};
 
 impl Converter {
@@ -140,7 +140,6 @@ impl Converter {
 
     /// `range(...)` and the generators (`explode`, `inline`, `stack`, ...) in FROM.
     fn table_function(&mut self, name: &[String], args: Vec<FunctionArg>) -> SqlResult<Plan> {
-        let function = name.join(".").to_ascii_lowercase();
         let mut arguments = Vec::with_capacity(args.len());
         for arg in args {
             match arg {
@@ -148,18 +147,10 @@ impl Converter {
                 other => return unsupported(format!("the table function argument {other}")),
             }
         }
-        if function == "range" {
-            return range(arguments);
-        }
-        // A generator in FROM is a SELECT of it over one row.
-        Ok(Plan::new(Relation::Select(Box::new(Select {
-            input: None,
-            projection: vec![call(&function, arguments)],
-            group_by: None,
-            having: None,
-            qualify: None,
-            order_by: Vec::new(),
-        }))))
+        Ok(Plan::new(Relation::TableFunction {
+            name: name.join("."),
+            arguments,
+        }))
     }
 
     /// `LATERAL VIEW [OUTER] generator(...) name AS columns`: the input's columns next to
@@ -234,45 +225,4 @@ fn join(
         condition,
         using_columns,
     })
-}
-
-fn range(arguments: Vec<Expr>) -> SqlResult<Plan> {
-    let mut values = Vec::with_capacity(arguments.len());
-    for argument in &arguments {
-        values.push(match argument {
-            Expr::Literal(Literal::Integer(v)) => i64::from(*v),
-            Expr::Literal(Literal::Long(v)) => *v,
-            _ => {
-                return Err(SqlError::Analysis(
-                    "[DATATYPE_MISMATCH.NON_FOLDABLE_INPUT] range() takes constant integers."
-                        .into(),
-                ))
-            }
-        });
-    }
-    let (start, end, step, partitions) = match values.as_slice() {
-        [end] => (0, *end, 1, None),
-        [start, end] => (*start, *end, 1, None),
-        [start, end, step] => (*start, *end, *step, None),
-        [start, end, step, partitions] => (*start, *end, *step, Some(*partitions)),
-        _ => {
-            return Err(SqlError::Analysis(format!(
-                "[WRONG_NUM_ARGS.WITHOUT_SUGGESTION] The `range` requires [1, 2, 3, 4] parameters but the actual number is {}.",
-                values.len()
-            )))
-        }
-    };
-    if step == 0 {
-        return Err(SqlError::Analysis(
-            "[FAILED_FUNCTION_CALL] range() step must not be 0.".into(),
-        ));
-    }
-    Ok(Plan::new(Relation::Range {
-        start,
-        end,
-        step,
-        num_partitions: partitions
-            .and_then(|n| usize::try_from(n).ok())
-            .filter(|n| *n > 0),
-    }))
 }

@@ -23,6 +23,8 @@ pub fn parse_statement(text: &str, parameters: Parameters) -> SqlResult<Statemen
     }
     let (global_view, text) = strip_global_view(trimmed);
     let text = describe_without_keyword(&text);
+    let (text, table_options) = take_table_options(&text)?;
+    let (text, partition_columns) = take_partition_columns(&text)?;
     let dialect = SparkDialect;
     let mut statements = Parser::new(&dialect)
         .try_with_sql(&text)?
@@ -33,7 +35,11 @@ pub fn parse_statement(text: &str, parameters: Parameters) -> SqlResult<Statemen
         _ => return unsupported("several statements in one call"),
     };
     let mut converter = Converter::new(parameters);
-    let converted = converter.statement(statement, global_view)?;
+    let mut converted = converter.statement(statement, global_view)?;
+    if let Statement::CreateTable(definition) = &mut converted {
+        definition.options.extend(table_options);
+        definition.partition_by.extend(partition_columns);
+    }
     Ok(match converted {
         Statement::Query(plan) => Statement::Query(converter.finish(plan)),
         other => {
@@ -165,6 +171,148 @@ fn describe_without_keyword(text: &str) -> String {
         }
         _ => text.to_string(),
     }
+}
+
+/// `CREATE TABLE ... OPTIONS (k 'v', k2 = 'v2')`: Spark's data source options, which the
+/// parser does not read; taken out of the text and returned as pairs.
+fn take_table_options(text: &str) -> SqlResult<(String, Vec<(String, String)>)> {
+    let is_create_table = {
+        let upper = text.to_ascii_uppercase();
+        upper.starts_with("CREATE") && upper.contains(" TABLE ")
+    };
+    if !is_create_table {
+        return Ok((text.to_string(), Vec::new()));
+    }
+    let Some(start) = find_keyword(text, "OPTIONS") else {
+        return Ok((text.to_string(), Vec::new()));
+    };
+    let after = &text[start + "OPTIONS".len()..];
+    let open = after
+        .find('(')
+        .filter(|i| after[..*i].trim().is_empty())
+        .ok_or_else(|| SqlError::syntax("'OPTIONS'", "OPTIONS needs a parenthesized list"))?;
+    let body_start = start + "OPTIONS".len() + open + 1;
+    let close = matching_parenthesis(&text[body_start..])
+        .ok_or_else(|| SqlError::syntax("'OPTIONS'", "unclosed OPTIONS list"))?;
+    let body = &text[body_start..body_start + close];
+    let mut options = Vec::new();
+    for item in split_outside_quotes(body, ',') {
+        let item = item.trim();
+        if item.is_empty() {
+            continue;
+        }
+        let key_end = match item.chars().next() {
+            Some(quote @ ('\'' | '"' | '`')) => item[1..].find(quote).map(|i| i + 2),
+            _ => item.find(|c: char| c.is_whitespace() || c == '='),
+        }
+        .ok_or_else(|| SqlError::syntax(format!("'{item}'"), "an option needs a value"))?;
+        let key = &item[..key_end];
+        let value = item[key_end..].trim_start();
+        let value = value.strip_prefix('=').unwrap_or(value).trim();
+        options.push((unquote(key), unquote(value)));
+    }
+    let rest = format!("{} {}", &text[..start], &text[body_start + close + 1..]);
+    Ok((rest, options))
+}
+
+/// `CREATE TABLE ... PARTITIONED BY (a, b)`: Spark takes bare column names anywhere after
+/// the columns; the parser wants typed columns in one place. Typed ones (`(b STRING)`) keep
+/// only their names here too.
+fn take_partition_columns(text: &str) -> SqlResult<(String, Vec<String>)> {
+    let upper = text.to_ascii_uppercase();
+    if !(upper.starts_with("CREATE") && upper.contains(" TABLE ")) {
+        return Ok((text.to_string(), Vec::new()));
+    }
+    let Some(start) = find_keyword(text, "PARTITIONED") else {
+        return Ok((text.to_string(), Vec::new()));
+    };
+    let after = &text[start + "PARTITIONED".len()..];
+    let by = after.trim_start();
+    if !by.to_ascii_uppercase().starts_with("BY") {
+        return Ok((text.to_string(), Vec::new()));
+    }
+    let open_offset = after.len() - by.len() + 2;
+    let rest = &after[open_offset..];
+    let open = rest
+        .find('(')
+        .filter(|i| rest[..*i].trim().is_empty())
+        .ok_or_else(|| SqlError::syntax("'PARTITIONED'", "PARTITIONED BY needs a column list"))?;
+    let body_start = start + "PARTITIONED".len() + open_offset + open + 1;
+    let close = matching_parenthesis(&text[body_start..])
+        .ok_or_else(|| SqlError::syntax("'PARTITIONED'", "unclosed PARTITIONED BY list"))?;
+    let columns = split_outside_quotes(&text[body_start..body_start + close], ',')
+        .into_iter()
+        .filter_map(|item| item.split_whitespace().next().map(unquote))
+        .collect();
+    let remaining = format!("{} {}", &text[..start], &text[body_start + close + 1..]);
+    Ok((remaining, columns))
+}
+
+/// Where `word` stands alone outside quotes, ignoring case.
+fn find_keyword(text: &str, word: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut quote: Option<u8> = None;
+    for (i, &b) in bytes.iter().enumerate() {
+        match quote {
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None if b == b'\'' || b == b'"' || b == b'`' => quote = Some(b),
+            None => {
+                let end = i + word.len();
+                let boundary_before = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
+                let boundary_after = end >= bytes.len() || !bytes[end].is_ascii_alphanumeric();
+                if boundary_before
+                    && boundary_after
+                    && text
+                        .get(i..end)
+                        .is_some_and(|w| w.eq_ignore_ascii_case(word))
+                {
+                    return Some(i);
+                }
+            }
+        }
+    }
+    None
+}
+
+/// The index of the `)` that closes an already opened parenthesis.
+fn matching_parenthesis(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    for (i, c) in text.char_indices() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None => match c {
+                '\'' | '"' | '`' => quote = Some(c),
+                '(' => depth += 1,
+                ')' if depth == 0 => return Some(i),
+                ')' => depth -= 1,
+                _ => {}
+            },
+        }
+    }
+    None
+}
+
+fn split_outside_quotes(text: &str, separator: char) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut quote: Option<char> = None;
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '\'' || c == '"' || c == '`' => quote = Some(c),
+            None if c == separator => {
+                parts.push(&text[start..i]);
+                start = i + c.len_utf8();
+            }
+            None => {}
+        }
+    }
+    parts.push(&text[start..]);
+    parts
 }
 
 fn single_name(names: &[ast::ObjectName]) -> SqlResult<Vec<String>> {
@@ -632,6 +780,28 @@ mod tests {
         assert_eq!(definition.name, vec!["db".to_string(), "t".to_string()]);
         assert_eq!(definition.format.as_deref(), Some("parquet"));
         assert!(definition.schema.is_some());
+        Ok(())
+    }
+
+    #[test]
+    fn data_source_options_are_read() -> SqlResult<()> {
+        let table = parse_statement(
+            "CREATE TABLE t (a INT) USING csv OPTIONS (header 'true', 'sep' = ';', path '/x') \
+             PARTITIONED BY (a)",
+            Parameters::default(),
+        )?;
+        let Statement::CreateTable(definition) = table else {
+            panic!("not a table")
+        };
+        assert_eq!(
+            definition.options,
+            vec![
+                ("header".to_string(), "true".to_string()),
+                ("sep".to_string(), ";".to_string()),
+                ("path".to_string(), "/x".to_string())
+            ]
+        );
+        assert_eq!(definition.partition_by, vec!["a".to_string()]);
         Ok(())
     }
 

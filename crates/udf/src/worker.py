@@ -110,8 +110,21 @@ def evaluate(eval_type: int, function: Callable[..., Any], batch: pa.RecordBatch
     return [function(*row) for row in zip(*values, strict=True)]
 
 
+def java_string(value: Any) -> str | None:
+    """The text the JVM's toString gives a converted Python value."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 def to_arrow(result: Any, field: pa.Field) -> pa.Array:
     if isinstance(result, list):
+        if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
+            # A row UDF declared to return strings gives str() of what it returns, as Spark's
+            # converter does (`lambda s: len(s)` under the default StringType).
+            result = [java_string(v) for v in result]
         return pa.array(result, type=field.type)
     return pa.Array.from_pandas(result, type=field.type)
 

@@ -172,6 +172,10 @@ pub fn plan_from_proto(proto: &ProtoRelation) -> ConnectResult<Plan> {
                 ..ember_sql::parse_query(&sql.query, sql_parameters(sql)?)?
             })
         }
+        RelType::UnresolvedTableValuedFunction(function) => Relation::TableFunction {
+            name: function.function_name.clone(),
+            arguments: expressions(&function.arguments)?,
+        },
         RelType::LocalRelation(local) => Relation::LocalRelation {
             arrow_ipc: local.data.clone(),
             schema: local

@@ -13,6 +13,7 @@ mod set_operation;
 mod show_string;
 mod statistics;
 mod summary;
+mod table_function;
 mod unpivot;
 
 use datafusion::logical_expr::{LogicalPlan, LogicalPlanBuilder};
@@ -242,6 +243,9 @@ impl Resolver<'_> {
             }
             Relation::Select(select) => self.resolve_query_select(*select).await,
             Relation::Values { rows } => self.resolve_query_values(&rows),
+            Relation::TableFunction { name, arguments } => {
+                self.resolve_query_table_function(&name, &arguments)
+            }
             Relation::Describe { input, columns } => {
                 let input = self.resolve_plan(*input).await?;
                 let statistics = ["count", "mean", "stddev", "min", "max"]

@@ -5,9 +5,12 @@
 //! its items. `HAVING`, `QUALIFY` and sort keys the select list lacks ride along as hidden
 //! items (`__having`, ...), are used by the filters and the sort above, then dropped.
 
+use datafusion::arrow::datatypes::DataType as ArrowType;
 use datafusion::common::{Column, DFSchema};
 use datafusion::logical_expr::utils::{find_aggregate_exprs, find_window_exprs};
-use datafusion::logical_expr::{col, Expr, GroupingSet, LogicalPlan, LogicalPlanBuilder, SortExpr};
+use datafusion::logical_expr::{
+    cast, col, Expr, ExprSchemable, GroupingSet, LogicalPlan, LogicalPlanBuilder, SortExpr,
+};
 use ember_spec::{self as spec, GroupBy, GroupType, Literal, NullOrdering, SortDirection};
 
 use super::project::project_named;
@@ -260,6 +263,23 @@ impl Resolver<'_> {
             return Err(ResolveError::Analysis(
                 "[INVALID_INLINE_TABLE.NUM_COLUMNS_MISMATCH] Invalid inline table. Inline table expected the same number of columns in every row.".into(),
             ));
+        }
+        // Spark widens a column that mixes exact numbers with floating ones to DOUBLE.
+        for column in 0..width {
+            let types: Vec<ArrowType> = resolved
+                .iter()
+                .map(|row| row[column].get_type(&empty))
+                .collect::<Result<_, _>>()?;
+            let floating = types
+                .iter()
+                .any(|t| matches!(t, ArrowType::Float64 | ArrowType::Float32));
+            let all_numeric = types.iter().all(|t| t.is_numeric() || t.is_null());
+            if floating && all_numeric {
+                for row in &mut resolved {
+                    let value = row[column].clone();
+                    row[column] = cast(value, ArrowType::Float64);
+                }
+            }
         }
         let plan = LogicalPlanBuilder::values(resolved)?.build()?;
         let names: Vec<Expr> = plan
