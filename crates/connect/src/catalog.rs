@@ -305,16 +305,70 @@ pub async fn run_catalog(session: &Session, catalog: &Catalog) -> ConnectResult<
             session.clear_cache();
             empty_result()
         }
-        // Ember reads files at every query, so a refresh only checks the table exists.
         CatType::RefreshTable(refresh) => {
             session
+                .refresh_table(&ember_sql_identifier(&refresh.table_name))
+                .await?;
+            empty_result()
+        }
+        CatType::RefreshByPath(refresh) => {
+            session.refresh_by_path(&refresh.path);
+            empty_result()
+        }
+        // Partition directories are found at every read; the table must exist.
+        CatType::RecoverPartitions(recover) => {
+            session
                 .logical_plan(Plan::new(Relation::Read(ReadSource::Table {
-                    name: ember_sql_identifier(&refresh.table_name),
+                    name: ember_sql_identifier(&recover.table_name),
                 })))
                 .await?;
             empty_result()
         }
-        CatType::RefreshByPath(_) => empty_result(),
+        CatType::ListFunctions(list) => {
+            let state = session.context().state();
+            let mut names: Vec<String> = state
+                .scalar_functions()
+                .keys()
+                .chain(state.aggregate_functions().keys())
+                .chain(state.window_functions().keys())
+                .filter(|n| {
+                    list.pattern
+                        .as_deref()
+                        .is_none_or(|p| ember_exec::matches_pattern(Some(p), n))
+                })
+                .cloned()
+                .collect();
+            names.sort();
+            names.dedup();
+            let count = names.len();
+            let mut namespace = ListBuilder::new(StringBuilder::new());
+            for _ in 0..count {
+                namespace.append(false);
+            }
+            let schema = Arc::new(Schema::new(vec![
+                Field::new("name", ArrowType::Utf8, false),
+                Field::new("catalog", ArrowType::Utf8, true),
+                Field::new(
+                    "namespace",
+                    ArrowType::List(Arc::new(Field::new("item", ArrowType::Utf8, true))),
+                    true,
+                ),
+                Field::new("description", ArrowType::Utf8, true),
+                Field::new("className", ArrowType::Utf8, false),
+                Field::new("isTemporary", ArrowType::Boolean, false),
+            ]));
+            Ok(RecordBatch::try_new(
+                schema,
+                vec![
+                    Arc::new(StringArray::from(names)),
+                    Arc::new(StringArray::from(vec![None::<String>; count])),
+                    Arc::new(namespace.finish()),
+                    Arc::new(StringArray::from(vec![None::<String>; count])),
+                    Arc::new(StringArray::from(vec![""; count])),
+                    Arc::new(BooleanArray::from(vec![true; count])),
+                ],
+            )?)
+        }
         CatType::CreateTable(create) => {
             let schema = create
                 .schema

@@ -85,6 +85,12 @@ impl CatalogStore {
             .join(format!("{}.json", table.to_ascii_lowercase()))
     }
 
+    /// `database.table` of a name as written, lower case.
+    pub fn key(&self, name: &[String]) -> ExecResult<String> {
+        let (database, table) = self.warehouse.qualify(name)?;
+        Ok(format!("{database}.{table}"))
+    }
+
     /// The entry a name (as written) refers to, if there is one.
     pub fn get(&self, name: &[String]) -> ExecResult<Option<TableEntry>> {
         let (database, table) = self.warehouse.qualify(name)?;

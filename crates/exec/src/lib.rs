@@ -11,6 +11,7 @@ mod row_marks;
 mod semi_join_order;
 mod session;
 mod statements;
+mod table_cache;
 mod write;
 
 pub use catalog_store::{CatalogStore, TableEntry, TableKind};

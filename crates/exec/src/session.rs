@@ -30,9 +30,8 @@ pub struct Session {
     artifacts: Mutex<std::collections::HashMap<String, Vec<u8>>>,
     /// `USE db` / `spark.catalog.setCurrentDatabase`.
     current_database: Mutex<String>,
-    /// Tables marked by `cacheTable` / `CACHE TABLE`, by qualified name. Results are not
-    /// kept yet; the mark is, so `isCached` answers truthfully.
-    cached_tables: Mutex<std::collections::HashSet<String>>,
+    /// Rows of tables cached by `cacheTable` / `CACHE TABLE`, by `database.table`.
+    pub(crate) cached_tables: crate::table_cache::CachedTables,
 }
 
 /// Spark's storage level flags.
@@ -182,58 +181,6 @@ impl Session {
         Warehouse::new(root, self.current_database())
     }
 
-    /// The key a table or view is cached under: temp views by name, catalog tables by
-    /// database and name. The table must exist.
-    async fn cache_key(&self, name: &[String]) -> ExecResult<String> {
-        self.logical_plan(Plan::new(ember_spec::Relation::Read(
-            ember_spec::ReadSource::Table {
-                name: name.to_vec(),
-            },
-        )))
-        .await?;
-        if let [view] = name {
-            if self.view_exists(view, false) {
-                return Ok(format!("view:{}", view.to_ascii_lowercase()));
-            }
-        }
-        let (database, table) = self.warehouse().qualify(name)?;
-        Ok(format!("{database}.{table}"))
-    }
-
-    pub async fn cache_table(&self, name: &[String]) -> ExecResult<()> {
-        let key = self.cache_key(name).await?;
-        self.cached_tables
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(key);
-        Ok(())
-    }
-
-    pub async fn uncache_table(&self, name: &[String]) -> ExecResult<()> {
-        let key = self.cache_key(name).await?;
-        self.cached_tables
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&key);
-        Ok(())
-    }
-
-    pub async fn is_cached(&self, name: &[String]) -> ExecResult<bool> {
-        let key = self.cache_key(name).await?;
-        Ok(self
-            .cached_tables
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .contains(&key))
-    }
-
-    pub fn clear_cache(&self) {
-        self.cached_tables
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
-    }
-
     /// The record of tables and persistent views in this session's warehouse.
     pub fn catalog_store(&self) -> crate::CatalogStore {
         crate::CatalogStore::new(self.warehouse())
@@ -262,7 +209,7 @@ impl Session {
     /// read (plain Utf8, microsecond timestamps).
     pub async fn logical_plan(&self, plan: Plan) -> ExecResult<LogicalPlan> {
         let resolver = Resolver::with_warehouse(&self.context, self.warehouse())
-            .with_catalog(Arc::new(self.catalog_store()));
+            .with_catalog(Arc::new(self.session_tables()));
         let plan = resolver.resolve(plan).await?;
         client_types(plan)
     }

@@ -234,7 +234,7 @@ impl Session {
                 Ok(None)
             }
             Statement::RefreshTable { name } => {
-                self.logical_plan(table_read(name)).await?;
+                self.refresh_table(&name).await?;
                 Ok(None)
             }
             Statement::UncacheTable { name, if_exists } => {

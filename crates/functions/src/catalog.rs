@@ -130,6 +130,45 @@ pub fn call_function(
                 &rt.unwrap_or(DataType::Null),
             )
         }
+        "map" | "create_map" => {
+            // Spark's map(k1, v1, k2, v2, ...) is DataFusion's map([k1, k2], [v1, v2]).
+            if !args.len().is_multiple_of(2) {
+                return Err(FunctionError::WrongArgumentCount {
+                    name: name.to_string(),
+                    expected: "an even number of".into(),
+                    actual: args.len(),
+                });
+            }
+            let (mut keys, mut values) = (Vec::new(), Vec::new());
+            for (index, argument) in args.into_iter().enumerate() {
+                if index.is_multiple_of(2) {
+                    keys.push(argument);
+                } else {
+                    values.push(argument);
+                }
+            }
+            let make_array = datafusion::functions_nested::expr_fn::make_array;
+            call_registry(registry, "map", vec![make_array(keys), make_array(values)])?
+        }
+        "element_at" if matches!(types.first(), Some(DataType::Map(..))) => {
+            // The value under the key, or NULL when the map lacks it.
+            let (map, key) = two_arguments(name, args)?;
+            let values = datafusion::functions_nested::expr_fn::map_extract(map, key);
+            datafusion::functions_nested::expr_fn::array_element(values, lit(1i64))
+        }
+        "element_at"
+            if matches!(
+                types.first(),
+                Some(DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..))
+            ) =>
+        {
+            // 1-based, negative counts from the end, as DataFusion's array_element.
+            let (array, index) = two_arguments(name, args)?;
+            datafusion::functions_nested::expr_fn::array_element(
+                array,
+                cast(index, DataType::Int64),
+            )
+        }
         "sqrt" => {
             // Spark's sqrt is over DOUBLE and gives NaN below zero, never an error.
             // DataFusion's sqrt refuses negative input, so only magnitudes reach it.

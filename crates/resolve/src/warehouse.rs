@@ -20,7 +20,7 @@ pub trait TableCatalog: Send + Sync {
 }
 
 /// How to read a catalog entry.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub enum CatalogRelation {
     Files {
         format: String,
@@ -29,6 +29,8 @@ pub enum CatalogRelation {
         options: Vec<(String, String)>,
     },
     View(ember_spec::Plan),
+    /// Rows kept by `cacheTable`, read instead of the table's files until a refresh.
+    Cached(std::sync::Arc<dyn datafusion::catalog::TableProvider>),
 }
 
 #[derive(Debug, Clone)]

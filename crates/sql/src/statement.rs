@@ -110,7 +110,7 @@ fn cache_maintenance(text: &str) -> Option<Statement> {
     {
         ["CLEAR", "CACHE"] => Some(Statement::ClearCache),
         ["REFRESH", "TABLE", _] => Some(Statement::RefreshTable {
-            name: words[2].split('.').map(|p| unquote(p)).collect(),
+            name: words[2].split('.').map(unquote).collect(),
         }),
         _ => None,
     }
@@ -471,7 +471,7 @@ impl Converter {
                         names: view.columns.iter().map(|c| c.name.value.clone()).collect(),
                     });
                 }
-                if !view.columns.is_empty() && !(view.temporary || global_view) {
+                if !(view.columns.is_empty() || view.temporary || global_view) {
                     return unsupported("column lists on persistent views");
                 }
                 Statement::CreateView {

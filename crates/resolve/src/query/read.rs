@@ -65,12 +65,29 @@ impl Resolver<'_> {
         if let Some(catalog) = &self.catalog {
             match catalog.lookup(name)? {
                 Some(crate::CatalogRelation::View(plan)) => return self.resolve_plan(plan).await,
+                Some(crate::CatalogRelation::Cached(provider)) => {
+                    let source = datafusion::datasource::provider_as_source(provider);
+                    return Ok(LogicalPlanBuilder::scan(self.fresh_alias(), source, None)?.build()?);
+                }
                 Some(crate::CatalogRelation::Files {
                     format,
                     paths,
                     schema,
                     options,
-                }) => return self.read_files(&format, paths, schema, &options).await,
+                }) => {
+                    // A table whose location holds no data yet has no rows, as in Spark.
+                    let empty = paths.iter().all(|p| !has_data_files(p));
+                    if let (true, Some(schema)) = (empty, &schema) {
+                        let arrow = crate::types::to_arrow(schema)?;
+                        let fields = match arrow {
+                            ArrowType::Struct(fields) => fields,
+                            other => vec![Field::new("value", other, true)].into(),
+                        };
+                        let schema = std::sync::Arc::new(Schema::new(fields));
+                        return self.scan_batches(schema, Vec::new());
+                    }
+                    return self.read_files(&format, paths, schema, &options).await;
+                }
                 None => {}
             }
         }
@@ -410,6 +427,22 @@ fn spark_csv_names(plan: LogicalPlan, has_header: bool) -> ResolveResult<Logical
         })
         .collect();
     Ok(LogicalPlanBuilder::from(plan).project(exprs)?.build()?)
+}
+
+/// True when `path` (a directory) holds a visible file anywhere below it.
+fn has_data_files(path: &str) -> bool {
+    let path = std::path::Path::new(path.strip_prefix("file:").unwrap_or(path));
+    let Ok(entries) = std::fs::read_dir(path) else {
+        return path.is_file();
+    };
+    entries.filter_map(Result::ok).any(|entry| {
+        let name = entry.file_name().to_string_lossy().to_string();
+        if name.starts_with('.') || name.starts_with('_') {
+            return false;
+        }
+        let child = entry.path();
+        child.is_file() || has_data_files(&child.to_string_lossy())
+    })
 }
 
 /// Hive-style partition directories (`year=2024/month=1`) under the first path, with Spark's

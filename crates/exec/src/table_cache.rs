@@ -1,0 +1,124 @@
+//! `cacheTable` / `CACHE TABLE`: a catalog table's rows are read once and kept in memory;
+//! later reads of the table scan them instead of its files, until `refreshTable`,
+//! `refreshByPath`, `uncacheTable` or `clearCache` let go of them, as in Spark.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use datafusion::catalog::TableProvider;
+use datafusion::datasource::MemTable;
+use ember_resolve::{CatalogRelation, ResolveResult, TableCatalog};
+use ember_spec::{Plan, ReadSource, Relation};
+
+use crate::{CatalogStore, ExecResult, Session};
+
+pub(crate) type CachedTables = Mutex<HashMap<String, Arc<dyn TableProvider>>>;
+
+/// What the resolver sees of a session's catalog: its cached tables, then the record.
+pub(crate) struct SessionTables {
+    store: CatalogStore,
+    cached: HashMap<String, Arc<dyn TableProvider>>,
+}
+
+impl TableCatalog for SessionTables {
+    fn lookup(&self, name: &[String]) -> ResolveResult<Option<CatalogRelation>> {
+        if let Ok(key) = self.store.key(name) {
+            if let Some(provider) = self.cached.get(&key) {
+                return Ok(Some(CatalogRelation::Cached(provider.clone())));
+            }
+        }
+        self.store.lookup(name)
+    }
+}
+
+impl Session {
+    pub(crate) fn session_tables(&self) -> SessionTables {
+        SessionTables {
+            store: self.catalog_store(),
+            cached: self
+                .cached_tables
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone(),
+        }
+    }
+
+    fn table_plan(name: &[String]) -> Plan {
+        Plan::new(Relation::Read(ReadSource::Table {
+            name: name.to_vec(),
+        }))
+    }
+
+    /// Reads the table now and keeps its rows.
+    pub async fn cache_table(&self, name: &[String]) -> ExecResult<()> {
+        let key = self.catalog_store().key(name)?;
+        let logical = self.logical_plan(Self::table_plan(name)).await?;
+        let frame = self.context().execute_logical_plan(logical).await?;
+        let schema = Arc::new(frame.schema().as_arrow().clone());
+        let batches = frame.collect().await?;
+        let table = MemTable::try_new(schema, vec![batches])?;
+        self.cached_tables
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, Arc::new(table));
+        Ok(())
+    }
+
+    /// Lets go of a table's cached rows; the table must exist.
+    pub async fn uncache_table(&self, name: &[String]) -> ExecResult<()> {
+        self.logical_plan(Self::table_plan(name)).await?;
+        let key = self.catalog_store().key(name)?;
+        self.cached_tables
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&key);
+        Ok(())
+    }
+
+    pub async fn is_cached(&self, name: &[String]) -> ExecResult<bool> {
+        self.logical_plan(Self::table_plan(name)).await?;
+        let key = self.catalog_store().key(name)?;
+        Ok(self
+            .cached_tables
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains_key(&key))
+    }
+
+    pub fn clear_cache(&self) {
+        self.cached_tables
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
+    /// `refreshTable`: the next read sees the files as they are now.
+    pub async fn refresh_table(&self, name: &[String]) -> ExecResult<()> {
+        let key = self.catalog_store().key(name)?;
+        self.cached_tables
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&key);
+        self.logical_plan(Self::table_plan(name)).await?;
+        Ok(())
+    }
+
+    /// `refreshByPath`: every cached table whose data lies under `path` is read afresh.
+    pub fn refresh_by_path(&self, path: &str) {
+        let wanted = path
+            .strip_prefix("file:")
+            .unwrap_or(path)
+            .trim_end_matches('/');
+        let store = self.catalog_store();
+        let mut cached = self.cached_tables.lock().unwrap_or_else(|e| e.into_inner());
+        cached.retain(|key, _| {
+            let name: Vec<String> = key.split('.').map(String::from).collect();
+            let location = store
+                .get(&name)
+                .ok()
+                .flatten()
+                .and_then(|entry| store.data_path(&entry).ok());
+            !location.is_some_and(|l| l.starts_with(wanted))
+        });
+    }
+}
