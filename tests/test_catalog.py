@@ -129,9 +129,7 @@ def test_external_tables_keep_their_data(spark: SparkSession, database: str, tmp
 
 def test_persistent_views(spark: SparkSession, database: str) -> None:
     spark.range(5).write.saveAsTable(f"{database}.numbers")
-    spark.sql(
-        f"CREATE VIEW {database}.evens AS SELECT id FROM {database}.numbers WHERE id % 2 = 0"
-    )
+    spark.sql(f"CREATE VIEW {database}.evens AS SELECT id FROM {database}.numbers WHERE id % 2 = 0")
     assert [r.id for r in spark.table(f"{database}.evens").orderBy("id").collect()] == [0, 2, 4]
     assert spark.catalog.getTable(f"{database}.evens").tableType == "VIEW"
     with pytest.raises(AnalysisException, match="TABLE_OR_VIEW_ALREADY_EXISTS"):
