@@ -99,11 +99,19 @@ impl Converter {
             })
     }
 
-    /// The value of a `:name` or `?` marker.
+    /// The value of a `:name` or `?` marker. `?` markers come numbered by their place in
+    /// the text (`?1`, `?2`, ... see `number_positional_markers`), since clauses are not
+    /// converted in the order they are written.
     pub(crate) fn parameter(&mut self, marker: &str) -> SqlResult<Expr> {
-        if marker == "?" {
-            let index = self.next_positional;
-            self.next_positional += 1;
+        if let Some(number) = marker.strip_prefix('?') {
+            let index = match number.parse::<usize>() {
+                Ok(n) => n.saturating_sub(1),
+                Err(_) => {
+                    let next = self.next_positional;
+                    self.next_positional += 1;
+                    next
+                }
+            };
             return self
                 .parameters
                 .positional
@@ -134,4 +142,48 @@ impl Converter {
             Err(SqlError::Unsupported(what.into()))
         }
     }
+}
+
+/// Numbers each `?` outside quotes and comments (`?1`, `?2`, ...) by its place in the text.
+pub(crate) fn number_positional_markers(text: &str) -> String {
+    if !text.contains('?') {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut quote: Option<char> = None;
+    let mut count = 0;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match quote {
+            Some(q) => {
+                out.push(c);
+                if c == q {
+                    quote = None;
+                }
+            }
+            None => match c {
+                '\'' | '"' | '`' => {
+                    quote = Some(c);
+                    out.push(c);
+                }
+                '-' if chars.peek() == Some(&'-') => {
+                    // A line comment runs to the end of its line.
+                    out.push(c);
+                    for rest in chars.by_ref() {
+                        out.push(rest);
+                        if rest == '\n' {
+                            break;
+                        }
+                    }
+                }
+                '?' => {
+                    count += 1;
+                    out.push('?');
+                    out.push_str(&count.to_string());
+                }
+                other => out.push(other),
+            },
+        }
+    }
+    out
 }

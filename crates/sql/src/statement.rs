@@ -21,7 +21,8 @@ pub fn parse_statement(text: &str, parameters: Parameters) -> SqlResult<Statemen
     if let Some(statement) = set_or_reset(trimmed).or_else(|| cache_maintenance(trimmed)) {
         return Ok(statement);
     }
-    let (global_view, text) = strip_global_view(trimmed);
+    let numbered = crate::converter::number_positional_markers(trimmed);
+    let (global_view, text) = strip_global_view(&numbered);
     let text = describe_without_keyword(&text);
     let (text, table_options) = take_table_options(&text)?;
     let (text, partition_columns) = take_partition_columns(&text)?;
@@ -734,6 +735,16 @@ mod tests {
         parameters
             .named
             .insert("low".into(), Expr::Literal(Literal::Integer(3)));
+        parameters.positional = vec![
+            Expr::Literal(Literal::Integer(1)),
+            Expr::Literal(Literal::Integer(2)),
+        ];
+        // Markers take values by their place in the text, whatever the clause order.
+        let positional = parse_query("SELECT ? FROM t WHERE x > ?", parameters.clone())?;
+        let Relation::Select(select) = positional.relation else {
+            panic!("not a select block")
+        };
+        assert_eq!(select.projection, vec![Expr::Literal(Literal::Integer(1))]);
         let plan = parse_query("SELECT * FROM t WHERE x > :low", parameters)?;
         let text = format!("{plan:?}");
         assert!(text.contains("Integer(3)"), "{text}");
