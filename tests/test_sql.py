@@ -4,7 +4,7 @@ Spark 4.1.1 returns for it, over the small tables the fixture registers."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -66,6 +66,7 @@ CASES: list[tuple[str, list[tuple[Any, ...]]]] = [
     ("SELECT DATE '2024-02-28' + INTERVAL '2' DAY", [(date(2024, 3, 1),)]),
     ("SELECT DATE '2024-01-31' + INTERVAL '1' MONTH", [(date(2024, 2, 29),)]),
     ("SELECT X'4142', 10L, 1.50", [(bytearray(b"AB"), 10, Decimal("1.50"))]),
+    ("SELECT date_trunc('month', DATE '2024-02-15')", [(datetime(2024, 2, 1),)]),
     (
         "SELECT EXTRACT(YEAR FROM DATE '2024-05-06'), SUBSTRING('Spark' FROM 2 FOR 3)",
         [(2024, "par")],

@@ -169,6 +169,18 @@ pub fn call_function(
                 cast(index, DataType::Int64),
             )
         }
+        "date_trunc" if matches!(types.get(1), Some(DataType::Date32)) => {
+            // Spark truncates a DATE as the TIMESTAMP at its midnight.
+            let (unit, date) = two_arguments(name, args)?;
+            let timestamp = cast(
+                date,
+                DataType::Timestamp(
+                    datafusion::arrow::datatypes::TimeUnit::Microsecond,
+                    Some("UTC".into()),
+                ),
+            );
+            call_registry(registry, "date_trunc", vec![unit, timestamp])?
+        }
         "sqrt" => {
             // Spark's sqrt is over DOUBLE and gives NaN below zero, never an error.
             // DataFusion's sqrt refuses negative input, so only magnitudes reach it.
