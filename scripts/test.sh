@@ -23,7 +23,7 @@ cargo clippy --workspace --all-targets -- -D warnings
 echo "== cargo test"
 cargo test --workspace
 echo "== ruff"
-.venv/bin/ruff check python tests examples scripts crates/udf/src/worker.py
-.venv/bin/ruff format --check python tests examples scripts crates/udf/src/worker.py
+.venv/bin/ruff check python tests examples scripts benchmarks crates/udf/src/worker.py
+.venv/bin/ruff format --check python tests examples scripts benchmarks crates/udf/src/worker.py
 echo "== pytest"
 .venv/bin/python -m pytest -q tests "$@"
