@@ -73,11 +73,7 @@ fn table_rows(rows: &[TableRow]) -> ConnectResult<RecordBatch> {
     let schema = Arc::new(Schema::new(vec![
         Field::new("name", ArrowType::Utf8, false),
         Field::new("catalog", ArrowType::Utf8, true),
-        Field::new(
-            "namespace",
-            ArrowType::List(Arc::new(Field::new("item", ArrowType::Utf8, true))),
-            true,
-        ),
+        namespace_field(),
         Field::new("description", ArrowType::Utf8, true),
         Field::new("tableType", ArrowType::Utf8, false),
         Field::new("isTemporary", ArrowType::Boolean, false),
@@ -105,6 +101,44 @@ fn table_rows(rows: &[TableRow]) -> ConnectResult<RecordBatch> {
             )),
         ],
     )?)
+}
+
+/// `listDatabases` / `getDatabase` rows.
+fn database_rows(session: &Session, names: Vec<String>) -> ConnectResult<RecordBatch> {
+    let warehouse = session.warehouse();
+    let locations: Vec<String> = names
+        .iter()
+        .map(|n| location_uri(&warehouse.database_path(n)))
+        .collect();
+    let descriptions: Vec<Option<String>> = names
+        .iter()
+        .map(|n| (n == ember_resolve::DEFAULT_DATABASE).then(|| "default database".to_string()))
+        .collect();
+    let count = names.len();
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("name", ArrowType::Utf8, false),
+        Field::new("catalog", ArrowType::Utf8, true),
+        Field::new("description", ArrowType::Utf8, true),
+        Field::new("locationUri", ArrowType::Utf8, false),
+    ]));
+    Ok(RecordBatch::try_new(
+        schema,
+        vec![
+            Arc::new(StringArray::from(names)),
+            Arc::new(StringArray::from(vec![ember_resolve::CATALOG_NAME; count])),
+            Arc::new(StringArray::from(descriptions)),
+            Arc::new(StringArray::from(locations)),
+        ],
+    )?)
+}
+
+/// Spark's `namespace` column: a list of names.
+fn namespace_field() -> Field {
+    Field::new(
+        "namespace",
+        ArrowType::List(Arc::new(Field::new("item", ArrowType::Utf8, true))),
+        true,
+    )
 }
 
 fn empty_result() -> ConnectResult<RecordBatch> {
@@ -172,37 +206,11 @@ pub async fn run_catalog(session: &Session, catalog: &Catalog) -> ConnectResult<
             single("result", Arc::new(StringArray::from(Vec::<String>::new())))
         }
         CatType::ListDatabases(list) => {
-            let warehouse = session.warehouse();
-            let mut names = warehouse.databases();
+            let mut names = session.warehouse().databases();
             if let Some(pattern) = &list.pattern {
                 names.retain(|n| ember_exec::matches_pattern(Some(pattern), n));
             }
-            let locations: Vec<String> = names
-                .iter()
-                .map(|n| location_uri(&warehouse.database_path(n)))
-                .collect();
-            let descriptions: Vec<Option<String>> = names
-                .iter()
-                .map(|n| {
-                    (n == ember_resolve::DEFAULT_DATABASE).then(|| "default database".to_string())
-                })
-                .collect();
-            let count = names.len();
-            let schema = Arc::new(Schema::new(vec![
-                Field::new("name", ArrowType::Utf8, false),
-                Field::new("catalog", ArrowType::Utf8, true),
-                Field::new("description", ArrowType::Utf8, true),
-                Field::new("locationUri", ArrowType::Utf8, false),
-            ]));
-            Ok(RecordBatch::try_new(
-                schema,
-                vec![
-                    Arc::new(StringArray::from(names)),
-                    Arc::new(StringArray::from(vec![ember_resolve::CATALOG_NAME; count])),
-                    Arc::new(StringArray::from(descriptions)),
-                    Arc::new(StringArray::from(locations)),
-                ],
-            )?)
+            database_rows(session, names)
         }
         CatType::ListTables(list) => {
             let warehouse = session.warehouse();
@@ -241,29 +249,11 @@ pub async fn run_catalog(session: &Session, catalog: &Catalog) -> ConnectResult<
             table_rows(&[row])
         }
         CatType::GetDatabase(get) => {
-            let warehouse = session.warehouse();
             let name = database_name(&get.db_name);
-            if !warehouse.database_exists(&name) {
+            if !session.warehouse().database_exists(&name) {
                 return Err(ember_exec::ExecError::DatabaseNotFound(name).into());
             }
-            let description =
-                (name == ember_resolve::DEFAULT_DATABASE).then(|| "default database".to_string());
-            let location = location_uri(&warehouse.database_path(&name));
-            let schema = Arc::new(Schema::new(vec![
-                Field::new("name", ArrowType::Utf8, false),
-                Field::new("catalog", ArrowType::Utf8, true),
-                Field::new("description", ArrowType::Utf8, true),
-                Field::new("locationUri", ArrowType::Utf8, false),
-            ]));
-            Ok(RecordBatch::try_new(
-                schema,
-                vec![
-                    Arc::new(StringArray::from(vec![name])),
-                    Arc::new(StringArray::from(vec![ember_resolve::CATALOG_NAME])),
-                    Arc::new(StringArray::from(vec![description])),
-                    Arc::new(StringArray::from(vec![location])),
-                ],
-            )?)
+            database_rows(session, vec![name])
         }
         CatType::ListCatalogs(list) => {
             let mut names = vec![ember_resolve::CATALOG_NAME.to_string()];
@@ -348,11 +338,7 @@ pub async fn run_catalog(session: &Session, catalog: &Catalog) -> ConnectResult<
             let schema = Arc::new(Schema::new(vec![
                 Field::new("name", ArrowType::Utf8, false),
                 Field::new("catalog", ArrowType::Utf8, true),
-                Field::new(
-                    "namespace",
-                    ArrowType::List(Arc::new(Field::new("item", ArrowType::Utf8, true))),
-                    true,
-                ),
+                namespace_field(),
                 Field::new("description", ArrowType::Utf8, true),
                 Field::new("className", ArrowType::Utf8, false),
                 Field::new("isTemporary", ArrowType::Boolean, false),

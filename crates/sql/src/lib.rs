@@ -20,6 +20,7 @@ mod literal;
 mod query;
 mod relation;
 mod statement;
+mod statement_text;
 
 pub use converter::Parameters;
 pub use data_type::{parse_data_type, parse_schema};
