@@ -157,3 +157,13 @@ def test_cache_marks_and_catalog_lookups(spark: SparkSession, database: str) -> 
 def test_table_valued_functions(spark: SparkSession) -> None:
     assert [r.id for r in spark.tvf.range(1, 4).collect()] == [1, 2, 3]
     assert [r.col for r in spark.sql("SELECT * FROM explode(array(5, 6))").collect()] == [5, 6]
+
+
+def test_insert_with_a_column_list(spark: SparkSession, database: str) -> None:
+    spark.sql(f"CREATE TABLE {database}.people (id INT, name STRING, age INT) USING parquet")
+    spark.sql(f"INSERT INTO {database}.people (name, id) VALUES ('ann', 1), ('bo', 2)")
+    spark.sql(f"INSERT INTO {database}.people (age, id, name) SELECT 40, 3, 'cy'")
+    rows = spark.sql(f"SELECT id, name, age FROM {database}.people ORDER BY id").collect()
+    assert [tuple(r) for r in rows] == [(1, "ann", None), (2, "bo", None), (3, "cy", 40)]
+    with pytest.raises(AnalysisException, match="UNRESOLVED_COLUMN"):
+        spark.sql(f"INSERT INTO {database}.people (nope) VALUES (1)")

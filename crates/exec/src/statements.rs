@@ -156,9 +156,15 @@ impl Session {
             }
             Statement::Insert {
                 table,
+                columns,
                 query,
                 overwrite,
             } => {
+                let query = if columns.is_empty() {
+                    query
+                } else {
+                    self.insert_by_name(&table, &columns, query).await?
+                };
                 self.write(WriteOperation {
                     input: query,
                     format: "parquet".into(),
@@ -431,6 +437,74 @@ impl Session {
                 .await
             }
         }
+    }
+
+    /// `INSERT INTO t (b, a) ...`: the rows rearranged into the table's column order, with
+    /// NULL for the columns the list leaves out.
+    async fn insert_by_name(
+        &self,
+        table: &[String],
+        columns: &[String],
+        query: Plan,
+    ) -> ExecResult<Plan> {
+        let target = self.logical_plan(table_read(table.to_vec())).await?;
+        let names: Vec<String> = target
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
+        for (index, column) in columns.iter().enumerate() {
+            if !names.iter().any(|n| n.eq_ignore_ascii_case(column)) {
+                return Err(ember_resolve::ResolveError::UnresolvedColumn {
+                    name: format!("`{column}`"),
+                    suggestions: names
+                        .iter()
+                        .map(|n| format!("`{n}`"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                }
+                .into());
+            }
+            if columns[..index]
+                .iter()
+                .any(|c| c.eq_ignore_ascii_case(column))
+            {
+                return Err(ExecError::Analysis(format!(
+                    "[COLUMN_ALREADY_EXISTS] The column `{column}` already exists. Choose another name or rename the existing column."
+                )));
+            }
+        }
+        let positions: Vec<String> = (0..columns.len())
+            .map(|i| format!("__insert_{i}"))
+            .collect();
+        let renamed = Plan::new(Relation::ToDf {
+            input: Box::new(query),
+            names: positions.clone(),
+        });
+        let expressions = names
+            .iter()
+            .map(|name| {
+                let value = match columns.iter().position(|c| c.eq_ignore_ascii_case(name)) {
+                    Some(index) => ember_spec::Expr::Column {
+                        name: vec![positions[index].clone()],
+                        plan_id: None,
+                    },
+                    None => ember_spec::Expr::Literal(ember_spec::Literal::Null(
+                        ember_spec::DataType::Null,
+                    )),
+                };
+                ember_spec::Expr::Alias {
+                    expr: Box::new(value),
+                    name: vec![name.clone()],
+                    metadata: None,
+                }
+            })
+            .collect();
+        Ok(Plan::new(Relation::Project {
+            input: Box::new(renamed),
+            expressions,
+        }))
     }
 
     /// `CREATE VIEW`: the query's text goes on record and is analyzed again at each use.

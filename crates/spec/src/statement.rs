@@ -33,6 +33,9 @@ pub enum Statement {
     },
     Insert {
         table: Vec<String>,
+        /// `INSERT INTO t (b, a) ...`: the table columns the rows fill, in order; empty means
+        /// all of them by position. Columns left out get NULL.
+        columns: Vec<String>,
         query: Plan,
         overwrite: bool,
     },

@@ -237,15 +237,21 @@ impl Converter {
                     ast::TableObject::TableName(name) => object_name(&name),
                     other => return unsupported(format!("INSERT INTO {other}")),
                 };
-                if insert.partitioned.is_some() || !insert.columns.is_empty() {
-                    return unsupported("INSERT with a PARTITION clause or a column list");
+                if insert.partitioned.is_some() {
+                    return unsupported("INSERT with a PARTITION clause");
                 }
+                let columns = insert
+                    .columns
+                    .iter()
+                    .map(|c| object_name(c).join("."))
+                    .collect();
                 let source = insert
                     .source
                     .ok_or_else(|| SqlError::syntax("end of input", "INSERT needs rows"))?;
                 let query = self.query(*source)?;
                 Statement::Insert {
                     table,
+                    columns,
                     query: self.finish(query),
                     overwrite: insert.overwrite,
                 }
