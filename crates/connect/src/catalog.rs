@@ -315,21 +315,7 @@ pub async fn run_catalog(session: &Session, catalog: &Catalog) -> ConnectResult<
             empty_result()
         }
         CatType::ListFunctions(list) => {
-            let state = session.context().state();
-            let mut names: Vec<String> = state
-                .scalar_functions()
-                .keys()
-                .chain(state.aggregate_functions().keys())
-                .chain(state.window_functions().keys())
-                .filter(|n| {
-                    list.pattern
-                        .as_deref()
-                        .is_none_or(|p| ember_exec::matches_pattern(Some(p), n))
-                })
-                .cloned()
-                .collect();
-            names.sort();
-            names.dedup();
+            let names = session.function_names(list.pattern.as_deref());
             let count = names.len();
             let mut namespace = ListBuilder::new(StringBuilder::new());
             for _ in 0..count {
@@ -390,10 +376,7 @@ pub async fn run_catalog(session: &Session, catalog: &Catalog) -> ConnectResult<
         }
         CatType::FunctionExists(exists) => {
             let name = exists.function_name.to_ascii_lowercase();
-            let state = session.context().state();
-            let found = state.scalar_functions().contains_key(&name)
-                || state.aggregate_functions().contains_key(&name)
-                || state.window_functions().contains_key(&name);
+            let found = session.function_names(None).contains(&name);
             single("functionExists", Arc::new(BooleanArray::from(vec![found])))
         }
         CatType::TableExists(exists) => {

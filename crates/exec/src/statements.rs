@@ -549,6 +549,23 @@ impl Session {
         })
     }
 
+    /// The session's functions (scalar, aggregate, window) matching a SHOW-style pattern,
+    /// sorted.
+    pub fn function_names(&self, pattern: Option<&str>) -> Vec<String> {
+        let state = self.context().state();
+        let mut names: Vec<String> = state
+            .scalar_functions()
+            .keys()
+            .chain(state.aggregate_functions().keys())
+            .chain(state.window_functions().keys())
+            .filter(|n| matches_pattern(pattern, n))
+            .cloned()
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
     /// A database's tables and views: recorded entries and bare table directories.
     pub fn catalog_tables(&self, database: &str) -> Vec<(String, TableKind)> {
         let mut tables: Vec<(String, TableKind)> = self
@@ -624,17 +641,7 @@ impl Session {
                 string_table(&["col_name"], rows, &[])
             }
             ShowKind::Functions { pattern } => {
-                let state = self.context().state();
-                let mut names: Vec<String> = state
-                    .scalar_functions()
-                    .keys()
-                    .chain(state.aggregate_functions().keys())
-                    .chain(state.window_functions().keys())
-                    .filter(|n| matches_pattern(pattern.as_deref(), n))
-                    .cloned()
-                    .collect();
-                names.sort();
-                names.dedup();
+                let names = self.function_names(pattern.as_deref());
                 string_table(
                     &["function"],
                     names.into_iter().map(|n| vec![n]).collect(),

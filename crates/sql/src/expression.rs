@@ -178,35 +178,12 @@ impl Converter {
                         .collect::<SqlResult<_>>()?,
                     other => vec![self.expr(other)?],
                 };
-                let plan = self.query(*subquery)?;
-                let plan_id = self.add_reference(plan);
-                negate_if(
-                    negated,
-                    Expr::Subquery {
-                        plan_id,
-                        kind: SubqueryKind::In(values),
-                    },
-                )
+                negate_if(negated, self.subquery(*subquery, SubqueryKind::In(values))?)
             }
             E::Exists { subquery, negated } => {
-                let plan = self.query(*subquery)?;
-                let plan_id = self.add_reference(plan);
-                negate_if(
-                    negated,
-                    Expr::Subquery {
-                        plan_id,
-                        kind: SubqueryKind::Exists,
-                    },
-                )
+                negate_if(negated, self.subquery(*subquery, SubqueryKind::Exists)?)
             }
-            E::Subquery(subquery) => {
-                let plan = self.query(*subquery)?;
-                let plan_id = self.add_reference(plan);
-                Expr::Subquery {
-                    plan_id,
-                    kind: SubqueryKind::Scalar,
-                }
-            }
+            E::Subquery(subquery) => self.subquery(*subquery, SubqueryKind::Scalar)?,
             E::Between {
                 expr,
                 negated,
@@ -420,6 +397,13 @@ impl Converter {
             },
             other => return unsupported(format!("the expression '{other}'")),
         })
+    }
+
+    /// A subquery expression; its plan travels with the statement's root.
+    fn subquery(&mut self, query: ast::Query, kind: SubqueryKind) -> SqlResult<Expr> {
+        let plan = self.query(query)?;
+        let plan_id = self.add_reference(plan);
+        Ok(Expr::Subquery { plan_id, kind })
     }
 
     fn null_safe_equal(&mut self, inner: Box<ast::Expr>, value: Literal) -> SqlResult<Expr> {
