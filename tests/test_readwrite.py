@@ -254,3 +254,15 @@ def test_drop_table_drops_a_temp_view(spark: SparkSession) -> None:
     spark.range(3).createOrReplaceTempView("ember_dropped_view")
     spark.sql("DROP TABLE ember_dropped_view")
     assert not spark.catalog.tableExists("ember_dropped_view")
+
+
+def test_rows_of_larger_files_come_first(spark: SparkSession, tmp_path: Path) -> None:
+    # Spark packs a scan's files largest first and returns them partition by partition.
+    small, large = tmp_path / "small", tmp_path / "large"
+    for path, rows in ((small, 1), (large, 3)):
+        path.mkdir()
+        body = "".join(f'{{"n": "{path.name}-{i}"}}\n' for i in range(rows))
+        (path / "part.json").write_text(body)
+    for _ in range(3):
+        got = [r.n for r in spark.read.json([str(small), str(large)]).collect()]
+        assert got == ["large-0", "large-1", "large-2", "small-0"]

@@ -6,6 +6,7 @@
 mod catalog_store;
 mod config;
 mod error;
+mod file_order;
 mod planner;
 mod row_marks;
 mod semi_join_order;

@@ -90,6 +90,12 @@ fn spark_context(global_views: &GlobalViews) -> ExecResult<SessionContext> {
     // Build each hash table once (as Spark's broadcast joins do) rather than hash-partition
     // both sides: the probe side then streams in its own order.
     config.options_mut().optimizer.repartition_joins = false;
+    // Each partition reads its own files, as a Spark task does: rows then come back in Spark's
+    // file order (see file_order.rs), and a partition can run alone on another machine.
+    config
+        .options_mut()
+        .execution
+        .enable_file_stream_work_stealing = false;
     // Spark lists a path's files at every read; a cached listing would hide appended files.
     let runtime = datafusion::execution::runtime_env::RuntimeEnvBuilder::new()
         .with_cache_manager(
@@ -100,6 +106,7 @@ fn spark_context(global_views: &GlobalViews) -> ExecResult<SessionContext> {
     let context = SessionContext::new_with_config_rt(config, runtime);
     let mut state = datafusion::execution::SessionStateBuilder::new_from_existing(context.state())
         .with_query_planner(Arc::new(crate::planner::EmberQueryPlanner))
+        .with_physical_optimizer_rule(Arc::new(crate::file_order::SparkFileOrder))
         .build();
     ember_functions::register_spark_functions(&mut state)
         .map_err(|e| ExecError::Unsupported(e.to_string()))?;
