@@ -1,4 +1,4 @@
-"""Writing and reading Parquet, CSV, JSON and text files, save modes and partitioning."""
+"""Writing and reading Parquet, CSV, JSON, text, ORC and XML files, save modes and partitioning."""
 
 from __future__ import annotations
 
@@ -266,3 +266,70 @@ def test_rows_of_larger_files_come_first(spark: SparkSession, tmp_path: Path) ->
     for _ in range(3):
         got = [r.n for r in spark.read.json([str(small), str(large)]).collect()]
         assert got == ["large-0", "large-1", "large-2", "small-0"]
+
+
+# --- orc ----------------------------------------------------------------------------------------
+
+
+def test_orc_round_trip_keeps_schema(
+    spark: SparkSession, items: DataFrame, tmp_path: Path
+) -> None:
+    out = str(tmp_path / "orc")
+    items.write.orc(out)
+    assert data_files(tmp_path / "orc", ".orc")
+    back = spark.read.orc(out)
+    assert back.schema == items.schema
+    assert sorted_rows(back) == sorted_rows(items)
+    assert sorted_rows(spark.read.format("orc").load(out)) == sorted_rows(items)
+
+
+def test_orc_append_adds_files(spark: SparkSession, items: DataFrame, tmp_path: Path) -> None:
+    out = str(tmp_path / "orc")
+    items.write.orc(out)
+    items.write.mode("append").orc(out)
+    assert spark.read.orc(out).count() == 6
+
+
+# --- xml ----------------------------------------------------------------------------------------
+
+
+def test_xml_round_trip_infers_types(spark: SparkSession, tmp_path: Path) -> None:
+    out = str(tmp_path / "xml")
+    df = spark.createDataFrame(
+        [(100, "Hyukjin Kwon", 1.5, True), (None, "Bob & <Co>", None, False)],
+        "age long, name string, score double, ok boolean",
+    )
+    df.write.option("rowTag", "person").xml(out)
+    text = "".join(p.read_text() for p in data_files(tmp_path / "xml", ".xml"))
+    assert "<ROWS>" in text and "<person>" in text and "&lt;Co&gt;" in text
+    back = spark.read.option("rowTag", "person").xml(out)
+    # Inference puts the columns in name order.
+    expected = df.select("age", "name", "ok", "score")
+    assert back.schema == expected.schema
+    assert sorted_rows(back) == sorted_rows(expected)
+
+
+def test_xml_attributes_nested_elements_and_repeats(spark: SparkSession, tmp_path: Path) -> None:
+    path = tmp_path / "books.xml"
+    path.write_text(
+        "<catalog>"
+        '<book id="b1"><title>Rust</title><author><first>A</first></author>'
+        "<tag>x</tag><tag>y</tag></book>"
+        '<book id="b2"><title>Spark</title><price>9.5</price></book>'
+        "</catalog>"
+    )
+    df = spark.read.format("xml").option("rowTag", "book").load(str(path))
+    assert df.columns == ["_id", "author", "price", "tag", "title"]
+    rows = {r._id: r for r in df.collect()}
+    assert rows["b1"].author.first == "A"
+    assert rows["b1"].tag == ["x", "y"]
+    assert rows["b1"].price is None
+    assert rows["b2"].price == 9.5
+    assert rows["b2"].tag is None
+
+
+def test_xml_read_needs_row_tag(spark: SparkSession, tmp_path: Path) -> None:
+    path = tmp_path / "rows.xml"
+    path.write_text("<ROWS><ROW><a>1</a></ROW></ROWS>")
+    with pytest.raises(Exception, match="XML_ROW_TAG_MISSING"):
+        spark.read.xml(str(path)).collect()

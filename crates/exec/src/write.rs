@@ -301,6 +301,15 @@ impl Session {
                 }
                 out.flush().await.map_err(io_error(&file))?;
             }
+            format @ ("orc" | "xml") => {
+                if !operation.partition_by.is_empty() {
+                    return Err(ExecError::Unsupported(format!(
+                        "partitionBy when writing the {format} format"
+                    )));
+                }
+                let stream = frame.execute_stream().await?;
+                write_one_file(format, stream, staging, &operation.options).await?;
+            }
             other => {
                 return Err(ExecError::Unsupported(format!(
                     "writing the {other} format"
@@ -313,6 +322,51 @@ impl Session {
             .map_err(io_error(&marker))?;
         Ok(schema)
     }
+}
+
+/// Formats written by Ember itself rather than DataFusion: all rows into one part file, by a
+/// blocking thread that owns the (not `Send`) file writer while the plan streams batches to it.
+async fn write_one_file(
+    format: &str,
+    mut stream: datafusion::execution::SendableRecordBatchStream,
+    staging: &Path,
+    options: &[(String, String)],
+) -> ExecResult<()> {
+    let part = staging.join(format!("part-00000-{}.{format}", uuid::Uuid::new_v4()));
+    let schema = stream.schema();
+    let format = format.to_string();
+    let options = options.to_vec();
+    let (sender, mut receiver) =
+        tokio::sync::mpsc::channel::<datafusion::arrow::array::RecordBatch>(2);
+    let writer = tokio::task::spawn_blocking(move || -> ember_formats::FormatResult<()> {
+        let mut writer = ember_formats::PartFileWriter::create(&format, &part, &schema, &options)?;
+        while let Some(batch) = receiver.blocking_recv() {
+            writer.write(&batch)?;
+        }
+        writer.close()
+    });
+    let mut failure = None;
+    while let Some(batch) = stream.next().await {
+        match batch {
+            Ok(batch) => {
+                if sender.send(batch).await.is_err() {
+                    break;
+                }
+            }
+            Err(error) => {
+                failure = Some(error);
+                break;
+            }
+        }
+    }
+    drop(sender);
+    let written = writer
+        .await
+        .map_err(|e| ExecError::Unsupported(format!("the file writer stopped: {e}")))?;
+    if let Some(error) = failure {
+        return Err(error.into());
+    }
+    written.map_err(|e| ExecError::Unsupported(e.to_string()))
 }
 
 /// Moves staged output into place. Overwrite renames the old directory aside first and

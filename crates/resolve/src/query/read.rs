@@ -1,8 +1,13 @@
-//! Reads: catalog tables and views, and files (parquet, csv, json, text).
+//! Reads: catalog tables and views, and files (parquet, csv, json, text, orc, xml).
 
 use datafusion::arrow::datatypes::{DataType as ArrowType, Field, Schema};
 use datafusion::logical_expr::{LogicalPlan, LogicalPlanBuilder};
 use datafusion::prelude::{CsvReadOptions, JsonReadOptions, ParquetReadOptions};
+use std::sync::Arc;
+
+use datafusion::datasource::listing::{ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::datasource::MemTable;
+use ember_formats::xml::XmlOptions;
 use ember_spec::{DataType, ReadSource};
 
 use crate::error::{unsupported, ResolveError, ResolveResult};
@@ -279,6 +284,25 @@ impl Resolver<'_> {
                     .schema(&text_schema);
                 self.context.read_csv(paths, read).await?
             }
+            "orc" => {
+                let listing = ember_formats::orc::listing_options()
+                    .with_table_partition_cols(partitions.clone());
+                let urls = paths
+                    .iter()
+                    .map(ListingTableUrl::parse)
+                    .collect::<Result<Vec<_>, _>>()?;
+                let file_schema = match (&arrow_schema, urls.first()) {
+                    (Some(schema), _) => Arc::new(schema.clone()),
+                    (None, Some(url)) => listing.infer_schema(&self.context.state(), url).await?,
+                    (None, None) => return unsupported("reading ORC without a path"),
+                };
+                let config = ListingTableConfig::new_with_multi_paths(urls)
+                    .with_listing_options(listing)
+                    .with_schema(file_schema);
+                self.context
+                    .read_table(Arc::new(ListingTable::try_new(config)?))?
+            }
+            "xml" => return self.read_xml(&paths, arrow_schema, options).await,
             other => return unsupported(format!("the {other} data source")),
         };
         let plan = frame.into_unoptimized_plan();
@@ -287,6 +311,61 @@ impl Resolver<'_> {
         }
         Ok(plan)
     }
+}
+
+impl Resolver<'_> {
+    /// XML is parsed whole when the query is planned: DataFusion has no XML scan.
+    async fn read_xml(
+        &self,
+        paths: &[String],
+        schema: Option<Schema>,
+        options: &[(String, String)],
+    ) -> ResolveResult<LogicalPlan> {
+        if !XmlOptions::has_row_tag(options) {
+            return Err(ResolveError::InvalidArgument(
+                "[XML_ROW_TAG_MISSING] `rowTag` option is required for reading/writing files in XML format.".into(),
+            ));
+        }
+        let xml_options = XmlOptions::from_options(options);
+        let mut files = Vec::new();
+        for path in paths {
+            for file in data_files(path.strip_prefix("file://").unwrap_or(path))? {
+                let text = tokio::fs::read_to_string(&file).await.map_err(|e| {
+                    ResolveError::InvalidArgument(format!("{}: {e}", file.display()))
+                })?;
+                files.push((file.display().to_string(), text));
+            }
+        }
+        let (schema, batches) =
+            ember_formats::xml::read_rows(&files, schema.map(Arc::new), &xml_options)
+                .map_err(|e| ResolveError::InvalidArgument(e.to_string()))?;
+        let table = MemTable::try_new(schema, vec![batches])?;
+        Ok(self
+            .context
+            .read_table(Arc::new(table))?
+            .into_unoptimized_plan())
+    }
+}
+
+/// The data files under a path, largest first as Spark reads them; names starting with `_` or
+/// `.` are bookkeeping (`_SUCCESS`), not data.
+fn data_files(path: &str) -> ResolveResult<Vec<std::path::PathBuf>> {
+    let root = std::path::Path::new(path);
+    if root.is_file() {
+        return Ok(vec![root.to_path_buf()]);
+    }
+    let entries =
+        std::fs::read_dir(root).map_err(|_| ResolveError::PathNotFound(format!("file:{path}")))?;
+    let mut files: Vec<(u64, std::path::PathBuf)> = entries
+        .filter_map(Result::ok)
+        .filter(|e| !e.file_name().to_string_lossy().starts_with(['_', '.']))
+        .filter_map(|e| {
+            let meta = e.metadata().ok()?;
+            meta.is_file().then(|| (meta.len(), e.path()))
+        })
+        .collect();
+    files.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    Ok(files.into_iter().map(|(_, p)| p).collect())
 }
 
 /// The inferred schema with int in place of bigint for columns whose values all fit in an int,
