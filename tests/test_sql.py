@@ -191,12 +191,46 @@ CASES: list[tuple[str, list[tuple[Any, ...]]]] = [
         [(1, 1), (1, 10), (2, 2), (2, 20)],
     ),
     ("SELECT transform(array(1, 2, 3), x -> x * 2)", [([2, 4, 6],)]),
+    # NATURAL joins match on every shared name.
+    (
+        "SELECT * FROM staff NATURAL JOIN depts ORDER BY id",
+        [
+            ("eng", 1, "Alice", 100, date(2024, 1, 5), "Engineering"),
+            ("eng", 2, "Bob", 80, date(2024, 2, 10), "Engineering"),
+            ("ops", 3, "Cara", 70, date(2024, 2, 20), "Operations"),
+            ("ops", 4, "Dan", None, date(2024, 3, 1), "Operations"),
+        ],
+    ),
+    ("SELECT count(*) FROM staff NATURAL LEFT JOIN depts WHERE title IS NULL", [(1,)]),
+    # PIVOT groups by the columns it does not use.
+    (
+        "SELECT * FROM (SELECT dept, salary, year(hired) AS y FROM staff) "
+        "PIVOT (sum(salary) FOR dept IN ('eng', 'ops' AS o)) ORDER BY y",
+        [(2024, 180, 70)],
+    ),
+    (
+        "SELECT * FROM (SELECT dept, salary FROM staff) "
+        "PIVOT (max(salary) AS m, count(salary) AS c FOR dept IN ('eng', 'sales'))",
+        [(100, 2, 90, 1)],
+    ),
+    # TABLESAMPLE.
+    ("SELECT id FROM staff TABLESAMPLE (2 ROWS)", [(1,), (2,)]),
+    ("SELECT count(*) FROM staff TABLESAMPLE (100 PERCENT)", [(5,)]),
+    ("SELECT count(*) FROM staff TABLESAMPLE (0 PERCENT)", [(0,)]),
 ]
 
 
 @pytest.mark.parametrize(("query", "expected"), CASES, ids=[c[0][:60] for c in CASES])
 def test_query(spark: SparkSession, query: str, expected: list[tuple[Any, ...]]) -> None:
     assert run(spark, query) == expected
+
+
+def test_pivot_names_columns_by_value_and_aggregate(spark: SparkSession) -> None:
+    df = spark.sql(
+        "SELECT * FROM (SELECT dept, salary, id FROM staff) "
+        "PIVOT (max(salary) AS m, count(salary) AS c FOR dept IN ('eng' AS e, 'ops'))"
+    )
+    assert df.columns == ["id", "e_m", "e_c", "ops_m", "ops_c"]
 
 
 def test_sql_and_dataframe_name_columns_alike(spark: SparkSession) -> None:

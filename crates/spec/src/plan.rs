@@ -62,6 +62,11 @@ pub struct Pivot {
     pub column: Expr,
     /// Empty: the distinct values of `column`, found by running a query first.
     pub values: Vec<Literal>,
+    /// SQL's `value AS name`: the output name for each value (None: the value itself).
+    pub labels: Vec<Option<String>>,
+    /// SQL's PIVOT groups by every input column that neither the aggregates nor the pivot
+    /// column use; the DataFrame API names its grouping.
+    pub group_by_other_columns: bool,
 }
 
 /// A relational operator, named as Spark names it.
@@ -82,6 +87,8 @@ pub enum Relation {
         join_type: JoinType,
         condition: Option<Expr>,
         using_columns: Vec<String>,
+        /// SQL's `NATURAL` join: USING every column name both sides have.
+        natural: bool,
     },
     SetOperation {
         left: Box<Plan>,

@@ -19,6 +19,7 @@ mod function;
 mod literal;
 mod query;
 mod relation;
+mod sample;
 mod statement;
 mod statement_text;
 

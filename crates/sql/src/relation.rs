@@ -19,7 +19,7 @@ impl Converter {
             let next = self.table_with_joins(item)?;
             plan = Some(match plan {
                 None => next,
-                Some(left) => join(left, next, JoinType::Cross, None, Vec::new()),
+                Some(left) => join(left, next, JoinType::Cross, None, Vec::new(), false),
             });
         }
         Ok(plan)
@@ -39,6 +39,7 @@ impl Converter {
                 JoinOperator::Anti(c) | JoinOperator::LeftAnti(c) => (JoinType::LeftAnti, c),
                 other => return unsupported(format!("the join {other:?}")),
             };
+            let natural = matches!(constraint, JoinConstraint::Natural);
             let (condition, using) = match constraint {
                 JoinConstraint::On(condition) => (Some(self.expr(condition)?), Vec::new()),
                 JoinConstraint::Using(names) => (
@@ -48,14 +49,13 @@ impl Converter {
                         .map(|n| object_name(n).join("."))
                         .collect::<Vec<_>>(),
                 ),
-                JoinConstraint::None => (None, Vec::new()),
-                JoinConstraint::Natural => return unsupported("NATURAL JOIN"),
+                JoinConstraint::None | JoinConstraint::Natural => (None, Vec::new()),
             };
-            let join_type = match (join_type, &condition, using.is_empty()) {
-                (JoinType::Inner, None, true) => JoinType::Cross,
-                (other, _, _) => other,
+            let join_type = match (join_type, &condition, using.is_empty(), natural) {
+                (JoinType::Inner, None, true, false) => JoinType::Cross,
+                (other, _, _, _) => other,
             };
-            plan = join(plan, right, join_type, condition, using);
+            plan = join(plan, right, join_type, condition, using, natural);
         }
         Ok(plan)
     }
@@ -75,14 +75,14 @@ impl Converter {
                 if version.is_some() || !partitions.is_empty() || !with_hints.is_empty() {
                     return unsupported(format!("time travel, partitions or hints on {name}"));
                 }
-                if sample.is_some() {
-                    return unsupported("TABLESAMPLE");
-                }
                 let name = object_name(&name);
-                let plan = match args {
+                let mut plan = match args {
                     Some(args) => self.table_function(&name, args.args)?,
                     None => self.table_reference(name),
                 };
+                if let Some(sample) = sample {
+                    plan = crate::sample::sampled(plan, sample)?;
+                }
                 self.aliased(plan, alias)
             }
             TableFactor::Derived {
@@ -94,10 +94,10 @@ impl Converter {
                 if lateral {
                     return unsupported("LATERAL subqueries");
                 }
-                if sample.is_some() {
-                    return unsupported("TABLESAMPLE");
+                let mut plan = self.query(*subquery)?;
+                if let Some(sample) = sample {
+                    plan = crate::sample::sampled(plan, sample)?;
                 }
-                let plan = self.query(*subquery)?;
                 // Spark names an unaliased subquery's columns as they are.
                 self.aliased(plan, alias)
             }
@@ -116,6 +116,21 @@ impl Converter {
                 ..
             } => {
                 let plan = self.table_function(&object_name(&name), args)?;
+                self.aliased(plan, alias)
+            }
+            TableFactor::Pivot {
+                table,
+                aggregate_functions,
+                value_column,
+                value_source,
+                default_on_null,
+                alias,
+            } => {
+                if default_on_null.is_some() {
+                    return unsupported("PIVOT with DEFAULT ON NULL");
+                }
+                let input = self.table_factor(*table)?;
+                let plan = self.pivot(input, aggregate_functions, value_column, value_source)?;
                 self.aliased(plan, alias)
             }
             other => unsupported(format!("the FROM item {other}")),
@@ -217,6 +232,7 @@ fn join(
     join_type: JoinType,
     condition: Option<Expr>,
     using_columns: Vec<String>,
+    natural: bool,
 ) -> Plan {
     Plan::new(Relation::Join {
         left: Box::new(left),
@@ -224,5 +240,63 @@ fn join(
         join_type,
         condition,
         using_columns,
+        natural,
     })
+}
+
+impl Converter {
+    /// `PIVOT (agg [AS name], ... FOR column IN (value [AS name], ...))`.
+    fn pivot(
+        &mut self,
+        input: Plan,
+        aggregates: Vec<ast::ExprWithAlias>,
+        value_column: Vec<ast::Expr>,
+        source: ast::PivotValueSource,
+    ) -> SqlResult<Plan> {
+        let [column] = <[ast::Expr; 1]>::try_from(value_column)
+            .map_err(|_| SqlError::Unsupported("PIVOT over more than one column".into()))?;
+        let ast::PivotValueSource::List(values) = source else {
+            return unsupported("PIVOT values from ANY or a subquery");
+        };
+        let mut literals = Vec::new();
+        let mut labels = Vec::new();
+        for value in values {
+            match self.expr(value.expr)? {
+                Expr::Literal(literal) => literals.push(literal),
+                other => {
+                    return Err(SqlError::Analysis(format!(
+                        "[NON_LITERAL_PIVOT_VALUES] Literal expressions required for pivot values, found {other:?}."
+                    )))
+                }
+            }
+            labels.push(value.alias.map(|a| a.value));
+        }
+        let aggregates = aggregates
+            .into_iter()
+            .map(|a| {
+                let expr = self.expr(a.expr)?;
+                Ok(match a.alias {
+                    Some(alias) => Expr::Alias {
+                        expr: Box::new(expr),
+                        name: vec![alias.value],
+                        metadata: None,
+                    },
+                    None => expr,
+                })
+            })
+            .collect::<SqlResult<Vec<_>>>()?;
+        Ok(Plan::new(Relation::Aggregate {
+            input: Box::new(input),
+            group_type: ember_spec::GroupType::Pivot,
+            grouping: Vec::new(),
+            aggregates,
+            pivot: Some(ember_spec::Pivot {
+                column: self.expr(column)?,
+                values: literals,
+                labels,
+                group_by_other_columns: true,
+            }),
+            grouping_sets: Vec::new(),
+        }))
+    }
 }

@@ -101,6 +101,7 @@ pub fn plan_from_proto(proto: &ProtoRelation) -> ConnectResult<Plan> {
                 .map(expression_from_proto)
                 .transpose()?,
             using_columns: join.using_columns.clone(),
+            natural: false,
         },
         RelType::SetOp(op) => Relation::SetOperation {
             left: input(op.left_input.as_deref(), "set_op.left_input")?,
@@ -157,6 +158,8 @@ pub fn plan_from_proto(proto: &ProtoRelation) -> ConnectResult<Plan> {
                             .iter()
                             .map(literal_from_proto)
                             .collect::<ConnectResult<_>>()?,
+                        labels: Vec::new(),
+                        group_by_other_columns: false,
                     })
                 })
                 .transpose()?,

@@ -32,6 +32,22 @@ impl Resolver<'_> {
         for a in aggregates {
             aggs.extend(self.resolve_items(a, &schema)?);
         }
+        if let Some(pivot) = pivot.filter(|p| p.group_by_other_columns) {
+            let column = self.resolve_expr(&pivot.column, &schema)?;
+            let mut used: Vec<String> = Vec::new();
+            for expr in std::iter::once(&column.expr).chain(aggs.iter().map(|a| &a.expr)) {
+                used.extend(expr.column_refs().iter().map(|c| c.name.to_lowercase()));
+            }
+            for (qualifier, field) in schema.iter() {
+                let reference = datafusion::common::Column::new(qualifier.cloned(), field.name());
+                if !used.contains(&field.name().to_lowercase()) {
+                    groups.push(Named {
+                        expr: Expr::Column(reference),
+                        name: field.name().clone(),
+                    });
+                }
+            }
+        }
         if let (GroupType::Pivot, Some(pivot)) = (group_type, pivot) {
             aggs = self.pivot_aggregates(&input, pivot, aggs).await?;
         }
@@ -152,8 +168,11 @@ impl Resolver<'_> {
                 .collect::<ResolveResult<_>>()?
         };
         let mut out = Vec::new();
-        for value in &values {
-            let label = scalar_text(value);
+        for (i, value) in values.iter().enumerate() {
+            let label = match pivot.labels.get(i) {
+                Some(Some(label)) => label.clone(),
+                _ => scalar_text(value),
+            };
             for aggregate in &aggregates {
                 let condition = column.expr.clone().eq(lit(value.clone()));
                 let expr = aggregate

@@ -185,3 +185,20 @@ fn spark_ordered_join(
         .build()?;
     Ok(LogicalPlanBuilder::from(joined).project(columns)?.build()?)
 }
+
+/// The columns a NATURAL join matches on: names both sides have, in the left side's order.
+pub(crate) fn common_column_names(left: &LogicalPlan, right: &LogicalPlan) -> Vec<String> {
+    left.schema()
+        .fields()
+        .iter()
+        .map(|f| f.name())
+        .filter(|name| {
+            right
+                .schema()
+                .fields()
+                .iter()
+                .any(|f| f.name().eq_ignore_ascii_case(name))
+        })
+        .cloned()
+        .collect()
+}

@@ -39,11 +39,15 @@ impl Resolver<'_> {
                 right,
                 join_type,
                 condition,
-                using_columns,
+                mut using_columns,
+                natural,
             } => {
                 let (left_id, right_id) = (left.plan_id, right.plan_id);
                 let left = self.resolve_plan(*left).await?;
                 let right = self.resolve_plan(*right).await?;
+                if natural {
+                    using_columns = join::common_column_names(&left, &right);
+                }
                 self.resolve_query_join(
                     (left, left_id),
                     (right, right_id),

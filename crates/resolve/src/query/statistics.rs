@@ -81,6 +81,8 @@ impl Resolver<'_> {
                 is_try: false,
             },
             values: Vec::new(),
+            labels: Vec::new(),
+            group_by_other_columns: false,
         };
         let table = self
             .resolve_query_aggregate(
