@@ -202,9 +202,12 @@ pub async fn run_analyze(session: &Session, analyze: &Analyze) -> ConnectResult<
             };
             answer::Result::IsLocal(answer::IsLocal { is_local })
         }
-        Analyze::IsStreaming(_) => answer::Result::IsStreaming(answer::IsStreaming {
-            is_streaming: false,
-        }),
+        Analyze::IsStreaming(s) => {
+            let plan = logical(session, s.plan.as_ref()).await?;
+            answer::Result::IsStreaming(answer::IsStreaming {
+                is_streaming: ember_exec::reads_a_stream(&plan),
+            })
+        }
         Analyze::InputFiles(i) => {
             let plan = logical(session, i.plan.as_ref()).await?;
             let mut files = Vec::new();

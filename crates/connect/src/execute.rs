@@ -51,6 +51,18 @@ pub async fn run_operation(
                 }
                 CommandType::SqlCommand(sql) => run_sql_command(&session, sql, &ids, &out).await?,
                 CommandType::RegisterFunction(function) => register_function(&session, function)?,
+                CommandType::WriteStreamOperationStart(start) => {
+                    let result = crate::streaming::start(&session, start).await?;
+                    send(&out, ids.response(Some(result))).await?;
+                }
+                CommandType::StreamingQueryCommand(command) => {
+                    let result = crate::streaming::query_command(&session, command).await?;
+                    send(&out, ids.response(Some(result))).await?;
+                }
+                CommandType::StreamingQueryManagerCommand(command) => {
+                    let result = crate::streaming::manager_command(&session, command).await?;
+                    send(&out, ids.response(Some(result))).await?;
+                }
                 other => {
                     let name = format!("{other:?}");
                     return Err(ConnectError::Unsupported(format!(

@@ -16,6 +16,7 @@ mod results;
 mod server;
 mod service;
 mod sessions;
+mod streaming;
 
 pub use error::{ConnectError, ConnectResult};
 pub use server::{serve, start_background_server, stop_background_server, SPARK_VERSION};

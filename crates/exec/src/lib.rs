@@ -12,11 +12,12 @@ mod row_marks;
 mod semi_join_order;
 mod session;
 mod statements;
+pub mod streaming;
 mod table_cache;
 mod write;
 
 pub use catalog_store::{CatalogStore, TableEntry, TableKind};
 pub use config::SessionConfigValues;
 pub use error::{ExecError, ExecResult};
-pub use session::{GlobalViews, Session, StorageLevel};
+pub use session::{reads_a_stream, GlobalViews, Session, StorageLevel};
 pub use statements::matches_pattern;

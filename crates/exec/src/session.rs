@@ -32,6 +32,8 @@ pub struct Session {
     current_database: Mutex<String>,
     /// Rows of tables cached by `cacheTable` / `CACHE TABLE`, by `database.table`.
     pub(crate) cached_tables: crate::table_cache::CachedTables,
+    /// Streaming queries started in this session (`spark.streams`).
+    pub streams: crate::streaming::StreamingQueries,
 }
 
 /// Spark's storage level flags.
@@ -132,6 +134,7 @@ impl Session {
             artifacts: Mutex::default(),
             current_database: Mutex::new(ember_resolve::DEFAULT_DATABASE.to_string()),
             cached_tables: Mutex::default(),
+            streams: crate::streaming::StreamingQueries::default(),
         })
     }
 
@@ -221,6 +224,19 @@ impl Session {
         client_types(plan)
     }
 
+    /// One micro-batch of a streaming query: its sources read from `input`.
+    pub async fn logical_plan_for_stream(
+        &self,
+        plan: Plan,
+        input: Arc<dyn ember_resolve::StreamInput>,
+    ) -> ExecResult<LogicalPlan> {
+        let resolver = Resolver::with_warehouse(&self.context, self.warehouse())
+            .with_catalog(Arc::new(self.session_tables()))
+            .with_stream_input(input);
+        let plan = resolver.resolve(plan).await?;
+        client_types(plan)
+    }
+
     /// Runs a plan, streaming its batches.
     pub async fn execute(&self, plan: Plan) -> ExecResult<(SchemaRef, SendableRecordBatchStream)> {
         let logical = self.logical_plan(plan).await?;
@@ -231,6 +247,11 @@ impl Session {
         &self,
         logical: LogicalPlan,
     ) -> ExecResult<(SchemaRef, SendableRecordBatchStream)> {
+        if reads_a_stream(&logical) {
+            return Err(ExecError::Analysis(
+                "[UNSUPPORTED_STREAMING_OPERATION] Queries with streaming sources must be executed with writeStream.start().".into(),
+            ));
+        }
         let frame = self.context.execute_logical_plan(logical).await?;
         let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
         let task_context = Arc::new(frame.task_ctx());
@@ -302,6 +323,16 @@ impl Session {
             })
             .unwrap_or_default()
     }
+}
+
+/// Whether the plan reads a streaming source outside a streaming query.
+pub fn reads_a_stream(plan: &LogicalPlan) -> bool {
+    use datafusion::common::tree_node::TreeNode;
+    plan.exists(|node| {
+        Ok(matches!(node, LogicalPlan::SubqueryAlias(alias)
+            if alias.alias.table() == ember_resolve::STREAM_SOURCE_ALIAS))
+    })
+    .unwrap_or(false)
 }
 
 /// Casts output columns whose Arrow type is not the one Spark clients expect.

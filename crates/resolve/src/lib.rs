@@ -18,6 +18,7 @@ mod query;
 mod resolver;
 mod row_marks;
 mod show;
+mod stream;
 mod struct_fields;
 mod subquery;
 mod types;
@@ -28,6 +29,7 @@ pub use naming::date_text;
 pub use resolver::Resolver;
 pub use row_marks::{MarkRows, RowMark};
 pub use show::{format_batches_as_show_string, ShowOptions};
+pub use stream::{rate_schema, StreamData, StreamInput, StreamSource, STREAM_SOURCE_ALIAS};
 pub use types::{
     client_arrow_type, from_arrow, literal_to_scalar, spark_metadata, to_arrow, SPARK_METADATA_KEY,
     TIMESTAMP_ZONE,

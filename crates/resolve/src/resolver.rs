@@ -16,6 +16,7 @@ pub struct Resolver<'a> {
     pub(crate) state: SessionState,
     pub(crate) warehouse: crate::Warehouse,
     pub(crate) catalog: Option<std::sync::Arc<dyn crate::TableCatalog>>,
+    pub(crate) stream_input: Option<std::sync::Arc<dyn crate::StreamInput>>,
     scopes: Mutex<Scopes>,
 }
 
@@ -46,6 +47,7 @@ impl<'a> Resolver<'a> {
             state: context.state(),
             warehouse,
             catalog: None,
+            stream_input: None,
             scopes: Mutex::new(Scopes::default()),
         }
     }
@@ -53,6 +55,12 @@ impl<'a> Resolver<'a> {
     /// Also asks `catalog` for tables stored elsewhere and for persistent views.
     pub fn with_catalog(mut self, catalog: std::sync::Arc<dyn crate::TableCatalog>) -> Self {
         self.catalog = Some(catalog);
+        self
+    }
+
+    /// Reads streaming sources from `input`: one micro-batch of a streaming query.
+    pub fn with_stream_input(mut self, input: std::sync::Arc<dyn crate::StreamInput>) -> Self {
+        self.stream_input = Some(input);
         self
     }
 

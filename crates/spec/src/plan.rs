@@ -28,6 +28,14 @@ pub enum ReadSource {
         schema: Option<DataType>,
         options: Vec<(String, String)>,
     },
+    /// `spark.readStream`: a source that grows (`rate`, or files of a format appearing in a
+    /// directory), read one micro-batch at a time by a streaming query.
+    Stream {
+        format: String,
+        paths: Vec<String>,
+        schema: Option<DataType>,
+        options: Vec<(String, String)>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

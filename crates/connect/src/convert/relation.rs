@@ -44,17 +44,37 @@ pub fn plan_from_proto(proto: &ProtoRelation) -> ConnectResult<Plan> {
             ReadType::NamedTable(table) => Relation::Read(ReadSource::Table {
                 name: split_identifier(&table.unparsed_identifier),
             }),
-            ReadType::DataSource(source) => Relation::Read(ReadSource::Files {
-                format: source.format.clone().unwrap_or_else(|| "parquet".into()),
-                paths: source.paths.clone(),
-                schema: source
+            ReadType::DataSource(source) => {
+                let format = source.format.clone().unwrap_or_else(|| "parquet".into());
+                let paths = source.paths.clone();
+                let schema = source
                     .schema
                     .as_deref()
                     .filter(|s| !s.is_empty())
                     .map(parse_schema_text)
-                    .transpose()?,
-                options: sorted_options(&source.options),
-            }),
+                    .transpose()?;
+                let mut options = sorted_options(&source.options);
+                if read.is_streaming {
+                    // `readStream.load(path)` sends the path as an option.
+                    let mut paths = paths;
+                    if let Some(i) = options.iter().position(|(k, _)| k == "path") {
+                        paths.push(options.remove(i).1);
+                    }
+                    Relation::Read(ReadSource::Stream {
+                        format,
+                        paths,
+                        schema,
+                        options,
+                    })
+                } else {
+                    Relation::Read(ReadSource::Files {
+                        format,
+                        paths,
+                        schema,
+                        options,
+                    })
+                }
+            }
         },
         RelType::Project(project) => {
             let expressions = expressions(&project.expressions)?;

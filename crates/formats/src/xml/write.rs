@@ -7,7 +7,7 @@ use std::path::Path;
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
-use quick_xml::escape::escape;
+use quick_xml::escape::{escape, minimal_escape};
 
 use super::XmlOptions;
 use crate::{FormatError, FormatResult};
@@ -113,14 +113,14 @@ fn element(
     }
     if children.is_empty() {
         match text {
-            Some(text) => out.push_str(&format!(">{}</{name}>\n", escape(text.as_str()))),
+            Some(text) => out.push_str(&format!(">{}</{name}>\n", minimal_escape(text.as_str()))),
             None => out.push_str("/>\n"),
         }
         return Ok(());
     }
     out.push_str(">\n");
     if let Some(text) = text {
-        out.push_str(&format!("{pad}{INDENT}{}\n", escape(text.as_str())));
+        out.push_str(&format!("{pad}{INDENT}{}\n", minimal_escape(text.as_str())));
     }
     for (field, array) in children {
         value(out, field, array, row, depth + 1, options)?;
@@ -174,7 +174,7 @@ fn value(
             let text = scalar(array, row)?;
             out.push_str(&format!(
                 "{pad}<{name}>{}</{name}>\n",
-                escape(text.as_str())
+                minimal_escape(text.as_str())
             ));
             Ok(())
         }
@@ -219,7 +219,7 @@ mod tests {
         })?;
         let _ = std::fs::remove_file(&path);
         assert!(text.contains(
-            "<ROWS>\n    <person>\n        <age>100</age>\n        <name>Hyukjin &lt;Kwon&gt;</name>\n    </person>\n"
+            "<ROWS>\n    <person>\n        <age>100</age>\n        <name>Hyukjin &lt;Kwon></name>\n    </person>\n"
         ));
         let (read_schema, batches) = read_rows(&[("f".into(), text)], None, &options)?;
         assert_eq!(read_schema, schema);

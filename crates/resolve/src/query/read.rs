@@ -62,7 +62,86 @@ impl Resolver<'_> {
                 self.read_files(&format.to_ascii_lowercase(), paths, schema, &options)
                     .await
             }
+            ReadSource::Stream {
+                format,
+                paths,
+                schema,
+                options,
+            } => {
+                let source = crate::StreamSource {
+                    format: format.to_ascii_lowercase(),
+                    paths,
+                    options,
+                };
+                self.read_stream(source, schema).await
+            }
         }
+    }
+
+    async fn read_stream(
+        &self,
+        source: crate::StreamSource,
+        schema: Option<DataType>,
+    ) -> ResolveResult<LogicalPlan> {
+        let file_schema = match (&schema, source.format.as_str()) {
+            (_, "rate") => None,
+            (Some(schema), _) => Some(schema.clone()),
+            (None, format) => {
+                return Err(ResolveError::InvalidArgument(format!(
+                    "Schema must be specified when creating a streaming source DataFrame: the {format} source needs one."
+                )))
+            }
+        };
+        let data = match &self.stream_input {
+            Some(input) => Some(input.data(&source)?),
+            None => None,
+        };
+        match data {
+            Some(crate::StreamData::Batches(batches)) => {
+                let schema = batches
+                    .first()
+                    .map(|b| b.schema())
+                    .unwrap_or_else(crate::stream::rate_schema);
+                let table = MemTable::try_new(schema, vec![batches])?;
+                return Ok(self
+                    .context
+                    .read_table(Arc::new(table))?
+                    .into_unoptimized_plan());
+            }
+            Some(crate::StreamData::Files(files)) if !files.is_empty() => {
+                return self
+                    .read_files(&source.format, files, file_schema, &source.options)
+                    .await;
+            }
+            _ => {}
+        }
+        // No rows for this batch (or no streaming query at all): an empty relation with the
+        // source's columns.
+        let arrow_schema = match &file_schema {
+            Some(DataType::Struct(fields)) => Arc::new(Schema::new(
+                fields
+                    .iter()
+                    .map(|f| Ok(Field::new(&f.name, to_arrow(&f.data_type)?, true)))
+                    .collect::<ResolveResult<Vec<_>>>()?,
+            )),
+            Some(_) => {
+                return Err(ResolveError::InvalidArgument(
+                    "a read schema must be a struct".into(),
+                ))
+            }
+            None => crate::stream::rate_schema(),
+        };
+        let empty = MemTable::try_new(arrow_schema, vec![Vec::new()])?;
+        let plan = self
+            .context
+            .read_table(Arc::new(empty))?
+            .into_unoptimized_plan();
+        if self.stream_input.is_some() {
+            return Ok(plan);
+        }
+        Ok(LogicalPlanBuilder::from(plan)
+            .alias(crate::stream::STREAM_SOURCE_ALIAS)?
+            .build()?)
     }
 
     /// A managed table: the data files in its warehouse directory, seen by every session.
