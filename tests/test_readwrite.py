@@ -271,9 +271,7 @@ def test_rows_of_larger_files_come_first(spark: SparkSession, tmp_path: Path) ->
 # --- orc ----------------------------------------------------------------------------------------
 
 
-def test_orc_round_trip_keeps_schema(
-    spark: SparkSession, items: DataFrame, tmp_path: Path
-) -> None:
+def test_orc_round_trip_keeps_schema(spark: SparkSession, items: DataFrame, tmp_path: Path) -> None:
     out = str(tmp_path / "orc")
     items.write.orc(out)
     assert data_files(tmp_path / "orc", ".orc")

@@ -213,6 +213,26 @@ CASES: list[tuple[str, list[tuple[Any, ...]]]] = [
         "PIVOT (max(salary) AS m, count(salary) AS c FOR dept IN ('eng', 'sales'))",
         [(100, 2, 90, 1)],
     ),
+    # `* EXCEPT`, LIKE ANY / ALL, IDENTIFIER().
+    ("SELECT * EXCEPT (salary, hired) FROM staff WHERE id = 1", [(1, "Alice", "eng")]),
+    (
+        "SELECT s.* EXCEPT (id) FROM staff s WHERE id = 2",
+        [("Bob", "eng", 80, date(2024, 2, 10))],
+    ),
+    (
+        "SELECT name FROM staff WHERE name LIKE ANY ('A%', '%e') ORDER BY name",
+        [("Alice",), ("Eve",)],
+    ),
+    (
+        "SELECT name FROM staff WHERE name NOT LIKE ANY ('A%', '%e') ORDER BY name",
+        [("Bob",), ("Cara",), ("Dan",), ("Eve",)],
+    ),
+    ("SELECT name FROM staff WHERE name LIKE ALL ('A%', '%e') ORDER BY name", [("Alice",)]),
+    (
+        "SELECT name FROM staff WHERE name ILIKE ANY ('a%', 'b%') ORDER BY name",
+        [("Alice",), ("Bob",)],
+    ),
+    ("SELECT IDENTIFIER('name') FROM IDENTIFIER('staff') WHERE id = 1", [("Alice",)]),
     # TABLESAMPLE.
     ("SELECT id FROM staff TABLESAMPLE (2 ROWS)", [(1,), (2,)]),
     ("SELECT count(*) FROM staff TABLESAMPLE (100 PERCENT)", [(5,)]),
@@ -278,6 +298,11 @@ def test_unknown_table(spark: SparkSession) -> None:
 def test_unknown_column(spark: SparkSession) -> None:
     with pytest.raises(AnalysisException, match="UNRESOLVED_COLUMN"):
         spark.sql("SELECT nope FROM staff").collect()
+
+
+def test_star_except_unknown_column(spark: SparkSession) -> None:
+    with pytest.raises(AnalysisException, match="UNRESOLVED_COLUMN"):
+        spark.sql("SELECT * EXCEPT (nope) FROM staff").collect()
 
 
 def test_order_by_position_out_of_range(spark: SparkSession) -> None:

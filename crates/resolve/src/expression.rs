@@ -56,6 +56,24 @@ impl Resolver<'_> {
             spec::Expr::ColumnRegex { pattern, plan_id } => {
                 self.expand_regex(pattern, *plan_id, schema)
             }
+            spec::Expr::StarExcept { star, except } => {
+                let mut columns = self.resolve_items(star, schema)?;
+                for name in except {
+                    let before = columns.len();
+                    columns.retain(|c| !c.name.eq_ignore_ascii_case(name));
+                    if columns.len() == before {
+                        return Err(crate::ResolveError::UnresolvedColumn {
+                            name: name.to_string(),
+                            suggestions: columns
+                                .iter()
+                                .map(|c| format!("`{}`", c.name))
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                        });
+                    }
+                }
+                Ok(columns)
+            }
             other => Ok(vec![self.resolve_expr(other, schema)?]),
         }
     }
@@ -152,7 +170,9 @@ impl Resolver<'_> {
                 literal_name(literal),
             )),
             spec::Expr::Column { name, plan_id } => self.resolve_column(name, *plan_id, schema),
-            spec::Expr::Star { .. } => unsupported("`*` outside a projection or count(*)"),
+            spec::Expr::Star { .. } | spec::Expr::StarExcept { .. } => {
+                unsupported("`*` outside a projection or count(*)")
+            }
             spec::Expr::Alias {
                 expr,
                 name,

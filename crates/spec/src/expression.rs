@@ -15,6 +15,11 @@ pub enum Expr {
         target: Option<Vec<String>>,
         plan_id: Option<i64>,
     },
+    /// SQL's `* EXCEPT (a, b)`: the star's columns without the named ones.
+    StarExcept {
+        star: Box<Expr>,
+        except: Vec<String>,
+    },
     Alias {
         expr: Box<Expr>,
         name: Vec<String>,
@@ -175,6 +180,7 @@ impl Expr {
             Expr::Literal(_)
             | Expr::Column { .. }
             | Expr::Star { .. }
+            | Expr::StarExcept { .. }
             | Expr::LambdaVariable(_)
             | Expr::ColumnRegex { .. } => self.clone(),
             Expr::Alias {

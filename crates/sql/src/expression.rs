@@ -63,6 +63,16 @@ pub(crate) fn object_name(name: &ast::ObjectName) -> Vec<String> {
         .collect()
 }
 
+/// `IDENTIFIER('db.`t`')`: the parts of a name given as a string.
+pub(crate) fn identifier_parts(text: &str) -> SqlResult<Vec<String>> {
+    let dialect = SparkDialect;
+    let parts = datafusion::sql::sqlparser::parser::Parser::new(&dialect)
+        .try_with_sql(text)
+        .and_then(|mut parser| parser.parse_multipart_identifier())
+        .map_err(|e| SqlError::syntax(text, e.to_string()))?;
+    Ok(parts.into_iter().map(|ident| ident.value).collect())
+}
+
 pub(crate) fn call(name: &str, arguments: Vec<Expr>) -> Expr {
     Expr::Function {
         name: name.to_string(),
@@ -89,23 +99,23 @@ impl Converter {
                 name: vec![alias.value],
                 metadata: None,
             }),
-            SelectItem::Wildcard(options) => {
-                reject_star_options(&options)?;
-                Ok(Expr::Star {
+            SelectItem::Wildcard(options) => star_except(
+                Expr::Star {
                     target: None,
                     plan_id: None,
-                })
-            }
+                },
+                options,
+            ),
             SelectItem::QualifiedWildcard(
                 SelectItemQualifiedWildcardKind::ObjectName(name),
                 options,
-            ) => {
-                reject_star_options(&options)?;
-                Ok(Expr::Star {
+            ) => star_except(
+                Expr::Star {
                     target: Some(object_name(&name)),
                     plan_id: None,
-                })
-            }
+                },
+                options,
+            ),
             other => unsupported(format!("select item {other}")),
         }
     }
@@ -419,8 +429,53 @@ impl Converter {
         pattern: Box<ast::Expr>,
         escape: Option<ast::ValueWithSpan>,
     ) -> SqlResult<Expr> {
-        if any {
-            return unsupported(format!("{} ANY", name.to_ascii_uppercase()));
+        // `x [NOT] LIKE ANY|SOME|ALL (p, q)`: the pattern tests joined with SQL's
+        // three-valued OR (ANY, SOME) or AND (ALL). The parser reads `ALL (...)` and
+        // `SOME (...)` as calls.
+        let quantified = match (any, pattern.as_ref()) {
+            (true, _) => Some("or"),
+            (false, ast::Expr::Function(f)) => {
+                match object_name(&f.name).join(".").to_ascii_lowercase().as_str() {
+                    "all" => Some("and"),
+                    "some" => Some("or"),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        if let Some(join) = quantified {
+            if escape.is_some() {
+                return unsupported(format!("{} ANY/ALL with ESCAPE", name.to_ascii_uppercase()));
+            }
+            let patterns = match *pattern {
+                ast::Expr::Tuple(patterns) => patterns,
+                ast::Expr::Nested(pattern) => vec![*pattern],
+                ast::Expr::Function(f) => match f.args {
+                    ast::FunctionArguments::List(list) => list
+                        .args
+                        .into_iter()
+                        .map(|arg| match arg {
+                            ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Ok(e),
+                            other => Err(SqlError::syntax(other.to_string(), "a LIKE pattern")),
+                        })
+                        .collect::<SqlResult<Vec<_>>>()?,
+                    _ => Vec::new(),
+                },
+                other => vec![other],
+            };
+            let subject = self.expr(*expr)?;
+            let mut combined: Option<Expr> = None;
+            for pattern in patterns {
+                let test = negate_if(
+                    negated,
+                    call(name, vec![subject.clone(), self.expr(pattern)?]),
+                );
+                combined = Some(match combined {
+                    None => test,
+                    Some(left) => call(join, vec![left, test]),
+                });
+            }
+            return combined.ok_or_else(|| SqlError::syntax(name, "LIKE ANY/ALL needs a pattern"));
         }
         let mut arguments = vec![self.boxed(expr)?, self.boxed(pattern)?];
         if let Some(escape) = escape {
@@ -447,6 +502,22 @@ impl Converter {
         }
         Ok(call(name, arguments))
     }
+}
+
+/// `*` or `t.*`, with Spark's `EXCEPT (columns)` when given.
+fn star_except(star: Expr, mut options: ast::WildcardAdditionalOptions) -> SqlResult<Expr> {
+    let except = options.opt_except.take();
+    reject_star_options(&options)?;
+    Ok(match except {
+        Some(except) => Expr::StarExcept {
+            star: Box::new(star),
+            except: std::iter::once(except.first_element)
+                .chain(except.additional_elements)
+                .map(|ident| ident.value)
+                .collect(),
+        },
+        None => star,
+    })
 }
 
 fn reject_star_options(options: &ast::WildcardAdditionalOptions) -> SqlResult<()> {

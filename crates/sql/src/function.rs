@@ -36,6 +36,14 @@ impl Converter {
                 }
             }
         }
+        if name.eq_ignore_ascii_case("identifier") && function.over.is_none() {
+            if let [Expr::Literal(ember_spec::Literal::String(text))] = arguments.as_slice() {
+                return Ok(Expr::Column {
+                    name: crate::expression::identifier_parts(text)?,
+                    plan_id: None,
+                });
+            }
+        }
         let call = Expr::Function {
             name,
             arguments,

@@ -162,6 +162,15 @@ impl Converter {
                 other => return unsupported(format!("the table function argument {other}")),
             }
         }
+        // `FROM IDENTIFIER('db.t')` names a table.
+        if let ([single], [Expr::Literal(ember_spec::Literal::String(text))]) =
+            (name, arguments.as_slice())
+        {
+            if single.eq_ignore_ascii_case("identifier") {
+                let parts = crate::expression::identifier_parts(text)?;
+                return Ok(self.table_reference(parts));
+            }
+        }
         Ok(Plan::new(Relation::TableFunction {
             name: name.join("."),
             arguments,
