@@ -167,3 +167,39 @@ def test_insert_with_a_column_list(spark: SparkSession, database: str) -> None:
     assert [tuple(r) for r in rows] == [(1, "ann", None), (2, "bo", None), (3, "cy", 40)]
     with pytest.raises(AnalysisException, match="UNRESOLVED_COLUMN"):
         spark.sql(f"INSERT INTO {database}.people (nope) VALUES (1)")
+
+
+def test_alter_table_rename_moves_the_table(spark: SparkSession, database: str) -> None:
+    spark.createDataFrame([(1, "a")], "id INT, s STRING").write.saveAsTable(f"{database}.old")
+    spark.sql(f"ALTER TABLE {database}.old RENAME TO {database}.new")
+    assert [tuple(r) for r in spark.table(f"{database}.new").collect()] == [(1, "a")]
+    assert not spark.catalog.tableExists(f"{database}.old")
+    with pytest.raises(AnalysisException, match="TABLE_OR_VIEW_NOT_FOUND"):
+        spark.sql(f"ALTER TABLE {database}.missing RENAME TO {database}.other")
+
+
+def test_alter_table_properties(spark: SparkSession, database: str) -> None:
+    spark.sql(f"CREATE TABLE {database}.t (id INT) USING parquet TBLPROPERTIES ('team' = 'ann')")
+    spark.sql(f"ALTER TABLE {database}.t SET TBLPROPERTIES ('stage' = 'gold', 'team' = 'bo')")
+    rows = {r.key: r.value for r in spark.sql(f"SHOW TBLPROPERTIES {database}.t").collect()}
+    assert rows["team"] == "bo" and rows["stage"] == "gold"
+    spark.sql(f"ALTER TABLE {database}.t UNSET TBLPROPERTIES ('stage')")
+    one = spark.sql(f"SHOW TBLPROPERTIES {database}.t ('stage')").collect()
+    assert one[0].value.endswith("does not have property: stage")
+    # Keys the table does not have are ignored.
+    spark.sql(f"ALTER TABLE {database}.t UNSET TBLPROPERTIES ('nope')")
+    spark.sql(f"ALTER TABLE {database}.t UNSET TBLPROPERTIES IF EXISTS ('nope')")
+    rows = {r.key: r.value for r in spark.sql(f"SHOW TBLPROPERTIES {database}.t").collect()}
+    assert rows["team"] == "bo" and "stage" not in rows
+
+
+def test_alter_table_add_columns(spark: SparkSession, database: str) -> None:
+    spark.sql(f"CREATE TABLE {database}.t (id INT) USING parquet")
+    spark.sql(f"INSERT INTO {database}.t VALUES (1)")
+    spark.sql(f"ALTER TABLE {database}.t ADD COLUMNS (note STRING, score DOUBLE)")
+    assert spark.table(f"{database}.t").columns == ["id", "note", "score"]
+    spark.sql(f"INSERT INTO {database}.t VALUES (2, 'x', 1.5)")
+    rows = spark.sql(f"SELECT * FROM {database}.t ORDER BY id").collect()
+    assert [tuple(r) for r in rows] == [(1, None, None), (2, "x", 1.5)]
+    with pytest.raises(AnalysisException, match="COLUMN_ALREADY_EXISTS"):
+        spark.sql(f"ALTER TABLE {database}.t ADD COLUMNS (id INT)")

@@ -3,6 +3,7 @@
 //! config, temp views and the shared global temp views; plans run locally and stream Arrow
 //! batches; writers commit atomically.
 
+mod alter_table;
 mod catalog_store;
 mod config;
 mod error;

@@ -258,6 +258,10 @@ impl Session {
                 let plan = self.logical_plan(table_read(name)).await?;
                 describe(plan.schema().as_arrow()).map(Some)
             }
+            Statement::AlterTable { name, change } => {
+                self.alter_table(&name, change).await?;
+                Ok(None)
+            }
             Statement::DescribeQuery(plan) => {
                 let plan = self.logical_plan(plan).await?;
                 describe(plan.schema().as_arrow()).map(Some)
@@ -653,6 +657,33 @@ impl Session {
                 vec![vec![warehouse.current_database().to_string()]],
                 &[],
             ),
+            ShowKind::TableProperties { table, key } => {
+                let entry = self.catalog_store().get(&table)?.ok_or_else(|| {
+                    ember_resolve::ResolveError::TableNotFound(warehouse.display_name(&table))
+                })?;
+                let rows = match key {
+                    Some(key) => {
+                        let value = entry
+                            .properties
+                            .iter()
+                            .find(|(k, _)| *k == key)
+                            .map(|(_, v)| v.clone())
+                            .unwrap_or_else(|| {
+                                format!(
+                                    "Table {} does not have property: {key}",
+                                    warehouse.display_name(&table)
+                                )
+                            });
+                        vec![vec![key, value]]
+                    }
+                    None => {
+                        let mut properties = entry.properties.clone();
+                        properties.sort();
+                        properties.into_iter().map(|(k, v)| vec![k, v]).collect()
+                    }
+                };
+                string_table(&["key", "value"], rows, &[])
+            }
         }
     }
 

@@ -75,6 +75,16 @@ impl Session {
         Ok(())
     }
 
+    /// Drops a table's cached rows, if any, after its definition changed.
+    pub(crate) fn forget_cached_table(&self, name: &[String]) {
+        if let Ok(key) = self.catalog_store().key(name) {
+            self.cached_tables
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&key);
+        }
+    }
+
     pub async fn is_cached(&self, name: &[String]) -> ExecResult<bool> {
         self.logical_plan(Self::table_plan(name)).await?;
         let key = self.catalog_store().key(name)?;

@@ -21,4 +21,4 @@ pub use plan::{
     GroupBy, GroupType, JoinType, Pivot, Plan, ReadSource, Relation, SaveMode, Select,
     SetOperationKind, WriteOperation,
 };
-pub use statement::{ShowKind, Statement, TableDefinition};
+pub use statement::{ShowKind, Statement, TableChange, TableDefinition};

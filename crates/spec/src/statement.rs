@@ -73,10 +73,24 @@ pub enum Statement {
         extended: bool,
     },
     DescribeQuery(Plan),
+    /// `ALTER TABLE|VIEW name ...`.
+    AlterTable {
+        name: Vec<String>,
+        change: TableChange,
+    },
     Explain {
         plan: Plan,
         extended: bool,
     },
+}
+
+/// What `ALTER TABLE` changes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TableChange {
+    RenameTo(Vec<String>),
+    SetProperties(Vec<(String, String)>),
+    UnsetProperties { keys: Vec<String>, if_exists: bool },
+    AddColumns(Vec<(String, DataType)>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -99,6 +113,11 @@ pub enum ShowKind {
         pattern: Option<String>,
     },
     CurrentDatabase,
+    /// `SHOW TBLPROPERTIES name [('key')]`.
+    TableProperties {
+        table: Vec<String>,
+        key: Option<String>,
+    },
 }
 
 /// `CREATE TABLE` in all its forms.

@@ -10,6 +10,7 @@
 //! Text is parsed by sqlparser (through DataFusion) with a dialect close to Spark's
 //! (`dialect.rs`); each construct's conversion lives in the file named after it.
 
+mod alter_table;
 mod converter;
 mod data_type;
 mod dialect;

@@ -25,6 +25,9 @@ pub fn parse_statement(text: &str, parameters: Parameters) -> SqlResult<Statemen
     if let Some(statement) = set_or_reset(trimmed).or_else(|| cache_maintenance(trimmed)) {
         return Ok(statement);
     }
+    if let Some(statement) = crate::alter_table::table_maintenance(trimmed)? {
+        return Ok(statement);
+    }
     let numbered = crate::converter::number_positional_markers(trimmed);
     let (global_view, text) = strip_global_view(&numbered);
     let text = describe_without_keyword(&text);

@@ -66,7 +66,7 @@ pub(crate) fn cache_maintenance(text: &str) -> Option<Statement> {
     }
 }
 
-fn unquote(text: &str) -> String {
+pub(crate) fn unquote(text: &str) -> String {
     let quoted = text.len() >= 2
         && ((text.starts_with('\'') && text.ends_with('\''))
             || (text.starts_with('"') && text.ends_with('"'))
@@ -145,6 +145,13 @@ pub(crate) fn take_table_options(text: &str) -> SqlResult<(String, Vec<(String, 
     let close = matching_parenthesis(&text[body_start..])
         .ok_or_else(|| SqlError::syntax("'OPTIONS'", "unclosed OPTIONS list"))?;
     let body = &text[body_start..body_start + close];
+    let options = option_pairs(body)?;
+    let rest = format!("{} {}", &text[..start], &text[body_start + close + 1..]);
+    Ok((rest, options))
+}
+
+/// `k 'v', 'k2' = 'v2'`: the pairs of an OPTIONS or TBLPROPERTIES list.
+pub(crate) fn option_pairs(body: &str) -> SqlResult<Vec<(String, String)>> {
     let mut options = Vec::new();
     for item in split_outside_quotes(body, ',') {
         let item = item.trim();
@@ -161,8 +168,7 @@ pub(crate) fn take_table_options(text: &str) -> SqlResult<(String, Vec<(String, 
         let value = value.strip_prefix('=').unwrap_or(value).trim();
         options.push((unquote(key), unquote(value)));
     }
-    let rest = format!("{} {}", &text[..start], &text[body_start + close + 1..]);
-    Ok((rest, options))
+    Ok(options)
 }
 
 /// `CREATE TABLE ... PARTITIONED BY (a, b)`: Spark takes bare column names anywhere after
@@ -199,7 +205,7 @@ pub(crate) fn take_partition_columns(text: &str) -> SqlResult<(String, Vec<Strin
 }
 
 /// Where `word` stands alone outside quotes, ignoring case.
-fn find_keyword(text: &str, word: &str) -> Option<usize> {
+pub(crate) fn find_keyword(text: &str, word: &str) -> Option<usize> {
     let bytes = text.as_bytes();
     let mut quote: Option<u8> = None;
     for (i, &b) in bytes.iter().enumerate() {
@@ -226,7 +232,7 @@ fn find_keyword(text: &str, word: &str) -> Option<usize> {
 }
 
 /// The index of the `)` that closes an already opened parenthesis.
-fn matching_parenthesis(text: &str) -> Option<usize> {
+pub(crate) fn matching_parenthesis(text: &str) -> Option<usize> {
     let mut depth = 0usize;
     let mut quote: Option<char> = None;
     for (i, c) in text.char_indices() {
