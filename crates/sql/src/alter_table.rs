@@ -12,10 +12,7 @@ use crate::{parse_data_type, SqlError, SqlResult};
 pub(crate) fn table_maintenance(text: &str) -> SqlResult<Option<Statement>> {
     if let Some(rest) = after_words(text, &["SHOW", "TBLPROPERTIES"]) {
         let (name, rest) = first_word(rest);
-        let key = match parenthesized(rest)? {
-            Some(body) => Some(unquote(body.trim())),
-            None => None,
-        };
+        let key = parenthesized(rest)?.map(|body| unquote(body.trim()));
         return Ok(Some(Statement::Show(ShowKind::TableProperties {
             table: identifier_parts(name)?,
             key,
