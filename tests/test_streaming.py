@@ -110,3 +110,15 @@ def test_memory_sink_needs_a_query_name(spark: SparkSession) -> None:
 def test_file_source_needs_a_schema(spark: SparkSession, tmp_path: Path) -> None:
     with pytest.raises(Exception, match="[Ss]chema must be specified"):
         spark.readStream.json(str(tmp_path)).writeStream.format("noop").start()
+
+
+def test_text_source_needs_no_schema(spark: SparkSession, tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("hello\nthis\n")
+    stream = spark.readStream.text(str(tmp_path))
+    assert stream.columns == ["value"]
+    query = stream.writeStream.format("memory").queryName("lines").start()
+    try:
+        query.processAllAvailable()
+        assert sorted(r.value for r in spark.table("lines").collect()) == ["hello", "this"]
+    finally:
+        query.stop()

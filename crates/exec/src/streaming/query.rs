@@ -183,7 +183,11 @@ impl Session {
     ) -> ExecResult<Arc<StreamingQuery>> {
         let sink = Sink::for_start(&start)?;
         // Analysis errors (unknown columns, a file source without a schema) belong to start().
-        self.logical_plan(start.plan.clone()).await?;
+        let analyzed = self.logical_plan(start.plan.clone()).await?;
+        sink.prepare(
+            self,
+            std::sync::Arc::new(analyzed.schema().as_arrow().clone()),
+        )?;
         let (stop, stop_signal) = watch::channel(false);
         let (terminated, _) = watch::channel(false);
         let query = Arc::new(StreamingQuery {

@@ -87,6 +87,18 @@ impl Sink {
         })
     }
 
+    /// Before the first batch: a memory sink's table exists, empty, from the start.
+    pub fn prepare(&self, session: &Session, schema: SchemaRef) -> ExecResult<()> {
+        if let Sink::Memory { name, .. } = self {
+            let table = MemTable::try_new(schema, vec![Vec::new()])?;
+            session.context().deregister_table(name.as_str())?;
+            session
+                .context()
+                .register_table(name.as_str(), Arc::new(table))?;
+        }
+        Ok(())
+    }
+
     pub fn description(&self) -> String {
         match self {
             Sink::Memory { name, .. } => format!("MemorySink[{name}]"),

@@ -86,6 +86,13 @@ impl Resolver<'_> {
         let file_schema = match (&schema, source.format.as_str()) {
             (_, "rate") => None,
             (Some(schema), _) => Some(schema.clone()),
+            // Text has one column whatever the files hold.
+            (None, "text") => Some(DataType::Struct(vec![ember_spec::StructField {
+                name: "value".into(),
+                data_type: DataType::String,
+                nullable: true,
+                metadata: None,
+            }])),
             (None, format) => {
                 return Err(ResolveError::InvalidArgument(format!(
                     "Schema must be specified when creating a streaming source DataFrame: the {format} source needs one."
