@@ -233,6 +233,12 @@ CASES: list[tuple[str, list[tuple[Any, ...]]]] = [
         [("Alice",), ("Bob",)],
     ),
     ("SELECT IDENTIFIER('name') FROM IDENTIFIER('staff') WHERE id = 1", [("Alice",)]),
+    # An interval string carries its own units.
+    (
+        "SELECT INTERVAL '1 day' = INTERVAL 1 DAY, "
+        "INTERVAL '2 hours 3 minutes' = INTERVAL '123' MINUTE",
+        [(True, True)],
+    ),
     # TABLESAMPLE.
     ("SELECT id FROM staff TABLESAMPLE (2 ROWS)", [(1,), (2,)]),
     ("SELECT count(*) FROM staff TABLESAMPLE (100 PERCENT)", [(5,)]),
@@ -298,6 +304,29 @@ def test_unknown_table(spark: SparkSession) -> None:
 def test_unknown_column(spark: SparkSession) -> None:
     with pytest.raises(AnalysisException, match="UNRESOLVED_COLUMN"):
         spark.sql("SELECT nope FROM staff").collect()
+
+
+def test_describe_database(spark: SparkSession) -> None:
+    spark.sql("CREATE DATABASE IF NOT EXISTS described COMMENT 'for tests'")
+    try:
+        info = {
+            r.info_name: r.info_value for r in spark.sql("DESCRIBE DATABASE described").collect()
+        }
+        assert info["Namespace Name"] == "described"
+        assert info["Comment"] == "for tests"
+        assert info["Location"].startswith("file:") and info["Location"].endswith("described.db")
+        extended = spark.sql("DESCRIBE SCHEMA EXTENDED described").collect()
+        assert extended[-1].info_name == "Properties"
+    finally:
+        spark.sql("DROP DATABASE described CASCADE")
+    with pytest.raises(AnalysisException, match="SCHEMA_NOT_FOUND"):
+        spark.sql("DESCRIBE DATABASE described").collect()
+
+
+def test_explain_modes_show_a_physical_plan(spark: SparkSession) -> None:
+    for mode in ("FORMATTED", "COST"):
+        plan = spark.sql(f"EXPLAIN {mode} SELECT 1").collect()[0].plan
+        assert "Physical Plan" in plan
 
 
 def test_star_except_unknown_column(spark: SparkSession) -> None:

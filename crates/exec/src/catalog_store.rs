@@ -56,6 +56,9 @@ pub struct TableEntry {
 }
 
 /// The entries of one warehouse.
+/// The file beside a database's entries that holds its comment (entries end in `.json`).
+const DATABASE_COMMENT: &str = "_database.comment";
+
 #[derive(Debug, Clone)]
 pub struct CatalogStore {
     warehouse: Warehouse,
@@ -117,6 +120,20 @@ impl CatalogStore {
             .map_err(|e| ExecError::Unsupported(format!("storing a catalog entry: {e}")))?;
         std::fs::write(&temporary, text).map_err(io_error(&temporary))?;
         std::fs::rename(&temporary, &path).map_err(io_error(&path))
+    }
+
+    /// Keeps a database's `COMMENT`, written whole or not at all.
+    pub fn put_database_comment(&self, database: &str, comment: &str) -> ExecResult<()> {
+        let directory = self.database_dir(database);
+        std::fs::create_dir_all(&directory).map_err(io_error(&directory))?;
+        let path = directory.join(DATABASE_COMMENT);
+        let temporary = directory.join(format!(".{DATABASE_COMMENT}.{}", uuid::Uuid::new_v4()));
+        std::fs::write(&temporary, comment).map_err(io_error(&temporary))?;
+        std::fs::rename(&temporary, &path).map_err(io_error(&path))
+    }
+
+    pub fn database_comment(&self, database: &str) -> Option<String> {
+        std::fs::read_to_string(self.database_dir(database).join(DATABASE_COMMENT)).ok()
     }
 
     /// Removes an entry; true when there was one.

@@ -85,7 +85,7 @@ impl Session {
                 name,
                 if_not_exists,
                 location,
-                ..
+                comment,
             } => {
                 if location.is_some() {
                     return Err(ExecError::Unsupported(
@@ -104,6 +104,9 @@ impl Session {
                     path: path.display().to_string(),
                     source,
                 })?;
+                if let Some(comment) = comment {
+                    self.catalog_store().put_database_comment(&name, &comment)?;
+                }
                 Ok(None)
             }
             Statement::DropDatabase {
@@ -258,6 +261,9 @@ impl Session {
                 let plan = self.logical_plan(table_read(name)).await?;
                 describe(plan.schema().as_arrow()).map(Some)
             }
+            Statement::DescribeDatabase { name, extended } => {
+                self.describe_database(&name, extended).map(Some)
+            }
             Statement::AlterTable { name, change } => {
                 self.alter_table(&name, change).await?;
                 Ok(None)
@@ -285,6 +291,39 @@ impl Session {
                 string_table(&["plan"], vec![vec![text]], &[]).map(Some)
             }
         }
+    }
+
+    /// `DESCRIBE DATABASE`: Spark's `info_name` / `info_value` rows.
+    fn describe_database(&self, name: &str, extended: bool) -> ExecResult<RecordBatch> {
+        let warehouse = self.warehouse();
+        if !warehouse.database_exists(name) {
+            return Err(ExecError::DatabaseNotFound(name.to_string()));
+        }
+        let name = name.to_ascii_lowercase();
+        let comment = if name == ember_resolve::DEFAULT_DATABASE {
+            "default database".to_string()
+        } else {
+            self.catalog_store()
+                .database_comment(&name)
+                .unwrap_or_default()
+        };
+        let location = std::fs::canonicalize(warehouse.database_path(&name))
+            .unwrap_or_else(|_| warehouse.database_path(&name));
+        let owner = std::env::var("USER").unwrap_or_else(|_| "root".into());
+        let mut rows = vec![
+            vec!["Catalog Name".to_string(), "spark_catalog".to_string()],
+            vec!["Namespace Name".to_string(), name],
+            vec!["Comment".to_string(), comment],
+            vec![
+                "Location".to_string(),
+                format!("file:{}", location.display()),
+            ],
+            vec!["Owner".to_string(), owner],
+        ];
+        if extended {
+            rows.push(vec!["Properties".to_string(), String::new()]);
+        }
+        string_table(&["info_name", "info_value"], rows, &[])
     }
 
     fn drop_database(&self, name: &str, if_exists: bool, cascade: bool) -> ExecResult<()> {

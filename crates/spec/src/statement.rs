@@ -73,6 +73,11 @@ pub enum Statement {
         extended: bool,
     },
     DescribeQuery(Plan),
+    /// `DESCRIBE DATABASE|SCHEMA|NAMESPACE [EXTENDED] name`.
+    DescribeDatabase {
+        name: String,
+        extended: bool,
+    },
     /// `ALTER TABLE|VIEW name ...`.
     AlterTable {
         name: Vec<String>,

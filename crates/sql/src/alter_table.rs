@@ -1,5 +1,5 @@
-//! `ALTER TABLE|VIEW` and `SHOW TBLPROPERTIES`, read from the text: the parser knows few of
-//! Spark's forms (`ADD COLUMNS (...)`, `UNSET TBLPROPERTIES`).
+//! `ALTER TABLE|VIEW`, `SHOW TBLPROPERTIES` and `DESCRIBE DATABASE`, read from the text: the
+//! parser knows few of Spark's forms (`ADD COLUMNS (...)`, `UNSET TBLPROPERTIES`).
 
 use ember_spec::{ShowKind, Statement, TableChange};
 
@@ -10,6 +10,20 @@ use crate::{parse_data_type, SqlError, SqlResult};
 
 /// The statement when `text` is an ALTER TABLE/VIEW or SHOW TBLPROPERTIES; None otherwise.
 pub(crate) fn table_maintenance(text: &str) -> SqlResult<Option<Statement>> {
+    for noun in ["DATABASE", "SCHEMA", "NAMESPACE"] {
+        let rest =
+            after_words(text, &["DESCRIBE", noun]).or_else(|| after_words(text, &["DESC", noun]));
+        if let Some(rest) = rest {
+            let (extended, rest) = match after_words(rest, &["EXTENDED"]) {
+                Some(rest) => (true, rest),
+                None => (false, rest),
+            };
+            return Ok(Some(Statement::DescribeDatabase {
+                name: unquote(rest.trim()),
+                extended,
+            }));
+        }
+    }
     if let Some(rest) = after_words(text, &["SHOW", "TBLPROPERTIES"]) {
         let (name, rest) = first_word(rest);
         let key = parenthesized(rest)?.map(|body| unquote(body.trim()));

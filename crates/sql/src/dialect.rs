@@ -52,8 +52,9 @@ impl Dialect for SparkDialect {
         true
     }
 
+    /// Spark reads `INTERVAL '1 day 2 hours'` without a unit after the string.
     fn require_interval_qualifier(&self) -> bool {
-        true
+        false
     }
 
     fn supports_struct_literal(&self) -> bool {

@@ -31,6 +31,7 @@ pub fn parse_statement(text: &str, parameters: Parameters) -> SqlResult<Statemen
     let numbered = crate::converter::number_positional_markers(trimmed);
     let (global_view, text) = strip_global_view(&numbered);
     let text = describe_without_keyword(&text);
+    let (text, database_comment) = crate::statement_text::take_database_comment(&text);
     let (text, table_options) = take_table_options(&text)?;
     let (text, partition_columns) = take_partition_columns(&text)?;
     let dialect = SparkDialect;
@@ -47,6 +48,11 @@ pub fn parse_statement(text: &str, parameters: Parameters) -> SqlResult<Statemen
     if let Statement::CreateTable(definition) = &mut converted {
         definition.options.extend(table_options);
         definition.partition_by.extend(partition_columns);
+    }
+    if let Statement::CreateDatabase { comment, .. } = &mut converted {
+        if database_comment.is_some() {
+            *comment = database_comment;
+        }
     }
     Ok(match converted {
         Statement::Query(plan) => Statement::Query(converter.finish(plan)),

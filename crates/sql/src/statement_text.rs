@@ -114,13 +114,42 @@ pub(crate) fn describe_without_keyword(text: &str) -> String {
     let first = words.first().map(|w| w.to_ascii_uppercase());
     let second = words.get(1).map(|w| w.to_ascii_uppercase());
     match (first.as_deref(), second.as_deref()) {
-        (Some("DESC" | "DESCRIBE"), Some("TABLE" | "QUERY")) => {
+        // EXPLAIN's FORMATTED / COST / CODEGEN modes show the same plan here.
+        (Some("DESC" | "DESCRIBE"), Some("TABLE" | "QUERY"))
+        | (Some("EXPLAIN"), Some("FORMATTED" | "COST" | "CODEGEN")) => {
             let mut kept = words.clone();
             kept.remove(1);
             kept.join(" ")
         }
         _ => text.to_string(),
     }
+}
+
+/// `CREATE DATABASE|SCHEMA ... COMMENT 'text'`: taken out of the text, which the parser
+/// does not accept with it, and returned.
+pub(crate) fn take_database_comment(text: &str) -> (String, Option<String>) {
+    let words: Vec<String> = text
+        .split_whitespace()
+        .take(2)
+        .map(|w| w.to_ascii_uppercase())
+        .collect();
+    let creates_database = words.first().is_some_and(|w| w == "CREATE")
+        && words
+            .get(1)
+            .is_some_and(|w| matches!(w.as_str(), "DATABASE" | "SCHEMA" | "NAMESPACE"));
+    let Some(start) = find_keyword(text, "COMMENT").filter(|_| creates_database) else {
+        return (text.to_string(), None);
+    };
+    let after = text[start + "COMMENT".len()..].trim_start();
+    let Some(quote) = after.chars().next().filter(|c| *c == '\'' || *c == '"') else {
+        return (text.to_string(), None);
+    };
+    let Some(end) = after[1..].find(quote) else {
+        return (text.to_string(), None);
+    };
+    let comment = after[1..1 + end].to_string();
+    let rest = format!("{} {}", &text[..start], &after[end + 2..]);
+    (rest, Some(comment))
 }
 
 /// `CREATE TABLE ... OPTIONS (k 'v', k2 = 'v2')`: Spark's data source options, which the
