@@ -125,17 +125,7 @@ impl Resolver<'_> {
         // No rows for this batch (or no streaming query at all): an empty relation with the
         // source's columns.
         let arrow_schema = match &file_schema {
-            Some(DataType::Struct(fields)) => Arc::new(Schema::new(
-                fields
-                    .iter()
-                    .map(|f| Ok(Field::new(&f.name, to_arrow(&f.data_type)?, true)))
-                    .collect::<ResolveResult<Vec<_>>>()?,
-            )),
-            Some(_) => {
-                return Err(ResolveError::InvalidArgument(
-                    "a read schema must be a struct".into(),
-                ))
-            }
+            Some(schema) => Arc::new(read_schema(schema)?),
             None => crate::stream::rate_schema(),
         };
         let empty = MemTable::try_new(arrow_schema, vec![Vec::new()])?;
@@ -216,20 +206,7 @@ impl Resolver<'_> {
                 return Err(ResolveError::PathNotFound(format!("file:{local}")));
             }
         }
-        let arrow_schema = match &schema {
-            Some(DataType::Struct(fields)) => Some(Schema::new(
-                fields
-                    .iter()
-                    .map(|f| Ok(Field::new(&f.name, to_arrow(&f.data_type)?, true)))
-                    .collect::<ResolveResult<Vec<_>>>()?,
-            )),
-            Some(_) => {
-                return Err(ResolveError::InvalidArgument(
-                    "a read schema must be a struct".into(),
-                ))
-            }
-            None => None,
-        };
+        let arrow_schema = schema.as_ref().map(read_schema).transpose()?;
         let partitions = discover_partitions(&paths);
         // Partition columns come from directory names, not from the files.
         let arrow_schema = arrow_schema.map(|schema| {
@@ -431,6 +408,21 @@ impl Resolver<'_> {
             .read_table(Arc::new(table))?
             .into_unoptimized_plan())
     }
+}
+
+/// A user's read schema (`.schema(...)`) as Arrow columns, all nullable as Spark reads them.
+fn read_schema(schema: &DataType) -> ResolveResult<Schema> {
+    let DataType::Struct(fields) = schema else {
+        return Err(ResolveError::InvalidArgument(
+            "a read schema must be a struct".into(),
+        ));
+    };
+    Ok(Schema::new(
+        fields
+            .iter()
+            .map(|f| Ok(Field::new(&f.name, to_arrow(&f.data_type)?, true)))
+            .collect::<ResolveResult<Vec<_>>>()?,
+    ))
 }
 
 /// The data files under a path, largest first as Spark reads them; names starting with `_` or
