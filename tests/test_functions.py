@@ -323,3 +323,33 @@ def test_small_spark_functions(spark: SparkSession) -> None:
     assert df.select(F.bitwise_not("a")).columns == ["~a"]
     flags = df.select(F.every("b"), F.some("b"), F.count_if("b")).first()
     assert flags is not None and tuple(flags) == (False, True, 1)
+
+
+def test_split_sign_size_and_variance(spark: SparkSession) -> None:
+    df = spark.createDataFrame(
+        [(1, "a,b,,c", [1, 2], -2.5), (2, None, None, 0.0), (3, "x", [], 3.0)],
+        "id int, s string, arr array<int>, d double",
+    )
+    rows = (
+        df.select(
+            "id",
+            F.split("s", ","),
+            F.split(F.lit("oneAtwoBthreeC"), "[ABC]", 2),
+            F.size("arr"),
+            F.signum("d"),
+        )
+        .orderBy("id")
+        .collect()
+    )
+    assert [tuple(r) for r in rows] == [
+        (1, ["a", "b", "", "c"], ["one", "twoBthreeC"], 2, -1.0),
+        (2, None, ["one", "twoBthreeC"], None, 0.0),
+        (3, ["x"], ["one", "twoBthreeC"], 0, 1.0),
+    ]
+    assert df.select(F.signum("id")).columns == ["SIGNUM(id)"]
+    sql = spark.sql(
+        "SELECT variance(id), split('a1b22c', '[0-9]+'), split('abc', '') "
+        "FROM VALUES (1), (2), (3) AS t(id)"
+    )
+    assert sql.columns[1:] == ["split(a1b22c, [0-9]+, -1)", "split(abc, , -1)"]
+    assert [tuple(r) for r in sql.collect()] == [(1.0, ["a", "b", "c"], ["a", "b", "c"])]

@@ -32,6 +32,9 @@ pub fn register_spark_functions(registry: &mut dyn FunctionRegistry) -> Function
             crate::format_number::FormatNumber::new(),
         ),
     ))?;
+    registry.register_udf(Arc::new(
+        datafusion::logical_expr::ScalarUDF::new_from_impl(crate::split::Split::new()),
+    ))?;
     for positional in [
         crate::positional::Positional::partition_id(),
         crate::positional::Positional::seeded_rand(),
@@ -361,6 +364,21 @@ pub fn call_function(
         }
         "endswith" => call_registry(registry, "ends_with", args)?,
         "ucase" => call_registry(registry, "upper", args)?,
+        // Spark's sign is a double whatever the input.
+        "sign" | "signum" => {
+            let value = first_argument(name, args)?;
+            call_registry(registry, "signum", vec![cast(value, DataType::Float64)])?
+        }
+        "variance" | "var_samp" => aggregate_call(registry, "var_samp", args, is_distinct)?,
+        // Spark 4 (ANSI) gives NULL for the size of a NULL array or map, not -1.
+        "size" | "cardinality" => {
+            let value = first_argument(name, args)?;
+            when(
+                value.clone().is_null(),
+                Expr::Literal(ScalarValue::Int32(None), None),
+            )
+            .otherwise(call_registry(registry, "size", vec![value])?)?
+        }
         "lcase" => call_registry(registry, "lower", args)?,
         "power" => call_registry(registry, "pow", args)?,
         "ln" => call_registry(registry, "ln", args)?,

@@ -16,6 +16,7 @@ mod format_number;
 mod operators;
 mod positional;
 mod raise_error;
+mod split;
 
 pub use catalog::{call_function, is_aggregate_function, register_spark_functions};
 pub use error::{FunctionError, FunctionResult};

@@ -133,6 +133,9 @@ pub fn function_name(function: &str, arguments: &[String], is_distinct: bool) ->
         "or" => binary("OR"),
         "not" => format!("(NOT {})", arguments.join(", ")),
         "spark_partition_id" => "SPARK_PARTITION_ID()".into(),
+        "signum" => format!("SIGNUM({})", arguments.join(", ")),
+        // The default limit shows in the name.
+        "split" if arguments.len() == 2 => format!("split({}, -1)", arguments.join(", ")),
         "explode" | "explode_outer" => "col".into(),
         "~" => format!("~{}", arguments.join(", ")),
         "e" if arguments.is_empty() => "E()".into(),
