@@ -353,3 +353,18 @@ def test_split_sign_size_and_variance(spark: SparkSession) -> None:
     )
     assert sql.columns[1:] == ["split(a1b22c, [0-9]+, -1)", "split(abc, , -1)"]
     assert [tuple(r) for r in sql.collect()] == [(1.0, ["a", "b", "c"], ["a", "b", "c"])]
+
+
+def test_max_by_and_min_by_skip_null_orderings(spark: SparkSession) -> None:
+    df = spark.createDataFrame(
+        [("a", "x", 3), ("a", "y", 7), ("a", "z", None), ("b", None, 1), ("b", "w", 0)]
+        + [("c", "q", None)],
+        "k string, v string, n int",
+    )
+    out = df.groupBy("k").agg(F.max_by("v", "n"), F.min_by("v", "n")).orderBy("k")
+    assert out.columns == ["k", "max_by(v, n)", "min_by(v, n)"]
+    assert [tuple(r) for r in out.collect()] == [
+        ("a", "y", "x"),
+        ("b", None, "w"),
+        ("c", None, None),
+    ]

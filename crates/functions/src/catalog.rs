@@ -370,6 +370,7 @@ pub fn call_function(
             call_registry(registry, "signum", vec![cast(value, DataType::Float64)])?
         }
         "variance" | "var_samp" => aggregate_call(registry, "var_samp", args, is_distinct)?,
+        "max_by" | "min_by" => value_at_extreme(registry, name, args, lower == "max_by")?,
         // Spark 4 (ANSI) gives NULL for the size of a NULL array or map, not -1.
         "size" | "cardinality" => {
             let value = first_argument(name, args)?;
@@ -642,6 +643,34 @@ fn aggregate_call(
         is_distinct,
         None,
         vec![],
+        None,
+    )))
+}
+
+/// `max_by(x, y)` / `min_by(x, y)`: the `x` of the row with the largest (smallest) `y`,
+/// ignoring rows whose `y` is NULL.
+fn value_at_extreme(
+    registry: &dyn FunctionRegistry,
+    name: &str,
+    args: Vec<Expr>,
+    largest: bool,
+) -> FunctionResult<Expr> {
+    let [value, ordering]: [Expr; 2] =
+        args.try_into()
+            .map_err(|args: Vec<Expr>| FunctionError::WrongArgumentCount {
+                name: name.into(),
+                expected: "2".into(),
+                actual: args.len(),
+            })?;
+    let udaf = registry
+        .udaf("first_value")
+        .map_err(|_| FunctionError::UnknownFunction("first_value".into()))?;
+    Ok(Expr::AggregateFunction(AggregateFunction::new_udf(
+        udaf,
+        vec![value],
+        false,
+        Some(Box::new(ordering.clone().is_not_null())),
+        vec![ordering.sort(!largest, false)],
         None,
     )))
 }
