@@ -4,11 +4,19 @@ sinks; append and complete output modes; query controls and ``spark.streams``.""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from pyspark.errors import AnalysisException
 from pyspark.sql import SparkSession
+
+
+def wait_until(condition: Callable[[], bool], seconds: float = 20) -> None:
+    """Polls until ``condition`` holds or ``seconds`` pass; the caller asserts after."""
+    deadline = time.time() + seconds
+    while not condition() and time.time() < deadline:
+        time.sleep(0.2)
 
 
 def test_rate_source_into_memory_sink(spark: SparkSession) -> None:
@@ -20,9 +28,7 @@ def test_rate_source_into_memory_sink(spark: SparkSession) -> None:
         assert query.name == "rates"
         assert "rates" in [q.name for q in spark.streams.active]
         assert spark.streams.get(query.id).isActive
-        deadline = time.time() + 20
-        while spark.table("rates").count() < 10 and time.time() < deadline:
-            time.sleep(0.2)
+        wait_until(lambda: spark.table("rates").count() >= 10)
         rows = spark.table("rates").collect()
         assert len(rows) >= 10
         assert {r.v for r in rows} == {0, 1, 2}
@@ -52,9 +58,7 @@ def test_file_source_picks_up_new_files(spark: SparkSession, tmp_path: Path) -> 
         query.processAllAvailable()
         assert [tuple(r) for r in spark.table("files_in").collect()] == [("y", 2)]
         (source / "b.json").write_text('{"k": "z", "n": 5}\n')
-        deadline = time.time() + 20
-        while spark.table("files_in").count() < 2 and time.time() < deadline:
-            time.sleep(0.2)
+        wait_until(lambda: spark.table("files_in").count() >= 2)
         assert sorted(tuple(r) for r in spark.table("files_in").collect()) == [
             ("y", 2),
             ("z", 5),
@@ -72,12 +76,8 @@ def test_complete_mode_aggregates_everything_seen(spark: SparkSession, tmp_path:
     try:
         query.processAllAvailable()
         (source / "b.json").write_text('{"k": "x"}\n')
-        deadline = time.time() + 20
         expected = [("x", 2), ("y", 1)]
-        while time.time() < deadline:
-            if sorted(tuple(r) for r in spark.table("counts").collect()) == expected:
-                break
-            time.sleep(0.2)
+        wait_until(lambda: sorted(tuple(r) for r in spark.table("counts").collect()) == expected)
         assert sorted(tuple(r) for r in spark.table("counts").collect()) == expected
     finally:
         query.stop()

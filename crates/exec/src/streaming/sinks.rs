@@ -90,11 +90,7 @@ impl Sink {
     /// Before the first batch: a memory sink's table exists, empty, from the start.
     pub fn prepare(&self, session: &Session, schema: SchemaRef) -> ExecResult<()> {
         if let Sink::Memory { name, .. } = self {
-            let table = MemTable::try_new(schema, vec![Vec::new()])?;
-            session.context().deregister_table(name.as_str())?;
-            session
-                .context()
-                .register_table(name.as_str(), Arc::new(table))?;
+            register_memory_table(session, name, schema, Vec::new())?;
         }
         Ok(())
     }
@@ -132,11 +128,7 @@ impl Sink {
                     rows.extend(batches);
                     rows.clone()
                 };
-                let table = MemTable::try_new(schema, vec![all])?;
-                session.context().deregister_table(name.as_str())?;
-                session
-                    .context()
-                    .register_table(name.as_str(), Arc::new(table))?;
+                register_memory_table(session, name, schema, all)?;
             }
             Sink::Console { num_rows, truncate } => {
                 let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
@@ -167,6 +159,19 @@ impl Sink {
         }
         Ok(())
     }
+}
+
+/// Puts a memory sink's rows under its query name, replacing what was there.
+fn register_memory_table(
+    session: &Session,
+    name: &str,
+    schema: SchemaRef,
+    rows: Vec<RecordBatch>,
+) -> ExecResult<()> {
+    let table = MemTable::try_new(schema, vec![rows])?;
+    session.context().deregister_table(name)?;
+    session.context().register_table(name, Arc::new(table))?;
+    Ok(())
 }
 
 fn ipc_bytes(schema: &SchemaRef, batches: &[RecordBatch]) -> ExecResult<Vec<u8>> {
