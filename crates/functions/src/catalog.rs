@@ -35,6 +35,30 @@ pub fn register_spark_functions(registry: &mut dyn FunctionRegistry) -> Function
     registry.register_udf(Arc::new(
         datafusion::logical_expr::ScalarUDF::new_from_impl(crate::split::Split::new()),
     ))?;
+    for regexp in crate::regex_functions::RegexpFunction::all() {
+        registry.register_udf(Arc::new(
+            datafusion::logical_expr::ScalarUDF::new_from_impl(regexp),
+        ))?;
+    }
+    registry.register_udf(Arc::new(
+        datafusion::logical_expr::ScalarUDF::new_from_impl(crate::string_functions::Mask::new()),
+    ))?;
+    registry.register_udf(Arc::new(
+        datafusion::logical_expr::ScalarUDF::new_from_impl(
+            crate::datetime_functions::MonthsBetween::new(),
+        ),
+    ))?;
+    for json in crate::json_functions::JsonFunction::all() {
+        registry.register_udf(Arc::new(
+            datafusion::logical_expr::ScalarUDF::new_from_impl(json),
+        ))?;
+    }
+    registry.register_udf(Arc::new(
+        datafusion::logical_expr::ScalarUDF::new_from_impl(crate::generators::Positions::new()),
+    ))?;
+    registry.register_udf(Arc::new(
+        datafusion::logical_expr::ScalarUDF::new_from_impl(crate::murmur_hash::Murmur3Hash::new()),
+    ))?;
     for positional in [
         crate::positional::Positional::partition_id(),
         crate::positional::Positional::seeded_rand(),
@@ -54,12 +78,38 @@ pub fn register_spark_functions(registry: &mut dyn FunctionRegistry) -> Function
     Ok(())
 }
 
+/// A family of functions (math, strings, dates, ...): the expression for a name it owns, or
+/// the arguments handed back.
+type Family = fn(
+    &dyn FunctionRegistry,
+    &str,
+    Vec<Expr>,
+    &[DataType],
+) -> FunctionResult<Result<Expr, Vec<Expr>>>;
+
+/// Tried in order before the special shapes below and the registry.
+const FAMILIES: &[Family] = &[
+    crate::math_functions::call,
+    crate::string_functions::call,
+    crate::datetime_functions::call,
+    crate::collection_functions::call,
+    crate::misc_functions::call,
+];
+
 /// True when `name` is an aggregate, so `df.select(sum("x"))` plans as an aggregation.
 pub fn is_aggregate_function(registry: &dyn FunctionRegistry, name: &str) -> bool {
     let name = canonical_name(name);
     matches!(
         name.as_str(),
-        "count" | "count_distinct" | "countdistinct" | "mean" | "std"
+        "count"
+            | "count_distinct"
+            | "countdistinct"
+            | "mean"
+            | "std"
+            | "listagg"
+            | "listagg_distinct"
+            | "string_agg_distinct"
+            | "try_avg"
     ) || registry.udaf(&name).is_ok()
 }
 
@@ -67,7 +117,7 @@ fn canonical_name(name: &str) -> String {
     name.to_ascii_lowercase()
 }
 
-fn expect_count(name: &str, args: &[Expr], expected: usize) -> FunctionResult<()> {
+pub(crate) fn expect_count(name: &str, args: &[Expr], expected: usize) -> FunctionResult<()> {
     if args.len() == expected {
         Ok(())
     } else {
@@ -79,14 +129,14 @@ fn expect_count(name: &str, args: &[Expr], expected: usize) -> FunctionResult<()
     }
 }
 
-fn first_argument(name: &str, args: Vec<Expr>) -> FunctionResult<Expr> {
+pub(crate) fn first_argument(name: &str, args: Vec<Expr>) -> FunctionResult<Expr> {
     expect_count(name, &args, 1)?;
     args.into_iter()
         .next()
         .ok_or_else(|| FunctionError::UnknownFunction(name.into()))
 }
 
-fn two_arguments(name: &str, args: Vec<Expr>) -> FunctionResult<(Expr, Expr)> {
+pub(crate) fn two_arguments(name: &str, args: Vec<Expr>) -> FunctionResult<(Expr, Expr)> {
     expect_count(name, &args, 2)?;
     let mut iter = args.into_iter();
     match (iter.next(), iter.next()) {
@@ -114,13 +164,21 @@ pub fn call_function(
             return Ok(shifted);
         }
         if let (Some(lt), Some(rt)) = (types.first(), types.get(1)) {
-            if let Some(checked) =
-                crate::checked_arithmetic::checked_integer_arithmetic(op, &left, &right, lt, rt)
-            {
+            if let Some(checked) = crate::checked_arithmetic::checked_integer_arithmetic(
+                false, op, &left, &right, lt, rt,
+            ) {
                 return Ok(checked);
             }
         }
         return Ok(binary_expr(left, op, right));
+    }
+    let mut args = args;
+    for family in FAMILIES {
+        // A family hands the arguments back when the name is not one of its own.
+        match family(registry, &lower, args, types)? {
+            Ok(expr) => return Ok(expr),
+            Err(unused) => args = unused,
+        }
     }
     let expr = match lower.as_str() {
         "/" => {
@@ -503,7 +561,7 @@ fn first_last(
     )))
 }
 
-fn date_part(part: &str, args: Vec<Expr>) -> FunctionResult<Expr> {
+pub(crate) fn date_part(part: &str, args: Vec<Expr>) -> FunctionResult<Expr> {
     let value = first_argument(part, args)?;
     let extracted = datafusion::functions::expr_fn::date_part(lit(part), value);
     Ok(cast(extracted, DataType::Int32))
@@ -617,7 +675,7 @@ fn date_plus_days(
     call_registry(registry, function, vec![date.clone(), days]).map(Some)
 }
 
-fn call_registry(
+pub(crate) fn call_registry(
     registry: &dyn FunctionRegistry,
     name: &str,
     args: Vec<Expr>,
@@ -628,7 +686,7 @@ fn call_registry(
     Ok(Expr::ScalarFunction(ScalarFunction::new_udf(udf, args)))
 }
 
-fn aggregate_call(
+pub(crate) fn aggregate_call(
     registry: &dyn FunctionRegistry,
     name: &str,
     args: Vec<Expr>,

@@ -2,8 +2,11 @@
 //! instead of wrapping around. Both sides are widened to the wider integer type first, as
 //! Spark's type coercion does.
 
+use datafusion::arrow::array::{ArrayRef, AsArray, Int64Array};
+use datafusion::arrow::compute::cast;
 use datafusion::arrow::compute::kernels::numeric::{add, mul, sub};
 use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::datatypes::Int64Type;
 use datafusion::common::{exec_err, plan_err};
 use datafusion::error::Result;
 use datafusion::logical_expr::{
@@ -21,6 +24,8 @@ enum Arithmetic {
 #[derive(Debug, PartialEq, Eq, Hash)]
 struct CheckedArithmetic {
     operation: Arithmetic,
+    /// `try_add` and friends: NULL where the result overflows, instead of an error.
+    null_on_overflow: bool,
     signature: Signature,
 }
 
@@ -50,10 +55,13 @@ fn spark_type_name(data_type: &DataType) -> &'static str {
 
 impl ScalarUDFImpl for CheckedArithmetic {
     fn name(&self) -> &str {
-        match self.operation {
-            Arithmetic::Add => "ansi_add",
-            Arithmetic::Subtract => "ansi_subtract",
-            Arithmetic::Multiply => "ansi_multiply",
+        match (self.operation, self.null_on_overflow) {
+            (Arithmetic::Add, false) => "ansi_add",
+            (Arithmetic::Subtract, false) => "ansi_subtract",
+            (Arithmetic::Multiply, false) => "ansi_multiply",
+            (Arithmetic::Add, true) => "try_add",
+            (Arithmetic::Subtract, true) => "try_subtract",
+            (Arithmetic::Multiply, true) => "try_multiply",
         }
     }
 
@@ -81,6 +89,9 @@ impl ScalarUDFImpl for CheckedArithmetic {
         let [left, right] = arrays.as_slice() else {
             return exec_err!("{} takes two integers", self.name());
         };
+        if self.null_on_overflow {
+            return Ok(ColumnarValue::Array(self.tolerant(left, right)?));
+        }
         let (result, try_name) = match self.operation {
             Arithmetic::Add => (add(left, right), "try_add"),
             Arithmetic::Subtract => (sub(left, right), "try_subtract"),
@@ -97,8 +108,43 @@ impl ScalarUDFImpl for CheckedArithmetic {
     }
 }
 
+impl CheckedArithmetic {
+    /// Row by row in 64 bits; a result outside the output type's range becomes NULL.
+    fn tolerant(&self, left: &ArrayRef, right: &ArrayRef) -> Result<ArrayRef> {
+        let output = left.data_type().clone();
+        let wide = |a: &ArrayRef| -> Result<Int64Array> {
+            Ok(cast(a, &DataType::Int64)?
+                .as_primitive::<Int64Type>()
+                .clone())
+        };
+        let (left64, right64) = (wide(left)?, wide(right)?);
+        let (low, high) = match output {
+            DataType::Int8 => (i64::from(i8::MIN), i64::from(i8::MAX)),
+            DataType::Int16 => (i64::from(i16::MIN), i64::from(i16::MAX)),
+            DataType::Int32 => (i64::from(i32::MIN), i64::from(i32::MAX)),
+            _ => (i64::MIN, i64::MAX),
+        };
+        let result: Int64Array = left64
+            .iter()
+            .zip(right64.iter())
+            .map(|(a, b)| {
+                let (a, b) = (a?, b?);
+                let value = match self.operation {
+                    Arithmetic::Add => a.checked_add(b),
+                    Arithmetic::Subtract => a.checked_sub(b),
+                    Arithmetic::Multiply => a.checked_mul(b),
+                }?;
+                (low..=high).contains(&value).then_some(value)
+            })
+            .collect();
+        Ok(cast(&result, &output)?)
+    }
+}
+
 /// `left op right` with overflow checks when both sides are integers; None otherwise.
+/// With `null_on_overflow` an overflowing row is NULL (`try_add`), else an error.
 pub fn checked_integer_arithmetic(
+    null_on_overflow: bool,
     op: Operator,
     left: &Expr,
     right: &Expr,
@@ -122,6 +168,7 @@ pub fn checked_integer_arithmetic(
     };
     let function = ScalarUDF::new_from_impl(CheckedArithmetic {
         operation,
+        null_on_overflow,
         signature: Signature::user_defined(Volatility::Immutable),
     });
     Some(function.call(vec![left.clone(), right.clone()]))

@@ -74,7 +74,10 @@ impl Resolver<'_> {
                 }
                 Ok(columns)
             }
-            other => Ok(vec![self.resolve_expr(other, schema)?]),
+            other => match self.resolve_generator(other, schema)? {
+                Some(columns) => Ok(columns),
+                None => Ok(vec![self.resolve_expr(other, schema)?]),
+            },
         }
     }
 

@@ -11,6 +11,7 @@
 
 mod error;
 mod expression;
+mod generator;
 mod lambda;
 mod naming;
 mod python_call;

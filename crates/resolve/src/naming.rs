@@ -137,6 +137,11 @@ pub fn function_name(function: &str, arguments: &[String], is_distinct: bool) ->
         // The default limit shows in the name.
         "split" if arguments.len() == 2 => format!("split({}, -1)", arguments.join(", ")),
         "explode" | "explode_outer" => "col".into(),
+        // The schema argument does not show.
+        "from_json" | "from_csv" => match arguments.first() {
+            Some(text) => format!("{lower}({text})"),
+            None => format!("{lower}()"),
+        },
         "~" => format!("~{}", arguments.join(", ")),
         "e" if arguments.is_empty() => "E()".into(),
         "negative" => format!("negative({})", arguments.join(", ")),

@@ -191,14 +191,18 @@ pub(crate) fn unnest_generator(
                 EXPLODE_OUTER => true,
                 _ => return Ok(Transformed::no(e)),
             };
+            let argument = call.args.first().cloned().ok_or_else(|| {
+                datafusion::error::DataFusionError::Plan("explode takes one argument".into())
+            })?;
+            // A generator with several output columns appears once per column.
+            if generator.as_ref().is_some_and(|(a, o)| *a == argument && *o == outer) {
+                return Ok(Transformed::yes(Expr::Column(Column::from_name(GENERATED))));
+            }
             if generator.is_some() {
                 return Err(datafusion::error::DataFusionError::Plan(
                     "[UNSUPPORTED_GENERATOR.MULTI_GENERATOR] Only one generator is allowed per select clause.".into(),
                 ));
             }
-            let argument = call.args.first().cloned().ok_or_else(|| {
-                datafusion::error::DataFusionError::Plan("explode takes one argument".into())
-            })?;
             generator = Some((argument, outer));
             Ok(Transformed::yes(Expr::Column(Column::from_name(GENERATED))))
         })?;

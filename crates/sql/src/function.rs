@@ -14,6 +14,25 @@ use crate::expression::object_name;
 use crate::literal::negate_literal;
 use crate::SqlResult;
 
+/// `from_json(s, 'a INT')` and its CSV twin take their schema as text; it becomes a NULL of
+/// that type, so the analyzer sees the result type as an argument type.
+pub fn schema_argument_as_type<E>(
+    name: &str,
+    arguments: &mut [Expr],
+    parse: impl Fn(&str) -> Result<ember_spec::DataType, E>,
+) -> Result<(), E> {
+    if !matches!(name.to_ascii_lowercase().as_str(), "from_json" | "from_csv") {
+        return Ok(());
+    }
+    if let Some(schema) = arguments.get_mut(1) {
+        if let Expr::Literal(ember_spec::Literal::String(text)) = schema {
+            let data_type = parse(text)?;
+            *schema = Expr::Literal(ember_spec::Literal::Null(data_type));
+        }
+    }
+    Ok(())
+}
+
 impl Converter {
     pub(crate) fn function(&mut self, function: ast::Function) -> SqlResult<Expr> {
         let name = object_name(&function.name).join(".");
@@ -44,6 +63,7 @@ impl Converter {
                 });
             }
         }
+        schema_argument_as_type(&name, &mut arguments, crate::data_type::parse_data_type)?;
         let call = Expr::Function {
             name,
             arguments,

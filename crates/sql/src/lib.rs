@@ -28,4 +28,5 @@ pub use converter::Parameters;
 pub use data_type::{parse_data_type, parse_schema};
 pub use error::{SqlError, SqlResult};
 pub use expression::{parse_expression, parse_named_expression};
+pub use function::schema_argument_as_type;
 pub use statement::{parse_query, parse_statement};

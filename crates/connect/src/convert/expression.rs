@@ -64,15 +64,23 @@ pub fn expression_from_proto(proto: &Expression) -> ConnectResult<Expr> {
             name: split_identifier(&attribute.unparsed_identifier),
             plan_id: attribute.plan_id,
         },
-        ExprType::UnresolvedFunction(function) => Expr::Function {
-            name: function.function_name.clone(),
-            arguments: function
+        ExprType::UnresolvedFunction(function) => {
+            let mut arguments: Vec<Expr> = function
                 .arguments
                 .iter()
                 .map(expression_from_proto)
-                .collect::<ConnectResult<_>>()?,
-            is_distinct: function.is_distinct,
-        },
+                .collect::<ConnectResult<_>>()?;
+            ember_sql::schema_argument_as_type(
+                &function.function_name,
+                &mut arguments,
+                crate::convert::data_type::parse_schema_text,
+            )?;
+            Expr::Function {
+                name: function.function_name.clone(),
+                arguments,
+                is_distinct: function.is_distinct,
+            }
+        }
         ExprType::ExpressionString(text) => ember_sql::parse_named_expression(&text.expression)?,
         ExprType::UnresolvedStar(star) => Expr::Star {
             target: star

@@ -24,8 +24,8 @@ impl Resolver<'_> {
             arguments: arguments.to_vec(),
             is_distinct: false,
         };
-        let item = self.resolve_expr(&call, one_row.schema())?;
-        project_named(one_row, vec![item], Vec::new())
+        let items = self.resolve_items(&call, one_row.schema())?;
+        project_named(one_row, items, Vec::new())
     }
 
     fn table_function_range(&self, arguments: &[spec::Expr]) -> ResolveResult<LogicalPlan> {

@@ -1,0 +1,106 @@
+//! Spark's arithmetic and math functions that are DataFusion expressions in another shape:
+//! the `try_*` arithmetic, logarithms under Spark's argument order, `nullifzero`, ...
+
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::ScalarValue;
+use datafusion::execution::FunctionRegistry;
+use datafusion::logical_expr::{binary_expr, cast, lit, when, Expr, Operator};
+use datafusion::prelude::coalesce;
+
+use crate::catalog::{call_function, call_registry, first_argument, two_arguments};
+use crate::checked_arithmetic::checked_integer_arithmetic;
+use crate::FunctionResult;
+
+/// The expression for math function `name`; the arguments back when it is not one of these.
+pub(crate) fn call(
+    registry: &dyn FunctionRegistry,
+    name: &str,
+    args: Vec<Expr>,
+    types: &[DataType],
+) -> FunctionResult<Result<Expr, Vec<Expr>>> {
+    let expr = match name {
+        "try_add" | "try_subtract" | "try_multiply" => {
+            let (op, symbol) = match name {
+                "try_add" => (Operator::Plus, "+"),
+                "try_subtract" => (Operator::Minus, "-"),
+                _ => (Operator::Multiply, "*"),
+            };
+            let (left, right) = two_arguments(name, args)?;
+            if let (Some(lt), Some(rt)) = (types.first(), types.get(1)) {
+                if let Some(tolerant) = checked_integer_arithmetic(true, op, &left, &right, lt, rt)
+                {
+                    return Ok(Ok(tolerant));
+                }
+            }
+            // Other types (dates, intervals, decimals, doubles) follow the operator.
+            call_function(registry, symbol, vec![left, right], types, false)?
+        }
+        "try_mod" => {
+            // NULL where the divisor is zero, instead of an error.
+            let (left, right) = two_arguments(name, args)?;
+            let zero = cast(lit(0i32), types.get(1).cloned().unwrap_or(DataType::Int32));
+            let divisor = call_registry(registry, "nullif", vec![right, zero])?;
+            call_function(registry, "%", vec![left, divisor], types, false)?
+        }
+        "nullifzero" => {
+            let value = first_argument(name, args)?;
+            let zero = cast(lit(0i32), types.first().cloned().unwrap_or(DataType::Int32));
+            call_registry(registry, "nullif", vec![value, zero])?
+        }
+        "zeroifnull" => {
+            let value = first_argument(name, args)?;
+            let zero = cast(lit(0i32), types.first().cloned().unwrap_or(DataType::Int32));
+            coalesce(vec![value, zero])
+        }
+        "negate" => Expr::Negative(Box::new(first_argument(name, args)?)),
+        // Spark's one-argument log is the natural logarithm; with two, the base comes first.
+        "log" if args.len() == 1 => {
+            let value = cast(first_argument(name, args)?, DataType::Float64);
+            call_registry(registry, "ln", vec![non_positive_to_null(value)])?
+        }
+        "log" => {
+            let (base, value) = two_arguments(name, args)?;
+            let base = cast(base, DataType::Float64);
+            let value = cast(value, DataType::Float64);
+            call_registry(
+                registry,
+                "log",
+                vec![non_positive_to_null(base), non_positive_to_null(value)],
+            )?
+        }
+        "ln" | "log10" | "log2" => {
+            let value = cast(first_argument(name, args)?, DataType::Float64);
+            call_registry(registry, name, vec![non_positive_to_null(value)])?
+        }
+        "log1p" => {
+            let value = cast(first_argument(name, args)?, DataType::Float64);
+            let shifted = binary_expr(value, Operator::Plus, lit(1.0f64));
+            call_registry(registry, "ln", vec![non_positive_to_null(shifted)])?
+        }
+        "cbrt" | "degrees" | "radians" | "exp" | "sin" | "cos" | "tan" | "asin" | "acos"
+        | "atan" | "sinh" | "cosh" | "tanh" | "asinh" | "acosh" | "atanh" | "cot" => {
+            // Spark's math functions are over DOUBLE whatever the input.
+            let value = cast(first_argument(name, args)?, DataType::Float64);
+            call_registry(registry, name, vec![value])?
+        }
+        "csc" | "sec" => {
+            let value = cast(first_argument(name, args)?, DataType::Float64);
+            let inner = if name == "csc" { "sin" } else { "cos" };
+            binary_expr(
+                lit(1.0f64),
+                Operator::Divide,
+                call_registry(registry, inner, vec![value])?,
+            )
+        }
+        "try_avg" => crate::catalog::aggregate_call(registry, "avg", args, false)?,
+        _ => return Ok(Err(args)),
+    };
+    Ok(Ok(expr))
+}
+
+/// Spark's logarithms give NULL for arguments at or below zero.
+fn non_positive_to_null(value: Expr) -> Expr {
+    when(value.clone().gt(lit(0.0f64)), value)
+        .otherwise(lit(ScalarValue::Float64(None)))
+        .unwrap_or_else(|_| lit(ScalarValue::Float64(None)))
+}

@@ -1,0 +1,204 @@
+//! Spark's string functions that are DataFusion expressions in another shape (`locate`,
+//! `printf`, `to_binary`, ...), and `mask`, which has no DataFusion counterpart.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, StringBuilder};
+use datafusion::arrow::compute::cast as cast_array;
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::{exec_err, ScalarValue};
+use datafusion::error::Result;
+use datafusion::execution::FunctionRegistry;
+use datafusion::logical_expr::{
+    binary_expr, cast, lit, when, ColumnarValue, Expr, Operator, ScalarFunctionArgs, ScalarUDFImpl,
+    Signature, Volatility,
+};
+
+use crate::catalog::{call_registry, first_argument, two_arguments};
+use crate::{FunctionError, FunctionResult};
+
+/// The expression for string function `name`; the arguments back when it is not one of these.
+pub(crate) fn call(
+    registry: &dyn FunctionRegistry,
+    name: &str,
+    args: Vec<Expr>,
+    _types: &[DataType],
+) -> FunctionResult<Result<Expr, Vec<Expr>>> {
+    let expr = match name {
+        // locate(substr, str[, pos]): the 1-based position of substr in str at or after pos,
+        // 0 when absent or when pos is below 1.
+        "locate" | "position" => {
+            let count = args.len();
+            let mut iter = args.into_iter();
+            let (Some(needle), Some(haystack)) = (iter.next(), iter.next()) else {
+                return Err(FunctionError::WrongArgumentCount {
+                    name: name.into(),
+                    expected: "2 or 3".into(),
+                    actual: count,
+                });
+            };
+            match iter.next() {
+                None => call_registry(registry, "strpos", vec![haystack, needle])?,
+                Some(start) => {
+                    let start = cast(start, DataType::Int64);
+                    let rest = call_registry(registry, "substr", vec![haystack, start.clone()])?;
+                    let found = cast(
+                        call_registry(registry, "strpos", vec![rest, needle])?,
+                        DataType::Int64,
+                    );
+                    let shifted = binary_expr(
+                        binary_expr(found.clone(), Operator::Plus, start.clone()),
+                        Operator::Minus,
+                        lit(1i64),
+                    );
+                    let position = when(start.clone().is_null().or(start.lt(lit(1i64))), lit(0i64))
+                        .when(found.clone().eq(lit(0i64)), lit(0i64))
+                        .otherwise(shifted)?;
+                    cast(position, DataType::Int32)
+                }
+            }
+        }
+        "instr" => {
+            let (haystack, needle) = two_arguments(name, args)?;
+            call_registry(registry, "strpos", vec![haystack, needle])?
+        }
+        "printf" => call_registry(registry, "format_string", args)?,
+        "len" => call_registry(registry, "length", args)?,
+        // Arrow strings are always valid UTF-8.
+        "validate_utf8" | "try_validate_utf8" => first_argument(name, args)?,
+        "collate" => two_arguments(name, args)?.0,
+        "collation" => {
+            first_argument(name, args)?;
+            lit("SYSTEM.BUILTIN.UTF8_BINARY")
+        }
+        "to_binary" | "try_to_binary" => {
+            let count = args.len();
+            let mut iter = args.into_iter();
+            let Some(value) = iter.next() else {
+                return Err(FunctionError::WrongArgumentCount {
+                    name: name.into(),
+                    expected: "1 or 2".into(),
+                    actual: count,
+                });
+            };
+            let format = match iter.next() {
+                None => "hex".to_string(),
+                Some(Expr::Literal(ScalarValue::Utf8(Some(format)), _)) => {
+                    format.to_ascii_lowercase()
+                }
+                Some(_) => {
+                    return Err(FunctionError::TypeMismatch(format!(
+                        "the format of {name} must be a string literal"
+                    )))
+                }
+            };
+            match format.as_str() {
+                "hex" => call_registry(registry, "unhex", vec![value])?,
+                "base64" => call_registry(registry, "unbase64", vec![value])?,
+                "utf-8" | "utf8" => cast(value, DataType::Binary),
+                other => {
+                    return Err(FunctionError::TypeMismatch(format!(
+                        "[INVALID_PARAMETER_VALUE.BINARY_FORMAT] The value of parameter(s) `format` in `{name}` is invalid: expects one of the binary formats 'base64', 'hex', 'utf-8', but got '{other}'."
+                    )))
+                }
+            }
+        }
+        _ => return Ok(Err(args)),
+    };
+    Ok(Ok(expr))
+}
+
+/// `mask(str, upperChar, lowerChar, digitChar, otherChar)`: each upper-case letter, lower-case
+/// letter and digit replaced by its class's character; a NULL class character keeps the
+/// original. Spark's defaults are 'X', 'x', 'n' and NULL.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct Mask {
+    signature: Signature,
+}
+
+impl Mask {
+    pub fn new() -> Self {
+        Self {
+            signature: Signature::user_defined(Volatility::Immutable),
+        }
+    }
+}
+
+fn replacement_at(array: Option<&ArrayRef>, row: usize, default: Option<char>) -> Option<char> {
+    match array {
+        None => default,
+        Some(array) => {
+            let strings = array.as_string::<i32>();
+            if strings.is_null(row) {
+                None
+            } else {
+                strings.value(row).chars().next()
+            }
+        }
+    }
+}
+
+impl ScalarUDFImpl for Mask {
+    fn name(&self) -> &str {
+        "mask"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        if arg_types.is_empty() || arg_types.len() > 5 {
+            return datafusion::common::plan_err!(
+                "[WRONG_NUM_ARGS.WITHOUT_SUGGESTION] The `mask` requires 1 to 5 parameters but the actual number is {}.",
+                arg_types.len()
+            );
+        }
+        Ok(vec![DataType::Utf8; arg_types.len()])
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        let arrays: Vec<ArrayRef> = arrays
+            .iter()
+            .map(|a| cast_array(a, &DataType::Utf8))
+            .collect::<std::result::Result<_, _>>()?;
+        let Some(input) = arrays.first() else {
+            return exec_err!("mask takes a string");
+        };
+        let input = input.as_string::<i32>();
+        let mut out = StringBuilder::new();
+        for row in 0..input.len() {
+            if input.is_null(row) {
+                out.append_null();
+                continue;
+            }
+            let upper = replacement_at(arrays.get(1), row, Some('X'));
+            let lower = replacement_at(arrays.get(2), row, Some('x'));
+            let digit = replacement_at(arrays.get(3), row, Some('n'));
+            let other = replacement_at(arrays.get(4), row, None);
+            let masked: String = input
+                .value(row)
+                .chars()
+                .map(|c| {
+                    let replacement = if c.is_uppercase() {
+                        upper
+                    } else if c.is_lowercase() {
+                        lower
+                    } else if c.is_ascii_digit() {
+                        digit
+                    } else {
+                        other
+                    };
+                    replacement.unwrap_or(c)
+                })
+                .collect();
+            out.append_value(masked);
+        }
+        Ok(ColumnarValue::Array(Arc::new(out.finish())))
+    }
+}
