@@ -11,6 +11,8 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("spark.app.name", "ember"),
     ("spark.master", "local[*]"),
     ("spark.sql.timestampType", "TIMESTAMP_LTZ"),
+    // Building a map with a repeated key fails, as in Spark by default.
+    ("spark.sql.mapKeyDedupPolicy", "EXCEPTION"),
     // Ember does not accept compressed plans; the client then sends them as they are.
     ("spark.connect.session.planCompression.threshold", "-1"),
     (

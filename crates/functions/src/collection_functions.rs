@@ -10,6 +10,13 @@ use datafusion::logical_expr::{binary_expr, cast, lit, when, Expr, Operator};
 use crate::catalog::{call_function, call_registry, two_arguments};
 use crate::{FunctionError, FunctionResult};
 
+fn is_list(data_type: Option<&DataType>) -> bool {
+    matches!(
+        data_type,
+        Some(DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..))
+    )
+}
+
 fn element_type(data_type: Option<&DataType>) -> Option<DataType> {
     match data_type {
         Some(DataType::List(field) | DataType::LargeList(field)) => Some(field.data_type().clone()),
@@ -92,6 +99,48 @@ pub(crate) fn call(
                 element_type(types.first()).unwrap_or(DataType::Null),
             )?);
             when(index.lt(lit(0i64)), null).otherwise(element)?
+        }
+        "reverse" if is_list(types.first()) => {
+            nested::array_reverse(crate::catalog::first_argument(name, args)?)
+        }
+        "concat" if !types.is_empty() && types.iter().all(|t| is_list(Some(t)) || t.is_null()) => {
+            nested::array_concat(args)
+        }
+        // The number of top-level elements; NULL for a NULL array.
+        "array_size" => {
+            let array = crate::catalog::first_argument(name, args)?;
+            cast(nested::array_length(array), DataType::Int32)
+        }
+        "array_append" => {
+            let (array, element) = two_arguments(name, args)?;
+            when(array.clone().is_null(), lit(ScalarValue::Null))
+                .otherwise(nested::array_append(array, element))?
+        }
+        // Spark's array comes first; DataFusion's element does.
+        "array_prepend" => {
+            let (array, element) = two_arguments(name, args)?;
+            when(array.clone().is_null(), lit(ScalarValue::Null))
+                .otherwise(nested::array_prepend(element, array))?
+        }
+        // Every occurrence goes.
+        "array_remove" => {
+            let (array, element) = two_arguments(name, args)?;
+            nested::array_remove_all(array, element)
+        }
+        // 1-based as BIGINT, 0 when absent, NULL for a NULL array.
+        "array_position" => {
+            let (array, element) = two_arguments(name, args)?;
+            let found = cast(
+                nested::array_position(array.clone(), element, lit(1i64)),
+                DataType::Int64,
+            );
+            when(array.is_null(), lit(ScalarValue::Int64(None)))
+                .otherwise(datafusion::prelude::coalesce(vec![found, lit(0i64)]))?
+        }
+        // Ascending with NULLs last (sort_array puts them first).
+        "array_sort" if args.len() == 1 => {
+            let array = crate::catalog::first_argument(name, args)?;
+            call_registry(registry, "array_sort", vec![array, lit("ASC"), lit("NULLS LAST")])?
         }
         "try_element_at" => call_function(registry, "element_at", args, types, false)?,
         // array_insert(array, pos, value): 1-based; negative positions count from the end,

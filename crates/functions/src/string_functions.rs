@@ -62,6 +62,59 @@ pub(crate) fn call(
             let (haystack, needle) = two_arguments(name, args)?;
             call_registry(registry, "strpos", vec![haystack, needle])?
         }
+        // Spark's two-argument trims take the characters first.
+        "trim" | "ltrim" | "rtrim" if args.len() == 2 => {
+            let (characters, text) = two_arguments(name, args)?;
+            let target = if name == "trim" { "btrim" } else { name };
+            call_registry(registry, target, vec![text, characters])?
+        }
+        "replace" if args.len() == 2 => {
+            let (text, search) = two_arguments(name, args)?;
+            call_registry(registry, "replace", vec![text, search, lit("")])?
+        }
+        // levenshtein(a, b, threshold): -1 when the distance exceeds the threshold.
+        "levenshtein" if args.len() == 3 => {
+            let mut iter = args.into_iter();
+            let (Some(a), Some(b), Some(threshold)) = (iter.next(), iter.next(), iter.next())
+            else {
+                return Err(FunctionError::UnknownFunction(name.into()));
+            };
+            let distance = call_registry(registry, "levenshtein", vec![a, b])?;
+            when(
+                distance.clone().gt(cast(threshold, DataType::Int32)),
+                lit(-1i32),
+            )
+            .otherwise(distance)?
+        }
+        "like" | "ilike" if args.len() == 3 => {
+            let mut iter = args.into_iter();
+            let (Some(text), Some(pattern), Some(escape)) = (iter.next(), iter.next(), iter.next())
+            else {
+                return Err(FunctionError::UnknownFunction(name.into()));
+            };
+            let Expr::Literal(ScalarValue::Utf8(Some(escape)), _) = escape else {
+                return Err(FunctionError::TypeMismatch(format!(
+                    "the escape character of {name} must be a string literal"
+                )));
+            };
+            Expr::Like(datafusion::logical_expr::expr::Like::new(
+                false,
+                Box::new(text),
+                Box::new(pattern),
+                escape.chars().next(),
+                name == "ilike",
+            ))
+        }
+        // encode/decode with a character set: text to bytes and back.
+        "encode" | "decode" if args.len() == 2 && charset_argument(&args[1]) => {
+            let (value, _) = two_arguments(name, args)?;
+            let target = if name == "encode" {
+                DataType::Binary
+            } else {
+                DataType::Utf8
+            };
+            cast(value, target)
+        }
         "printf" => call_registry(registry, "format_string", args)?,
         "len" => call_registry(registry, "length", args)?,
         // Arrow strings are always valid UTF-8.
@@ -106,6 +159,17 @@ pub(crate) fn call(
         _ => return Ok(Err(args)),
     };
     Ok(Ok(expr))
+}
+
+fn charset_argument(argument: &Expr) -> bool {
+    matches!(
+        argument,
+        Expr::Literal(ScalarValue::Utf8(Some(charset)), _)
+            if matches!(
+                charset.to_ascii_uppercase().as_str(),
+                "UTF-8" | "UTF8" | "US-ASCII" | "ISO-8859-1" | "UTF-16" | "UTF-16BE" | "UTF-16LE"
+            )
+    )
 }
 
 /// `mask(str, upperChar, lowerChar, digitChar, otherChar)`: each upper-case letter, lower-case

@@ -264,7 +264,10 @@ impl Resolver<'_> {
                 order_by,
                 frame,
             } => self.resolve_window(function, partition_by, order_by, frame.as_ref(), schema),
-            spec::Expr::NamedArgument { value, .. } => self.resolve_expr(value, schema),
+            spec::Expr::NamedArgument { key, value } => {
+                let resolved = self.resolve_expr(value, schema)?;
+                Ok(Named::new(resolved.expr, format!("{key} => {}", resolved.name)))
+            }
             spec::Expr::UpdateFields {
                 struct_expr,
                 field_name,
@@ -431,33 +434,53 @@ impl Resolver<'_> {
         let mut exprs = Vec::with_capacity(arguments.len());
         let mut names = Vec::with_capacity(arguments.len());
         let mut types = Vec::with_capacity(arguments.len());
+        // A struct's fields are named after columns and aliases among its arguments.
+        let mut field_names: Vec<Option<String>> = Vec::with_capacity(arguments.len());
+        let lower = name.to_ascii_lowercase();
         for argument in arguments {
             match argument {
                 // count(*) counts rows: the star stands for a constant.
-                spec::Expr::Star { target: None, .. } => {
+                spec::Expr::Star { target: None, .. } if lower == "count" => {
                     exprs.push(lit(1i32));
                     names.push("*".to_string());
                     types.push(ArrowType::Int32);
+                    field_names.push(None);
+                }
+                // Elsewhere a star stands for every column (`hash(*)`, `struct(*)`).
+                spec::Expr::Star { target, plan_id } => {
+                    for column in self.expand_star(target.as_deref(), *plan_id, schema)? {
+                        types.push(column.expr.get_type(schema).unwrap_or(ArrowType::Null));
+                        field_names.push(Some(column.name.clone()));
+                        exprs.push(column.expr);
+                        names.push(column.name);
+                    }
                 }
                 other => {
                     let resolved = self.resolve_expr(other, schema)?;
                     types.push(resolved.expr.get_type(schema).unwrap_or(ArrowType::Null));
+                    field_names.push(match other {
+                        spec::Expr::Column { name, .. } => name.last().cloned(),
+                        spec::Expr::Alias { name, .. } => name.last().cloned(),
+                        _ => None,
+                    });
                     exprs.push(resolved.expr);
                     names.push(resolved.name);
                 }
             }
         }
+        if lower == "assert_true" && exprs.len() == 1 {
+            // Spark's default message quotes the condition.
+            let message = format!("'{}' is not true!", names[0]);
+            exprs.push(lit(message.clone()));
+            types.push(ArrowType::Utf8);
+            names.push(message);
+        }
         if name.eq_ignore_ascii_case("struct") {
             // Spark names a struct's fields after named arguments (columns, aliases) and
             // `col1`, `col2`, ... otherwise.
             let mut pairs = Vec::with_capacity(exprs.len() * 2);
-            for (index, (argument, expr)) in arguments.iter().zip(exprs).enumerate() {
-                let field = match argument {
-                    spec::Expr::Column { name, .. } => name.last().cloned(),
-                    spec::Expr::Alias { name, .. } => name.last().cloned(),
-                    _ => None,
-                }
-                .unwrap_or_else(|| format!("col{}", index + 1));
+            for (index, (field, expr)) in field_names.into_iter().zip(exprs).enumerate() {
+                let field = field.unwrap_or_else(|| format!("col{}", index + 1));
                 pairs.push(lit(field));
                 pairs.push(expr);
             }
@@ -466,6 +489,12 @@ impl Resolver<'_> {
         }
         let (exprs, types) = implicit_string_arguments(name, exprs, types);
         let expr = ember_functions::call_function(&self.state, name, exprs, &types, is_distinct)?;
+        // A registered Python function keeps the spelling it was called by.
+        if let Expr::ScalarFunction(call) = &expr {
+            if call.func.inner().is::<ember_udf::PythonUdf>() {
+                return Ok(Named::new(expr, format!("{name}({})", names.join(", "))));
+            }
+        }
         Ok(Named::new(expr, function_name(name, &names, is_distinct)))
     }
 

@@ -132,6 +132,57 @@ pub fn function_name(function: &str, arguments: &[String], is_distinct: bool) ->
         "and" => binary("AND"),
         "or" => binary("OR"),
         "not" => format!("(NOT {})", arguments.join(", ")),
+        // Spark prints these math and regex functions in capitals.
+        "acos" | "acosh" | "asin" | "asinh" | "atan" | "atan2" | "atanh" | "cbrt" | "ceil"
+        | "cos" | "cosh" | "cot" | "csc" | "degrees" | "exp" | "expm1" | "floor" | "hypot"
+        | "log10" | "log1p" | "log2" | "pi" | "radians" | "sec" | "sin" | "sinh" | "sqrt"
+        | "tan" | "tanh" | "regexp" | "regexp_like" => {
+            format!("{}({})", lower.to_uppercase(), arguments.join(", "))
+        }
+        "log" if arguments.len() == 2 => format!("LOG({})", arguments.join(", ")),
+        "pow" | "power" => format!("POWER({})", arguments.join(", ")),
+        "current_database" | "current_schema" => "current_schema()".into(),
+        "dateadd" => format!("date_add({})", arguments.join(", ")),
+        // The ignoreNulls flag and shuffle's seed do not show.
+        "first" | "last" | "first_value" | "last_value" | "shuffle" if arguments.len() == 2 => {
+            format!("{lower}({})", arguments[0])
+        }
+        "listagg" | "string_agg" | "listagg_distinct" | "string_agg_distinct" => {
+            let base = lower.trim_end_matches("_distinct");
+            let distinct = if lower.ends_with("_distinct") || is_distinct {
+                "DISTINCT "
+            } else {
+                ""
+            };
+            let delimiter = arguments.get(1).map_or("NULL", String::as_str);
+            let first = arguments.first().map_or("", String::as_str);
+            format!("{base}({distinct}{first}, {delimiter})")
+        }
+        "trim" | "ltrim" | "rtrim" if arguments.len() == 2 => {
+            let side = match lower.as_str() {
+                "ltrim" => "LEADING",
+                "rtrim" => "TRAILING",
+                _ => "BOTH",
+            };
+            format!("TRIM({side} {} FROM {})", arguments[0], arguments[1])
+        }
+        // Defaults of optional arguments show in the name.
+        "position" | "locate" if arguments.len() == 2 => {
+            format!("{lower}({}, 1)", arguments.join(", "))
+        }
+        "regexp_extract_all" if arguments.len() == 2 => {
+            format!("{lower}({}, 1)", arguments.join(", "))
+        }
+        "regexp_instr" if arguments.len() == 2 => format!("{lower}({}, 0)", arguments.join(", ")),
+        "regexp_replace" if arguments.len() == 3 => {
+            format!("{lower}({}, 1)", arguments.join(", "))
+        }
+        "round" | "bround" if arguments.len() == 1 => {
+            format!("{lower}({}, 0)", arguments.join(", "))
+        }
+        "substr" | "substring" if arguments.len() == 2 => {
+            format!("{lower}({}, 2147483647)", arguments.join(", "))
+        }
         "spark_partition_id" => "SPARK_PARTITION_ID()".into(),
         "signum" => format!("SIGNUM({})", arguments.join(", ")),
         // The default limit shows in the name.
@@ -183,7 +234,6 @@ pub fn function_name(function: &str, arguments: &[String], is_distinct: bool) ->
         }
         "count_distinct" | "countdistinct" => format!("count(DISTINCT {})", arguments.join(", ")),
         "mean" => format!("avg({})", arguments.join(", ")),
-        "std" => format!("stddev({})", arguments.join(", ")),
         "sumdistinct" | "sum_distinct" => format!("sum(DISTINCT {})", arguments.join(", ")),
         _ if is_distinct => format!("{lower}(DISTINCT {})", arguments.join(", ")),
         _ => format!("{lower}({})", arguments.join(", ")),
