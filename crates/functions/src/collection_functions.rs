@@ -140,7 +140,11 @@ pub(crate) fn call(
         // Ascending with NULLs last (sort_array puts them first).
         "array_sort" if args.len() == 1 => {
             let array = crate::catalog::first_argument(name, args)?;
-            call_registry(registry, "array_sort", vec![array, lit("ASC"), lit("NULLS LAST")])?
+            call_registry(
+                registry,
+                "array_sort",
+                vec![array, lit("ASC"), lit("NULLS LAST")],
+            )?
         }
         "try_element_at" => call_function(registry, "element_at", args, types, false)?,
         // array_insert(array, pos, value): 1-based; negative positions count from the end,

@@ -266,7 +266,10 @@ impl Resolver<'_> {
             } => self.resolve_window(function, partition_by, order_by, frame.as_ref(), schema),
             spec::Expr::NamedArgument { key, value } => {
                 let resolved = self.resolve_expr(value, schema)?;
-                Ok(Named::new(resolved.expr, format!("{key} => {}", resolved.name)))
+                Ok(Named::new(
+                    resolved.expr,
+                    format!("{key} => {}", resolved.name),
+                ))
             }
             spec::Expr::UpdateFields {
                 struct_expr,
