@@ -35,3 +35,13 @@ def spark(remote_url: str) -> Iterator[SparkSession]:
 
         session = ember.session()
     yield session
+
+
+@pytest.fixture
+def utc(spark: SparkSession) -> Iterator[None]:
+    """Run a test with the session time zone set to UTC, restoring it afterwards."""
+    before = spark.conf.get("spark.sql.session.timeZone")
+    assert before is not None
+    spark.conf.set("spark.sql.session.timeZone", "UTC")
+    yield
+    spark.conf.set("spark.sql.session.timeZone", before)

@@ -194,3 +194,68 @@ def test_window_rows_frame_and_lag(spark: SparkSession) -> None:
         F.sum("v").over(w.rowsBetween(-1, 0)).alias("pair"),
     )
     assert rows(out.orderBy("t")) == [(1, None, 20, 10), (2, 10, 30, 30), (3, 20, 0, 50)]
+
+
+# --- statistics and percentiles (values from Spark's documentation) ------------------------------
+
+
+def test_product(spark: SparkSession) -> None:
+    df = spark.range(1, 10).toDF("x").withColumn("mod3", F.col("x") % 3)
+    out = df.groupBy("mod3").agg(F.product("x").alias("p")).orderBy("mod3")
+    assert rows(out) == [(0, 162.0), (1, 28.0), (2, 80.0)]
+    nulls = spark.createDataFrame([(None,)], "x int")
+    assert rows(nulls.select(F.product("x"))) == [(None,)]
+
+
+def test_skewness_and_kurtosis(spark: SparkSession) -> None:
+    df = spark.createDataFrame([[1], [1], [2]], ["c"])
+    row = df.select(F.skewness("c"), F.kurtosis("c")).first()
+    assert row is not None
+    assert df.select(F.skewness("c"), F.kurtosis("c")).columns == ["skewness(c)", "kurtosis(c)"]
+    assert row[0] == pytest.approx(0.7071067811865475)
+    assert row[1] == pytest.approx(-1.5)
+    constant = spark.createDataFrame([[3], [3]], ["c"])
+    assert rows(constant.select(F.skewness("c"), F.kurtosis("c"))) == [(None, None)]
+
+
+def test_mode_by_group(spark: SparkSession) -> None:
+    df = spark.createDataFrame(
+        [
+            ("Java", 2012, 20000),
+            ("dotNET", 2012, 5000),
+            ("Java", 2012, 20000),
+            ("dotNET", 2012, 5000),
+            ("dotNET", 2013, 48000),
+            ("Java", 2013, 30000),
+        ],
+        schema=("course", "year", "earnings"),
+    )
+    out = df.groupby("course").agg(F.mode("year")).orderBy("course")
+    assert out.columns == ["course", "mode(year)"]
+    assert rows(out) == [("Java", 2012), ("dotNET", 2012)]
+
+
+def test_percentile_interpolates_and_counts_frequencies(spark: SparkSession) -> None:
+    df = spark.createDataFrame([(1, 1), (2, 1), (3, 1), (4, 1)], "v int, f int")
+    out = df.select(
+        F.percentile("v", 0.5).alias("median"),
+        F.percentile("v", [0.25, 0.75]).alias("quartiles"),
+    )
+    assert rows(out) == [(2.5, [1.75, 3.25])]
+    weighted = spark.createDataFrame([(1, 3), (10, 1)], "v int, f int")
+    assert rows(weighted.select(F.percentile("v", 0.5, F.col("f")))) == [(1.0,)]
+    empty = spark.createDataFrame([(None,)], "v int")
+    assert rows(empty.select(F.percentile("v", 0.5))) == [(None,)]
+
+
+def test_percentile_approx_returns_values_of_the_column(spark: SparkSession) -> None:
+    df = spark.createDataFrame([(0,), (6,), (7,), (9,), (10,)], "col int")
+    assert rows(df.select(F.percentile_approx("col", 0.5, 100))) == [(7,)]
+    small = spark.createDataFrame([(0,), (1,), (2,), (10,)], "col int")
+    out = small.select(F.percentile_approx("col", [0.5, 0.4, 0.1], 100).alias("q"))
+    assert rows(out) == [([1, 1, 0],)]
+    assert dict(out.dtypes)["q"] == "array<int>"
+    sql = spark.sql(
+        "SELECT approx_percentile(col, 0.5) FROM VALUES (0), (6), (7), (9), (10) AS t(col)"
+    )
+    assert rows(sql) == [(7,)]

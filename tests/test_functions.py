@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -11,16 +10,6 @@ from helpers import rows
 from pyspark.errors import NumberFormatException
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
-
-
-@pytest.fixture
-def utc(spark: SparkSession) -> Iterator[None]:
-    """Run a test with the session time zone set to UTC, restoring it afterwards."""
-    before = spark.conf.get("spark.sql.session.timeZone")
-    assert before is not None
-    spark.conf.set("spark.sql.session.timeZone", "UTC")
-    yield
-    spark.conf.set("spark.sql.session.timeZone", before)
 
 
 @pytest.fixture

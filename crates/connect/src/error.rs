@@ -73,6 +73,10 @@ const ILLEGAL_ARGUMENT: &[&str] = &[
     "java.lang.IllegalArgumentException",
 ];
 const RUNTIME: &[&str] = &["org.apache.spark.SparkRuntimeException"];
+const DATETIME: &[&str] = &[
+    "org.apache.spark.SparkDateTimeException",
+    "java.time.DateTimeException",
+];
 const PYTHON: &[&str] = &["org.apache.spark.api.python.PythonException"];
 const GENERIC: &[&str] = &["org.apache.spark.SparkException"];
 
@@ -113,6 +117,10 @@ fn classify(message: String) -> SparkError {
                 "TEMP_TABLE_OR_VIEW_ALREADY_EXISTS" => (ANALYSIS, "42P07"),
                 "INSERT_COLUMN_ARITY_MISMATCH" => (ANALYSIS, "21S01"),
                 "USER_RAISED_EXCEPTION" => (RUNTIME, "P0001"),
+                "DUPLICATED_MAP_KEY" => (RUNTIME, "23505"),
+                "NULL_MAP_KEY" => (RUNTIME, "2200E"),
+                "CANNOT_PARSE_TIMESTAMP" => (DATETIME, "22007"),
+                "DATETIME_OVERFLOW" => (DATETIME, "22008"),
                 "PYTHON_EXCEPTION" => (PYTHON, "38000"),
                 "PYTHON_WORKER_FAILED" => (GENERIC, "38000"),
                 "NUM_COLUMNS_MISMATCH"

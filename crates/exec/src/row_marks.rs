@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{ArrayRef, Float64Array, Int32Array, RecordBatch};
+use datafusion::arrow::array::{ArrayRef, Float64Array, Int32Array, Int64Array, RecordBatch};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::common::{internal_err, Result};
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
@@ -112,8 +112,15 @@ pub struct MarkRowsExec {
 impl MarkRowsExec {
     pub(crate) fn new(input: Arc<dyn ExecutionPlan>, mark: RowMark, schema: SchemaRef) -> Self {
         let input_properties = input.properties();
+        // The input's columns keep their positions, so its ordering still holds.
+        let equivalences = match input_properties.output_ordering() {
+            Some(ordering) => {
+                EquivalenceProperties::new_with_orderings(Arc::clone(&schema), [ordering.clone()])
+            }
+            None => EquivalenceProperties::new(Arc::clone(&schema)),
+        };
         let properties = PlanProperties::new(
-            EquivalenceProperties::new(Arc::clone(&schema)),
+            equivalences,
             input_properties.output_partitioning().clone(),
             input_properties.emission_type,
             input_properties.boundedness,
@@ -186,8 +193,9 @@ impl ExecutionPlan for MarkRowsExec {
             RowMark::Draw { seed } | RowMark::Gaussian { seed } => {
                 Some(XorShiftRandom::new(seed.wrapping_add(partition as i64)))
             }
-            RowMark::PartitionId => None,
+            RowMark::PartitionId | RowMark::MonotonicId => None,
         };
+        let mut position: i64 = 0;
         let mut cached_gaussian = None;
         let out_schema = Arc::clone(&schema);
         let stream = input.map(move |batch| {
@@ -204,6 +212,11 @@ impl ExecutionPlan for MarkRowsExec {
                         .map(|_| random.next_double())
                         .collect::<Float64Array>(),
                 ),
+                (None, RowMark::MonotonicId) => {
+                    let first = ((partition as i64) << 33) + position;
+                    position += rows as i64;
+                    Arc::new((first..first + rows as i64).collect::<Int64Array>())
+                }
                 (None, _) => Arc::new(Int32Array::from(vec![partition as i32; rows])),
             };
             let mut columns = batch.columns().to_vec();

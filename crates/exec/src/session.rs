@@ -124,6 +124,11 @@ fn spark_context(global_views: &GlobalViews) -> ExecResult<SessionContext> {
     Ok(context)
 }
 
+/// The Spark setting that names the session time zone.
+const SESSION_TIME_ZONE: &str = "spark.sql.session.timeZone";
+/// The Spark setting for maps built with a repeated key.
+const MAP_KEY_DEDUP_POLICY: &str = "spark.sql.mapKeyDedupPolicy";
+
 impl Session {
     pub fn new(id: String, global_views: &GlobalViews) -> ExecResult<Self> {
         Ok(Session {
@@ -177,7 +182,39 @@ impl Session {
 
     pub fn with_config<T>(&self, f: impl FnOnce(&mut SessionConfigValues) -> T) -> T {
         let mut guard = self.config.lock().unwrap_or_else(|e| e.into_inner());
-        f(&mut guard)
+        let out = f(&mut guard);
+        self.mirror_time_zone(guard.get(SESSION_TIME_ZONE));
+        self.mirror_map_key_policy(guard.get(MAP_KEY_DEDUP_POLICY));
+        out
+    }
+
+    /// Maps built with a repeated key read DataFusion's `spark.map_key_dedup_policy`.
+    fn mirror_map_key_policy(&self, policy: Option<&str>) {
+        let policy = policy.unwrap_or("EXCEPTION").to_ascii_uppercase();
+        let state = self.context.state_ref();
+        let mut state = state.write();
+        let options = state.config_mut().options_mut();
+        // A value DataFusion does not know keeps the previous policy.
+        let _ = options.set("datafusion.spark.map_key_dedup_policy", &policy);
+    }
+
+    /// Functions read the session time zone from DataFusion's `execution.time_zone`, in the
+    /// form Arrow parses (`PST` becomes `America/Los_Angeles`); unset means UTC, and a zone
+    /// Spark would reject leaves the previous one.
+    fn mirror_time_zone(&self, zone: Option<&str>) {
+        let zone = match zone {
+            Some(zone) => ember_functions::spark_zone_id(zone),
+            None => Some("UTC".to_string()),
+        };
+        let Some(zone) = zone else {
+            return;
+        };
+        let state = self.context.state_ref();
+        let mut state = state.write();
+        let options = state.config_mut().options_mut();
+        if options.execution.time_zone.as_deref() != Some(zone.as_str()) {
+            options.execution.time_zone = Some(zone);
+        }
     }
 
     /// Where this session finds databases and managed tables: `spark.sql.warehouse.dir`

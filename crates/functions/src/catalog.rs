@@ -61,12 +61,45 @@ pub fn register_spark_functions(registry: &mut dyn FunctionRegistry) -> Function
     ))?;
     for positional in [
         crate::positional::Positional::partition_id(),
+        crate::positional::Positional::monotonic_id(),
         crate::positional::Positional::seeded_rand(),
         crate::positional::Positional::seeded_randn(),
     ] {
         registry.register_udf(Arc::new(
             datafusion::logical_expr::ScalarUDF::new_from_impl(positional),
         ))?;
+    }
+    registry.register_udf(Arc::new(
+        datafusion::logical_expr::ScalarUDF::new_from_impl(crate::number_functions::Bround::new()),
+    ))?;
+    registry.register_udf(Arc::new(
+        datafusion::logical_expr::ScalarUDF::new_from_impl(crate::number_functions::Conv::new()),
+    ))?;
+    registry.register_udf(Arc::new(
+        datafusion::logical_expr::ScalarUDF::new_from_impl(
+            crate::contains_null::ContainsNull::new(),
+        ),
+    ))?;
+    for function in crate::session_time::SessionTime::all() {
+        registry.register_udf(Arc::new(
+            datafusion::logical_expr::ScalarUDF::new_from_impl(function),
+        ))?;
+    }
+    for function in crate::timestamp_units::TimestampUnits::all() {
+        registry.register_udf(Arc::new(
+            datafusion::logical_expr::ScalarUDF::new_from_impl(function),
+        ))?;
+    }
+    for parser in crate::datetime_parse::ParseDatetime::all() {
+        registry.register_udf(Arc::new(
+            datafusion::logical_expr::ScalarUDF::new_from_impl(parser),
+        ))?;
+    }
+    for function in crate::aggregates::aggregate_functions() {
+        registry.register_udaf(Arc::new(function))?;
+    }
+    for function in crate::higher_order::higher_order_functions() {
+        registry.register_higher_order_function(Arc::new(function))?;
     }
     for generator in [crate::EXPLODE, crate::EXPLODE_OUTER] {
         registry.register_udf(Arc::new(
@@ -110,6 +143,7 @@ pub fn is_aggregate_function(registry: &dyn FunctionRegistry, name: &str) -> boo
             | "listagg_distinct"
             | "string_agg_distinct"
             | "try_avg"
+            | "grouping_id"
     ) || registry.udaf(&name).is_ok()
 }
 
@@ -209,7 +243,12 @@ pub fn call_function(
                 }
             }
             let make_array = datafusion::functions_nested::expr_fn::make_array;
-            call_registry(registry, "map", vec![make_array(keys), make_array(values)])?
+            // `map_from_arrays` follows `spark.sql.mapKeyDedupPolicy` for repeated keys.
+            call_registry(
+                registry,
+                "map_from_arrays",
+                vec![make_array(keys), make_array(values)],
+            )?
         }
         "element_at" if matches!(types.first(), Some(DataType::Map(..))) => {
             // The value under the key, or NULL when the map lacks it.
@@ -428,6 +467,12 @@ pub fn call_function(
             call_registry(registry, "signum", vec![cast(value, DataType::Float64)])?
         }
         "variance" | "var_samp" => aggregate_call(registry, "var_samp", args, is_distinct)?,
+        // A bit per grouping key, the first key highest; no keys means all of them (the
+        // resolver fills them in once it knows the grouping).
+        "grouping_id" => cast(
+            aggregate_call(registry, "grouping", args, false)?,
+            DataType::Int64,
+        ),
         "max_by" | "min_by" => value_at_extreme(registry, name, args, lower == "max_by")?,
         // Spark 4 (ANSI) gives NULL for the size of a NULL array or map, not -1.
         "size" | "cardinality" => {
@@ -441,14 +486,16 @@ pub fn call_function(
         "lcase" => call_registry(registry, "lower", args)?,
         "power" => call_registry(registry, "pow", args)?,
         "ln" => call_registry(registry, "ln", args)?,
-        "day" | "dayofmonth" => date_part("day", args)?,
-        "year" | "month" | "hour" | "minute" | "second" | "quarter" => date_part(&lower, args)?,
+        "day" | "dayofmonth" => date_part(registry, "day", args)?,
+        "year" | "month" | "hour" | "minute" | "second" | "quarter" => {
+            date_part(registry, &lower, args)?
+        }
         "dayofweek" => {
             // Spark counts Sunday as 1; DataFusion's `dow` counts it as 0.
-            binary_expr(date_part("dow", args)?, Operator::Plus, lit(1i32))
+            binary_expr(date_part(registry, "dow", args)?, Operator::Plus, lit(1i32))
         }
-        "dayofyear" => date_part("doy", args)?,
-        "weekofyear" => date_part("week", args)?,
+        "dayofyear" => date_part(registry, "doy", args)?,
+        "weekofyear" => date_part(registry, "week", args)?,
         "to_date" => to_date(registry, args)?,
         "current_timestamp" | "now" => call_registry(registry, "now", args)?,
         "row_number" | "rank" | "dense_rank" | "percent_rank" | "cume_dist" | "ntile" | "lag"
@@ -561,8 +608,15 @@ fn first_last(
     )))
 }
 
-pub(crate) fn date_part(part: &str, args: Vec<Expr>) -> FunctionResult<Expr> {
+/// A field of a date or timestamp; a timestamp's fields are those of its wall clock in the
+/// session time zone.
+pub(crate) fn date_part(
+    registry: &dyn FunctionRegistry,
+    part: &str,
+    args: Vec<Expr>,
+) -> FunctionResult<Expr> {
     let value = first_argument(part, args)?;
+    let value = call_registry(registry, crate::session_time::LOCAL_TIME, vec![value])?;
     let extracted = datafusion::functions::expr_fn::date_part(lit(part), value);
     Ok(cast(extracted, DataType::Int32))
 }
@@ -736,15 +790,31 @@ fn value_at_extreme(
 fn window_call(
     registry: &dyn FunctionRegistry,
     name: &str,
-    args: Vec<Expr>,
+    mut args: Vec<Expr>,
 ) -> FunctionResult<Expr> {
     let udwf = registry
         .udwf(name)
         .map_err(|_| FunctionError::UnknownFunction(name.into()))?;
-    Ok(Expr::WindowFunction(Box::new(WindowFunction::new(
-        Arc::clone(&udwf),
-        args,
-    ))))
+    // `nth_value(x, n, ignoreNulls)` and `lag`/`lead(x, offset, default, ignoreNulls)` end
+    // with the flag; DataFusion takes it as the call's null treatment.
+    let flag_at = match name {
+        "nth_value" => Some(2),
+        "lag" | "lead" => Some(3),
+        _ => None,
+    };
+    let mut ignore_nulls = false;
+    if flag_at.is_some_and(|at| args.len() == at + 1) {
+        if let Some(Expr::Literal(ScalarValue::Boolean(flag), _)) = args.last() {
+            ignore_nulls = flag.unwrap_or(false);
+            args.pop();
+        }
+    }
+    let mut function = WindowFunction::new(Arc::clone(&udwf), args);
+    if ignore_nulls {
+        function.params.null_treatment =
+            Some(datafusion::sql::sqlparser::ast::NullTreatment::IgnoreNulls.into());
+    }
+    Ok(Expr::WindowFunction(Box::new(function)))
 }
 
 fn registry_call(
@@ -754,10 +824,7 @@ fn registry_call(
     is_distinct: bool,
 ) -> FunctionResult<Expr> {
     if let Ok(udf) = registry.udf(name) {
-        let args = if matches!(
-            name,
-            "to_timestamp" | "date_format" | "from_unixtime" | "unix_timestamp"
-        ) {
+        let args = if matches!(name, "to_timestamp") {
             spark_format_args(args)
         } else {
             args

@@ -8,6 +8,7 @@ use datafusion::functions_nested::expr_fn as nested;
 use datafusion::logical_expr::{binary_expr, cast, lit, when, Expr, Operator};
 
 use crate::catalog::{call_function, call_registry, two_arguments};
+use crate::contains_null::CONTAINS_NULL;
 use crate::{FunctionError, FunctionResult};
 
 fn is_list(data_type: Option<&DataType>) -> bool {
@@ -33,6 +34,50 @@ pub(crate) fn call(
     types: &[DataType],
 ) -> FunctionResult<Result<Expr, Vec<Expr>>> {
     let expr = match name {
+        // NULL where an inner array is NULL.
+        "flatten" if is_list(types.first()) => {
+            let array = crate::catalog::first_argument(name, args)?;
+            let has_null = call_registry(registry, CONTAINS_NULL, vec![array.clone()])?;
+            when(has_null.is_true(), lit(ScalarValue::Null)).otherwise(call_registry(
+                registry,
+                "flatten",
+                vec![array],
+            )?)?
+        }
+        // True on a common element; otherwise NULL when a NULL element could be one, as
+        // Spark's three-valued answer is.
+        "arrays_overlap" if is_list(types.first()) && is_list(types.get(1)) => {
+            let (left, right) = two_arguments(name, args)?;
+            let common = call_registry(
+                registry,
+                "arrays_overlap",
+                vec![left.clone(), right.clone()],
+            )?;
+            let has_null = |a: &Expr| call_registry(registry, CONTAINS_NULL, vec![a.clone()]);
+            let non_empty =
+                |a: &Expr| cast(nested::cardinality(a.clone()), DataType::Int64).gt(lit(0i64));
+            let unknown = has_null(&left)?
+                .is_true()
+                .and(non_empty(&right))
+                .or(has_null(&right)?.is_true().and(non_empty(&left)));
+            when(
+                left.clone().is_null().or(right.clone().is_null()),
+                lit(ScalarValue::Boolean(None)),
+            )
+            .when(common.is_true(), lit(true))
+            .when(unknown, lit(ScalarValue::Boolean(None)))
+            .otherwise(lit(false))?
+        }
+        // Arrays of arrays repeat with DataFusion's item name inside (`element` from Arrow
+        // data otherwise clashes with the name the result declares).
+        "array_repeat" if matches!(types.first(), Some(DataType::List(f)) if f.name() != "item") => {
+            let mut args = args;
+            if let Some(DataType::List(item)) = types.first() {
+                let renamed = DataType::new_list(item.data_type().clone(), true);
+                args[0] = cast(args[0].clone(), renamed);
+            }
+            call_registry(registry, "array_repeat", args)?
+        }
         "map_contains_key" => {
             let (map, key) = two_arguments(name, args)?;
             nested::array_has(nested::map_keys(map), key)
@@ -103,8 +148,14 @@ pub(crate) fn call(
         "reverse" if is_list(types.first()) => {
             nested::array_reverse(crate::catalog::first_argument(name, args)?)
         }
+        // A NULL array makes the whole concatenation NULL, as with strings.
         "concat" if !types.is_empty() && types.iter().all(|t| is_list(Some(t)) || t.is_null()) => {
-            nested::array_concat(args)
+            let any_null = args
+                .iter()
+                .map(|a| a.clone().is_null())
+                .reduce(|a, b| a.or(b))
+                .unwrap_or(lit(false));
+            when(any_null, lit(ScalarValue::Null)).otherwise(nested::array_concat(args))?
         }
         // The number of top-level elements; NULL for a NULL array.
         "array_size" => {
@@ -174,9 +225,25 @@ pub(crate) fn call(
                 binary_expr(index.clone(), Operator::Minus, lit(1i64)),
                 None,
             );
-            let after = nested::array_slice(array.clone(), index, size, None);
-            let inserted =
-                nested::array_concat(vec![before, nested::make_array(vec![value]), after]);
+            let after = nested::array_slice(array.clone(), index.clone(), size.clone(), None);
+            // A position past the end pads with NULLs up to it.
+            let gap = binary_expr(
+                binary_expr(index, Operator::Minus, size),
+                Operator::Minus,
+                lit(1i64),
+            );
+            let gap = when(gap.clone().gt(lit(0i64)), gap).otherwise(lit(0i64))?;
+            let null_element = match element_type(types.first()) {
+                Some(t) => cast(lit(ScalarValue::Null), t),
+                None => lit(ScalarValue::Null),
+            };
+            let padding = nested::array_repeat(null_element, gap);
+            let inserted = nested::array_concat(vec![
+                before,
+                padding,
+                nested::make_array(vec![value]),
+                after,
+            ]);
             let zero_error = call_registry(
                 registry,
                 "raise_error",

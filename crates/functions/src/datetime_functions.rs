@@ -16,6 +16,8 @@ use datafusion::logical_expr::{
 };
 
 use crate::catalog::{call_function, call_registry, first_argument};
+use crate::datetime_parse::{parser_name, Target};
+use crate::session_time::{FORMAT_DATETIME, LOCAL_TIME, ZONED_TIME};
 use crate::{FunctionError, FunctionResult};
 
 const MICROS_PER_SECOND: i64 = 1_000_000;
@@ -79,7 +81,38 @@ pub(crate) fn call(
             cast(first_argument(name, args)?, DataType::Int32),
             DataType::Date32,
         ),
-        "to_unix_timestamp" => call_function(registry, "unix_timestamp", args, types, false)?,
+        "to_timestamp" | "try_to_timestamp" if is_text(types.first()) => {
+            let lenient = name.starts_with("try_");
+            call_registry(registry, parser_name(Target::Timestamp, lenient), args)?
+        }
+        "try_to_timestamp" => cast(first_argument(name, args)?, timestamp_type()),
+        "to_date" | "try_to_date"
+            if is_text(types.first()) && (args.len() == 2 || name == "try_to_date") =>
+        {
+            let lenient = name.starts_with("try_");
+            call_registry(registry, parser_name(Target::Date, lenient), args)?
+        }
+        "try_to_date" => cast(first_argument(name, args)?, DataType::Date32),
+        "unix_timestamp" | "to_unix_timestamp" => unix_seconds(registry, args, types)?,
+        "window" => tumbling_window(args, types)?,
+        // Spark reads a string argument of these as a date.
+        "weekday" | "monthname" | "next_day" | "last_day" if is_text(types.first()) => {
+            let mut args = args;
+            if let Some(first) = args.first_mut() {
+                *first = cast(first.clone(), DataType::Date32);
+            }
+            call_registry(registry, name, args)?
+        }
+        "window_time" => {
+            // The last instant inside the window.
+            let window = first_argument(name, args)?;
+            let end = datafusion::functions::expr_fn::get_field(window, "end");
+            let micros = binary_expr(cast(end, DataType::Int64), Operator::Minus, lit(1i64));
+            micros_to_timestamp(
+                micros,
+                matches!(types.first(), Some(DataType::Struct(f)) if matches!(f.first().map(|f| f.data_type()), Some(DataType::Timestamp(_, None)))),
+            )
+        }
         "to_timestamp_ltz" => call_function(registry, "to_timestamp", args, types, false)?,
         "to_timestamp_ntz" => cast(
             call_function(registry, "to_timestamp", args, types, false)?,
@@ -91,9 +124,12 @@ pub(crate) fn call(
         | "try_make_timestamp"
         | "try_make_timestamp_ltz"
         | "try_make_timestamp_ntz"
-            if args.len() == 6 =>
+            if args.len() == 6 || (args.len() == 7 && !name.ends_with("_ntz")) =>
         {
             let ntz = name.ends_with("_ntz");
+            let mut args = args;
+            // A seventh argument names the zone of the wall clock; without it, the session's.
+            let zone = (args.len() == 7).then(|| args.remove(6));
             let [year, month, day, hour, minute, second]: [Expr; 6] = args
                 .try_into()
                 .map_err(|_| FunctionError::UnknownFunction(name.into()))?;
@@ -116,13 +152,122 @@ pub(crate) fn call(
                 ),
                 DataType::Int64,
             );
-            micros_to_timestamp(binary_expr(whole, Operator::Plus, fraction), ntz)
+            let wall_clock =
+                micros_to_timestamp(binary_expr(whole, Operator::Plus, fraction), true);
+            match zone {
+                _ if ntz => wall_clock,
+                Some(zone) => {
+                    let zone = match &zone {
+                        Expr::Literal(datafusion::common::ScalarValue::Utf8(Some(z)), _) => {
+                            crate::session_time::spark_zone_id(z).map_or(zone, lit)
+                        }
+                        _ => zone,
+                    };
+                    call_registry(
+                        registry,
+                        "to_utc_timestamp",
+                        vec![cast(wall_clock, timestamp_type()), zone],
+                    )?
+                }
+                None => call_registry(registry, ZONED_TIME, vec![wall_clock])?,
+            }
         }
+        "make_timestamp"
+        | "make_timestamp_ltz"
+        | "make_timestamp_ntz"
+        | "try_make_timestamp"
+        | "try_make_timestamp_ltz"
+        | "try_make_timestamp_ntz" => {
+            return Err(FunctionError::WrongArgumentCount {
+                name: name.into(),
+                expected: if name.ends_with("_ntz") {
+                    "6"
+                } else {
+                    "6 or 7"
+                }
+                .into(),
+                actual: args.len(),
+            })
+        }
+        // convert_timezone([source,] target, wall clock): the same instant's wall clock in
+        // the target zone; the source defaults to the session's.
+        "convert_timezone" if args.len() == 2 || args.len() == 3 => {
+            let mut args = args;
+            let wall_clock = cast(
+                args.remove(args.len() - 1),
+                DataType::Timestamp(TimeUnit::Microsecond, None),
+            );
+            let zone_id = |zone: Expr| match &zone {
+                Expr::Literal(datafusion::common::ScalarValue::Utf8(Some(z)), _) => {
+                    crate::session_time::spark_zone_id(z).map_or(zone, lit)
+                }
+                _ => zone,
+            };
+            let target = zone_id(args.remove(args.len() - 1));
+            let instant = match args.pop() {
+                Some(source) => call_registry(
+                    registry,
+                    "to_utc_timestamp",
+                    vec![cast(wall_clock, timestamp_type()), zone_id(source)],
+                )?,
+                None => call_registry(registry, ZONED_TIME, vec![wall_clock])?,
+            };
+            let shifted = call_registry(registry, "from_utc_timestamp", vec![instant, target])?;
+            cast(
+                cast(shifted, timestamp_type()),
+                DataType::Timestamp(TimeUnit::Microsecond, None),
+            )
+        }
+        "timestamp_add" => call_registry(registry, "timestampadd", args)?,
+        "timestamp_diff" => call_registry(registry, "timestampdiff", args)?,
         "dayname" => {
             let value = cast(first_argument(name, args)?, DataType::Date32);
             call_registry(registry, "to_char", vec![value, lit("%a")])?
         }
-        "extract" | "datepart" => call_function(registry, "date_part", args, types, false)?,
+        "extract" | "datepart" | "date_part" if args.len() == 2 => {
+            let mut args = args;
+            let value = args.remove(1);
+            args.push(call_registry(registry, LOCAL_TIME, vec![value])?);
+            call_registry(registry, "date_part", args)?
+        }
+        // Truncation happens on the wall clock in the session time zone.
+        "date_trunc" if matches!(types.get(1), Some(DataType::Timestamp(_, Some(_)))) => {
+            let mut args = args;
+            let value = args.remove(1);
+            args.push(call_registry(registry, LOCAL_TIME, vec![value])?);
+            let truncated = call_registry(registry, "date_trunc", args)?;
+            call_registry(
+                registry,
+                ZONED_TIME,
+                vec![cast(
+                    truncated,
+                    DataType::Timestamp(TimeUnit::Microsecond, None),
+                )],
+            )?
+        }
+        "date_format" => call_registry(registry, FORMAT_DATETIME, args)?,
+        "from_unixtime" => {
+            let mut args = args;
+            if args.len() == 1 {
+                args.push(lit("yyyy-MM-dd HH:mm:ss"));
+            }
+            if let Some(seconds) = args.first_mut() {
+                *seconds = cast(seconds.clone(), DataType::Int64);
+            }
+            call_registry(registry, FORMAT_DATETIME, args)?
+        }
+        // Spark's zone ids (`PST`, `GMT+8`) in the form the implementation reads.
+        "from_utc_timestamp" | "to_utc_timestamp" => {
+            let mut args = args;
+            if let Some(Expr::Literal(datafusion::common::ScalarValue::Utf8(Some(zone)), _)) =
+                args.get(1)
+            {
+                if let Some(id) = crate::session_time::spark_zone_id(zone) {
+                    args[1] = lit(id);
+                }
+            }
+            call_registry(registry, name, args)?
+        }
         _ => return Ok(Err(args)),
     };
     Ok(Ok(expr))
@@ -283,4 +428,149 @@ mod tests {
             1.0
         );
     }
+}
+
+fn is_text(data_type: Option<&DataType>) -> bool {
+    matches!(
+        data_type,
+        Some(DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
+    )
+}
+
+/// `unix_timestamp([value [, pattern]])`: seconds since the epoch of now, of a timestamp or
+/// date, or of a string read with the pattern (Spark's default `yyyy-MM-dd HH:mm:ss`).
+fn unix_seconds(
+    registry: &dyn FunctionRegistry,
+    mut args: Vec<Expr>,
+    types: &[DataType],
+) -> FunctionResult<Expr> {
+    if args.is_empty() {
+        args.push(call_registry(registry, "now", vec![])?);
+        return unix_seconds(registry, args, &[timestamp_type()]);
+    }
+    if is_text(types.first()) {
+        if args.len() == 1 {
+            args.push(lit("yyyy-MM-dd HH:mm:ss"));
+        }
+        return Ok(call_registry(
+            registry,
+            parser_name(Target::UnixSeconds, false),
+            args,
+        )?);
+    }
+    // A pattern after a timestamp or date does not matter.
+    let Some(value) = args.into_iter().next() else {
+        return Err(FunctionError::UnknownFunction("unix_timestamp".into()));
+    };
+    let micros = cast(cast(value, timestamp_type()), DataType::Int64);
+    // Whole seconds, rounding down before the epoch too.
+    Ok(call_registry(
+        registry,
+        "floor",
+        vec![binary_expr(
+            cast(micros, DataType::Float64),
+            Operator::Divide,
+            lit(MICROS_PER_SECOND as f64),
+        )],
+    )
+    .map(|e| cast(e, DataType::Int64))?)
+}
+
+/// A duration such as `5 seconds`, `1 hour`, `interval 2 days` in microseconds; months and
+/// years have no fixed length, so windows cannot use them.
+fn duration_micros(text: &str) -> FunctionResult<i64> {
+    let words: Vec<String> = text
+        .split_whitespace()
+        .map(str::to_ascii_lowercase)
+        .filter(|w| w != "interval")
+        .collect();
+    let invalid = || {
+        FunctionError::TypeMismatch(format!(
+            "The window duration '{text}' is not a valid interval of fixed length."
+        ))
+    };
+    if words.is_empty() || words.len() % 2 != 0 {
+        return Err(invalid());
+    }
+    let mut total: i64 = 0;
+    for pair in words.chunks(2) {
+        let amount: i64 = pair[0].parse().map_err(|_| invalid())?;
+        let unit = match pair[1].trim_end_matches('s') {
+            "week" => 7 * MICROS_PER_DAY,
+            "day" => MICROS_PER_DAY,
+            "hour" => 3_600 * MICROS_PER_SECOND,
+            "minute" => 60 * MICROS_PER_SECOND,
+            "second" => MICROS_PER_SECOND,
+            "millisecond" => 1_000,
+            "microsecond" => 1,
+            _ => return Err(invalid()),
+        };
+        total += amount * unit;
+    }
+    Ok(total)
+}
+
+fn text_literal(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Literal(datafusion::common::ScalarValue::Utf8(Some(text)), _) => Some(text.clone()),
+        _ => None,
+    }
+}
+
+/// `window(ts, duration[, slide[, start]])` for tumbling windows: the struct of the start and
+/// end of the window holding `ts`, windows aligned to the epoch plus `start`.
+fn tumbling_window(args: Vec<Expr>, types: &[DataType]) -> FunctionResult<Expr> {
+    let mut args = args.into_iter();
+    let (Some(time), Some(duration)) = (args.next(), args.next()) else {
+        return Err(FunctionError::WrongArgumentCount {
+            name: "window".into(),
+            expected: "2 to 4".into(),
+            actual: types.len(),
+        });
+    };
+    let literal = |e: &Expr| {
+        text_literal(e).ok_or_else(|| {
+            FunctionError::TypeMismatch("window durations must be string literals".into())
+        })
+    };
+    let size = duration_micros(&literal(&duration)?)?;
+    let slide = match args.next() {
+        Some(slide) => duration_micros(&literal(&slide)?)?,
+        None => size,
+    };
+    let start = match args.next() {
+        Some(start) => duration_micros(&literal(&start)?)?,
+        None => 0,
+    };
+    if size <= 0 || slide != size {
+        return Err(FunctionError::TypeMismatch(
+            "only tumbling windows (slide equal to the duration) are supported".into(),
+        ));
+    }
+    let ntz = matches!(types.first(), Some(DataType::Timestamp(_, None)));
+    let target = if ntz {
+        DataType::Timestamp(TimeUnit::Microsecond, None)
+    } else {
+        timestamp_type()
+    };
+    let micros = cast(cast(time, target), DataType::Int64);
+    // ((t - start) mod size + size) mod size is the offset into the window, negatives included.
+    let shifted = binary_expr(micros.clone(), Operator::Minus, lit(start));
+    let offset = binary_expr(
+        binary_expr(
+            binary_expr(shifted, Operator::Modulo, lit(size)),
+            Operator::Plus,
+            lit(size),
+        ),
+        Operator::Modulo,
+        lit(size),
+    );
+    let window_start = binary_expr(micros, Operator::Minus, offset);
+    let window_end = binary_expr(window_start.clone(), Operator::Plus, lit(size));
+    Ok(datafusion::functions::expr_fn::named_struct(vec![
+        lit("start"),
+        micros_to_timestamp(window_start, ntz),
+        lit("end"),
+        micros_to_timestamp(window_end, ntz),
+    ]))
 }

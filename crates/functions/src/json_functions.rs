@@ -1,12 +1,12 @@
 //! Spark's JSON functions: `from_json` (through arrow-json's decoder, a malformed row giving
-//! NULL as Spark's PERMISSIVE mode does), `to_json`, `get_json_object`, `json_array_length`,
+//! a struct of NULL fields as Spark's PERMISSIVE mode does), `to_json`, `get_json_object`, `json_array_length`,
 //! `json_object_keys` and `schema_of_json`.
 
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
     new_null_array, Array, ArrayRef, AsArray, GenericListBuilder, Int32Builder, StringArray,
-    StringBuilder, UInt32Array,
+    StringBuilder, StructArray, UInt32Array,
 };
 use datafusion::arrow::compute::{cast, take};
 use datafusion::arrow::datatypes::{
@@ -86,6 +86,12 @@ impl ScalarUDFImpl for JsonFunction {
                     return plan_err!("from_json takes a string and a schema");
                 }
                 types[0] = DataType::Utf8;
+            }
+            // Options (a map) after the JSON text are accepted and not used.
+            JsonKind::SchemaOf => {
+                if let Some(first) = types.first_mut() {
+                    *first = DataType::Utf8;
+                }
             }
             _ => {
                 for t in types.iter_mut().take(2) {
@@ -251,7 +257,28 @@ fn from_json(texts: &StringArray, target: &DataType) -> Result<ArrayRef> {
             datafusion::arrow::compute::concat(&refs)?
         }
     };
-    Ok(take(&decoded, &UInt32Array::from(positions), None)?)
+    let taken = take(&decoded, &UInt32Array::from(positions), None)?;
+    Ok(malformed_as_null_fields(taken, texts))
+}
+
+/// Spark's PERMISSIVE mode: text that does not parse into a struct gives a struct whose
+/// fields are NULL; only NULL text (or the JSON `null`) gives NULL.
+fn malformed_as_null_fields(parsed: ArrayRef, texts: &StringArray) -> ArrayRef {
+    let Some(structs) = parsed.as_struct_opt() else {
+        return parsed;
+    };
+    let valid: Vec<bool> = (0..texts.len())
+        .map(|row| !texts.is_null(row) && texts.value(row).trim() != "null")
+        .collect();
+    let nulls = datafusion::arrow::buffer::NullBuffer::from(valid);
+    match StructArray::try_new(
+        structs.fields().clone(),
+        structs.columns().to_vec(),
+        Some(nulls),
+    ) {
+        Ok(rebuilt) => Arc::new(rebuilt),
+        Err(_) => parsed,
+    }
 }
 
 fn shape_matches(value: &Value, target: &DataType) -> bool {
@@ -436,6 +463,8 @@ fn get_json_object(text: &str, path: &str) -> Option<String> {
     match current.as_slice() {
         [] => None,
         [single] if !wildcard => (!single.is_null()).then(|| render(single)),
+        // One match of a wildcard is that value as JSON, strings quoted.
+        [single] => Some(single.to_string()),
         many => Some(Value::Array(many.iter().map(|v| (*v).clone()).collect()).to_string()),
     }
 }

@@ -7,27 +7,37 @@
 //! ([`register_spark_functions`]); the few whose Spark behaviour differs in shape
 //! (`count(*)`, `/` on integers, `when`, `in`, ...) are built here.
 
+mod aggregates;
 mod ansi_divide;
 mod cast_functions;
 mod catalog;
 mod checked_arithmetic;
 mod collection_functions;
+mod contains_null;
 mod datetime_functions;
+mod datetime_parse;
 mod error;
 mod format_number;
 mod generators;
+mod higher_order;
 mod json_functions;
 mod math_functions;
 mod misc_functions;
 mod murmur_hash;
+mod number_functions;
 mod operators;
 mod positional;
 mod raise_error;
 mod regex_functions;
+mod session_time;
 mod split;
 mod string_functions;
+mod timestamp_units;
 
 pub use catalog::{call_function, is_aggregate_function, register_spark_functions};
 pub use error::{FunctionError, FunctionResult};
 pub use generators::POSITIONS;
-pub use positional::{EXPLODE, EXPLODE_OUTER, PARTITION_ID, SEEDED_RAND, SEEDED_RANDN};
+pub use positional::{
+    EXPLODE, EXPLODE_OUTER, MONOTONIC_ID, PARTITION_ID, SEEDED_RAND, SEEDED_RANDN,
+};
+pub use session_time::{spark_zone_id, FORMAT_DATETIME, LOCAL_TIME, ZONED_TIME};

@@ -93,6 +93,26 @@ pub(crate) fn call(
             )
         }
         "try_avg" => crate::catalog::aggregate_call(registry, "avg", args, false)?,
+        // ceil(x, scale) / floor(x, scale): rounded up (down) at `scale` decimal places.
+        "ceil" | "ceiling" | "floor" if args.len() == 2 => {
+            let (value, scale) = two_arguments(name, args)?;
+            let factor = call_registry(
+                registry,
+                "power",
+                vec![lit(10.0f64), cast(scale, DataType::Float64)],
+            )?;
+            let scaled = binary_expr(
+                cast(value, DataType::Float64),
+                Operator::Multiply,
+                factor.clone(),
+            );
+            let inner = if name == "floor" { "floor" } else { "ceil" };
+            binary_expr(
+                call_registry(registry, inner, vec![scaled])?,
+                Operator::Divide,
+                factor,
+            )
+        }
         _ => return Ok(Err(args)),
     };
     Ok(Ok(expr))

@@ -24,7 +24,9 @@ pub(crate) fn call(
 ) -> FunctionResult<Result<Expr, Vec<Expr>>> {
     let expr = match name {
         "current_user" | "user" | "session_user" if args.is_empty() => lit(user_name()),
-        "current_timezone" if args.is_empty() => lit("UTC"),
+        "current_timezone" if args.is_empty() => {
+            call_registry(registry, crate::session_time::CURRENT_ZONE, args)?
+        }
         "input_file_block_length" | "input_file_block_start" if args.is_empty() => lit(-1i64),
         // assert_true(condition[, message]): NULL when the condition holds, an error otherwise
         // (a NULL condition included).

@@ -1,5 +1,5 @@
 //! Functions whose value comes from where a row sits, not from its values:
-//! `spark_partition_id()` and `rand(seed)` (Spark draws per partition, in row order). The
+//! `spark_partition_id()`, `monotonically_increasing_id()` and `rand(seed)` (Spark draws per partition, in row order). The
 //! resolver replaces each call with a column that its `MarkRows` plan node computes; these
 //! definitions only carry the call through type checking.
 
@@ -13,6 +13,7 @@ use datafusion::logical_expr::{
 pub const PARTITION_ID: &str = "spark_partition_id";
 pub const SEEDED_RAND: &str = "ember_seeded_rand";
 pub const SEEDED_RANDN: &str = "ember_seeded_randn";
+pub const MONOTONIC_ID: &str = "monotonically_increasing_id";
 
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Positional {
@@ -27,6 +28,14 @@ impl Positional {
             name: PARTITION_ID,
             signature: Signature::exact(vec![], Volatility::Volatile),
             return_type: DataType::Int32,
+        }
+    }
+
+    pub(crate) fn monotonic_id() -> Self {
+        Positional {
+            name: MONOTONIC_ID,
+            signature: Signature::exact(vec![], Volatility::Volatile),
+            return_type: DataType::Int64,
         }
     }
 

@@ -22,9 +22,34 @@ pub(crate) fn call(
     registry: &dyn FunctionRegistry,
     name: &str,
     args: Vec<Expr>,
-    _types: &[DataType],
+    types: &[DataType],
 ) -> FunctionResult<Result<Expr, Vec<Expr>>> {
     let expr = match name {
+        // Spark compares bytes; these read the bytes as text.
+        "contains" | "startswith" | "endswith" | "starts_with" | "ends_with"
+            if types.len() == 2 && types.iter().all(|t| matches!(t, DataType::Binary)) =>
+        {
+            let target = match name {
+                "startswith" | "starts_with" => "starts_with",
+                "endswith" | "ends_with" => "ends_with",
+                _ => "contains",
+            };
+            let args = args.into_iter().map(|a| cast(a, DataType::Utf8)).collect();
+            call_registry(registry, target, args)?
+        }
+        // overlay(src, replacement, pos[, len]): a length of -1 means the replacement's.
+        "overlay" if args.len() == 4 => {
+            let mut args = args;
+            let length = args.remove(3);
+            let replacement_length = call_registry(registry, "char_length", vec![args[1].clone()])?;
+            let length = when(
+                cast(length.clone(), DataType::Int64).eq(lit(-1i64)),
+                cast(replacement_length, DataType::Int64),
+            )
+            .otherwise(cast(length, DataType::Int64))?;
+            args.push(length);
+            call_registry(registry, "overlay", args)?
+        }
         // locate(substr, str[, pos]): the 1-based position of substr in str at or after pos,
         // 0 when absent or when pos is below 1.
         "locate" | "position" => {

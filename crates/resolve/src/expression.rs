@@ -152,6 +152,27 @@ impl Resolver<'_> {
             ));
         }
         if out.is_empty() {
+            // `s.*` of a struct column `s`: its fields.
+            if let Some(parts) = target {
+                if let Ok(column) = self.resolve_column(parts, plan_id, schema) {
+                    if let datafusion::arrow::datatypes::DataType::Struct(fields) =
+                        column.expr.get_type(schema)?
+                    {
+                        return Ok(fields
+                            .iter()
+                            .map(|f| {
+                                Named::new(
+                                    datafusion::functions::core::expr_fn::get_field(
+                                        column.expr.clone(),
+                                        f.name().as_str(),
+                                    ),
+                                    f.name().clone(),
+                                )
+                            })
+                            .collect());
+                    }
+                }
+            }
             if let Some(wanted) = wanted {
                 return Err(ResolveError::UnresolvedColumn {
                     name: format!("`{wanted}`.*"),
@@ -210,10 +231,11 @@ impl Resolver<'_> {
                 } else {
                     cast_name(&inner.name, data_type, *is_try)
                 };
-                let expr = if *is_try {
-                    try_cast(inner.expr, target)
-                } else {
-                    cast(inner.expr, target)
+                let source = inner.expr.get_type(schema)?;
+                let expr = match self.session_cast(&inner.expr, &source, &target, *is_try)? {
+                    Some(expr) => expr,
+                    None if *is_try => try_cast(inner.expr, target),
+                    None => cast(inner.expr, target),
                 };
                 Ok(Named::new(expr, name))
             }
@@ -279,13 +301,18 @@ impl Resolver<'_> {
             spec::Expr::Subquery { plan_id, kind } => self.resolve_subquery(*plan_id, kind, schema),
             spec::Expr::PythonUdf(udf) => self.resolve_python_udf(udf, schema),
             spec::Expr::ColumnRegex { .. } => unsupported("colRegex outside a projection"),
-            spec::Expr::LambdaVariable(name) => Ok(Named::new(
-                Expr::LambdaVariable(datafusion::logical_expr::expr::LambdaVariable::new(
-                    name.clone(),
-                    None,
-                )),
-                name.clone(),
-            )),
+            spec::Expr::LambdaVariable(name) => {
+                let (name, field) = self
+                    .lambda_parameter(name)
+                    .unwrap_or_else(|| (name.clone(), None));
+                Ok(Named::new(
+                    Expr::LambdaVariable(datafusion::logical_expr::expr::LambdaVariable::new(
+                        name.clone(),
+                        field,
+                    )),
+                    name,
+                ))
+            }
             spec::Expr::Lambda { .. } => unsupported("a lambda function outside a function call"),
         }
     }
@@ -320,9 +347,9 @@ impl Resolver<'_> {
         let Some(first) = parts.first() else {
             return unsupported("empty column name");
         };
-        if let Some(parameter) = self.lambda_parameter(first) {
+        if let Some((parameter, field)) = self.lambda_parameter(first) {
             let variable = Expr::LambdaVariable(
-                datafusion::logical_expr::expr::LambdaVariable::new(parameter.clone(), None),
+                datafusion::logical_expr::expr::LambdaVariable::new(parameter.clone(), field),
             );
             return self.nested(variable, parameter, &parts[1..]);
         }
@@ -557,14 +584,18 @@ impl Resolver<'_> {
             orders.push(sort);
             order_names.push(name);
         }
-        let (definition, args, distinct) = match function.expr {
+        // The null treatment (`ignoreNulls`) of the call carries over to the window.
+        let (definition, args, distinct, null_treatment) = match function.expr {
             Expr::WindowFunction(window) => {
                 let WindowFunction { fun, params } = *window;
-                (fun, params.args, params.distinct)
+                (fun, params.args, params.distinct, params.null_treatment)
             }
-            Expr::AggregateFunction(AggregateFunction { func, params }) => {
-                (WindowFunctionDefinition::AggregateUDF(Arc::clone(&func)), params.args, params.distinct)
-            }
+            Expr::AggregateFunction(AggregateFunction { func, params }) => (
+                WindowFunctionDefinition::AggregateUDF(Arc::clone(&func)),
+                params.args,
+                params.distinct,
+                params.null_treatment,
+            ),
             other => {
                 return Err(ResolveError::InvalidArgument(format!(
                     "[UNSUPPORTED_EXPR_FOR_WINDOW] Expression {other} not supported within a window function."
@@ -580,6 +611,7 @@ impl Resolver<'_> {
         window.params.order_by = orders;
         window.params.window_frame = window_frame;
         window.params.distinct = distinct;
+        window.params.null_treatment = null_treatment;
         let mut spec_text = Vec::new();
         if !partition_names.is_empty() {
             spec_text.push(format!("PARTITION BY {}", partition_names.join(", ")));
@@ -741,4 +773,58 @@ fn edit_distance(a: &str, b: &str) -> usize {
         previous = current;
     }
     previous[b_chars.len()]
+}
+
+impl Resolver<'_> {
+    /// Casts between instants and wall clocks or text, which read or show the instant in the
+    /// session time zone; None for every other cast.
+    fn session_cast(
+        &self,
+        expr: &Expr,
+        source: &datafusion::arrow::datatypes::DataType,
+        target: &datafusion::arrow::datatypes::DataType,
+        is_try: bool,
+    ) -> ResolveResult<Option<Expr>> {
+        use datafusion::arrow::datatypes::{DataType as T, TimeUnit};
+        let call = |name: &str, args: Vec<Expr>, types: &[T]| -> ResolveResult<Expr> {
+            Ok(ember_functions::call_function(
+                &self.state,
+                name,
+                args,
+                types,
+                false,
+            )?)
+        };
+        let ntz = T::Timestamp(TimeUnit::Microsecond, None);
+        let local = |e: &Expr| {
+            call(
+                ember_functions::LOCAL_TIME,
+                vec![e.clone()],
+                &[source.clone()],
+            )
+        };
+        Ok(Some(match (source, target) {
+            (T::Timestamp(_, Some(_)), T::Utf8 | T::LargeUtf8) => call(
+                ember_functions::FORMAT_DATETIME,
+                vec![expr.clone()],
+                &[source.clone()],
+            )?,
+            (T::Timestamp(_, Some(_)), T::Date32) => cast(local(expr)?, T::Date32),
+            (T::Timestamp(_, Some(_)), T::Timestamp(_, None)) => local(expr)?,
+            (T::Utf8 | T::LargeUtf8, T::Timestamp(_, Some(_))) => {
+                let parser = if is_try {
+                    "ember_try_parse_timestamp"
+                } else {
+                    "ember_parse_timestamp"
+                };
+                call(parser, vec![expr.clone()], &[T::Utf8])?
+            }
+            (T::Date32 | T::Timestamp(_, None), T::Timestamp(_, Some(_))) => call(
+                ember_functions::ZONED_TIME,
+                vec![cast(expr.clone(), ntz.clone())],
+                &[ntz],
+            )?,
+            _ => return Ok(None),
+        }))
+    }
 }

@@ -34,7 +34,10 @@ impl Resolver<'_> {
         let lower = name.to_ascii_lowercase();
         let outer = lower.ends_with("_outer");
         let kind = lower.trim_end_matches("_outer");
-        if !matches!(kind, "explode" | "posexplode" | "inline" | "stack") {
+        if !matches!(
+            kind,
+            "explode" | "posexplode" | "inline" | "stack" | "json_tuple"
+        ) {
             return Ok(None);
         }
         let mut resolved = Vec::with_capacity(arguments.len());
@@ -68,6 +71,9 @@ impl Resolver<'_> {
                 (array.clone(), Some(names))
             }
             ("stack", [count, values @ ..], _) => stack_source(count, values)?,
+            ("json_tuple", [json, fields @ ..], _) if !fields.is_empty() => {
+                self.json_tuple_source(json, fields)?
+            }
             _ => {
                 return Err(generator_type_error(
                     &lower,
@@ -111,6 +117,35 @@ impl Resolver<'_> {
                     Named::new(get_field(generated.clone(), column.as_str()), name)
                 })
                 .collect(),
+        ))
+    }
+
+    /// `json_tuple(json, f1, f2, ...)`: one row of `c0`, `c1`, ... holding the fields' values
+    /// as strings (NULL where absent or the text is not a JSON object).
+    fn json_tuple_source(
+        &self,
+        json: &Expr,
+        fields: &[Expr],
+    ) -> ResolveResult<(Expr, Option<Vec<String>>)> {
+        let names: Vec<String> = (0..fields.len()).map(|i| format!("c{i}")).collect();
+        let mut pairs = Vec::with_capacity(fields.len() * 2);
+        for (name, field) in names.iter().zip(fields) {
+            let path = match field {
+                Expr::Literal(ScalarValue::Utf8(Some(f)), _) => lit(format!("$.{f}")),
+                other => datafusion::functions::expr_fn::concat(vec![lit("$."), other.clone()]),
+            };
+            let value = self.call_catalog(
+                "get_json_object",
+                vec![json.clone(), path],
+                &[DataType::Utf8, DataType::Utf8],
+            )?;
+            pairs.push(lit(name.clone()));
+            pairs.push(value);
+        }
+        let row = datafusion::functions::expr_fn::named_struct(pairs);
+        Ok((
+            datafusion::functions_nested::expr_fn::make_array(vec![row]),
+            Some(names),
         ))
     }
 

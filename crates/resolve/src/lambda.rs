@@ -1,17 +1,33 @@
-//! Spark's higher-order array functions (`transform`, `filter`, `exists`, `forall`) on
-//! DataFusion's lambda support; lambda parameters resolve as lambda variables in the body.
+//! Spark's higher-order functions: the value arguments resolve first, the function tells the
+//! fields its lambdas' parameters take, and each lambda body resolves with those parameters in
+//! scope as typed lambda variables, so functions inside the body see their argument types.
 
 use datafusion::common::DFSchema;
-use datafusion::logical_expr::Expr;
+use datafusion::logical_expr::{Expr, ExprSchemable, LambdaParametersProgress, ValueOrLambda};
 use ember_spec as spec;
 
 use crate::error::{unsupported, ResolveError, ResolveResult};
 use crate::expression::Named;
 use crate::Resolver;
 
+/// A Spark higher-order function and the registered function that implements it.
+fn registered_name(spark_name: &str) -> Option<&'static str> {
+    Some(match spark_name {
+        "transform" => "transform",
+        "filter" => "filter",
+        "exists" | "forall" => "array_any_match",
+        "aggregate" | "reduce" => "aggregate",
+        "zip_with" => "zip_with",
+        "map_filter" => "map_filter",
+        "transform_keys" => "transform_keys",
+        "transform_values" => "transform_values",
+        "map_zip_with" => "map_zip_with",
+        _ => return None,
+    })
+}
+
 impl Resolver<'_> {
-    /// Spark's higher-order array functions with a one-parameter lambda (`transform`,
-    /// `filter`, `exists`, `forall`) on DataFusion's; None for any other call.
+    /// A call of a Spark higher-order function with lambda arguments; None for any other call.
     pub(crate) fn resolve_higher_order(
         &self,
         name: &str,
@@ -21,53 +37,90 @@ impl Resolver<'_> {
         use datafusion::execution::FunctionRegistry;
         use datafusion::logical_expr::expr::{HigherOrderFunction, Lambda};
         let lower = name.to_ascii_lowercase();
-        let target = match lower.as_str() {
-            "transform" => "array_transform",
-            "filter" => "array_filter",
-            "exists" | "forall" => "array_any_match",
-            _ => return Ok(None),
-        };
-        let [array, spec::Expr::Lambda { body, parameters }] = arguments else {
+        let Some(target) = registered_name(&lower) else {
             return Ok(None);
         };
-        if parameters.len() != 1 {
-            return unsupported(format!(
-                "{lower} with a {}-argument lambda",
-                parameters.len()
-            ));
+        if !arguments
+            .iter()
+            .any(|a| matches!(a, spec::Expr::Lambda { .. }))
+        {
+            return Err(ResolveError::Analysis(format!(
+                "[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] Cannot resolve \"{lower}\": it needs a lambda function argument."
+            )));
         }
-        let array = self.resolve_expr(array, schema)?;
-        self.push_lambda_parameters(parameters);
-        let body = self.resolve_expr(body, schema);
-        self.pop_lambda_parameters(parameters.len());
-        let body = body?;
-        // forall(a, p) is NOT exists(a, NOT p), nulls included.
-        let lambda_body = if lower == "forall" {
-            datafusion::logical_expr::not(body.expr.clone())
-        } else {
-            body.expr.clone()
-        };
         let function = self
             .state
             .higher_order_function(target)
             .map_err(|_| ResolveError::Unsupported(format!("the {lower} function")))?;
-        let call = Expr::HigherOrderFunction(HigherOrderFunction::new(
-            function,
-            vec![
-                array.expr,
-                Expr::Lambda(Lambda::new(parameters.clone(), lambda_body)),
-            ],
-        ));
+        // Value arguments first: their fields decide the lambdas' parameter fields.
+        let mut values = Vec::with_capacity(arguments.len());
+        let mut fields = Vec::with_capacity(arguments.len());
+        for argument in arguments {
+            if let spec::Expr::Lambda { .. } = argument {
+                values.push(None);
+                fields.push(ValueOrLambda::Lambda(None));
+            } else {
+                let value = self.resolve_expr(argument, schema)?;
+                fields.push(ValueOrLambda::Value(value.expr.to_field(schema)?.1));
+                values.push(Some(value));
+            }
+        }
+        let parameter_fields = match function.inner().lambda_parameters(0, &fields)? {
+            LambdaParametersProgress::Complete(params) => params,
+            LambdaParametersProgress::Partial(_) => {
+                return unsupported(format!(
+                    "{lower} whose lambda parameters depend on a lambda"
+                ))
+            }
+        };
+        let mut lambda_fields = parameter_fields.iter();
+        let mut exprs = Vec::with_capacity(arguments.len());
+        let mut names = Vec::with_capacity(arguments.len());
+        for (argument, value) in arguments.iter().zip(values) {
+            match (argument, value) {
+                (_, Some(value)) => {
+                    exprs.push(value.expr);
+                    names.push(value.name);
+                }
+                (spec::Expr::Lambda { body, parameters }, None) => {
+                    let offered = lambda_fields.next().map(Vec::as_slice);
+                    if offered.is_some_and(|offered| parameters.len() > offered.len()) {
+                        return Err(ResolveError::Analysis(format!(
+                            "[INVALID_LAMBDA_FUNCTION_CALL.NUM_ARGS_MISMATCH] Invalid lambda function call. A higher order function expects {} arguments, but got {}.",
+                            offered.map_or(0, <[_]>::len),
+                            parameters.len()
+                        )));
+                    }
+                    self.push_lambda_parameters(parameters, offered);
+                    let body = self.resolve_expr(body, schema);
+                    self.pop_lambda_parameters(parameters.len());
+                    let body = body?;
+                    // forall(a, p) is NOT exists(a, NOT p), nulls included.
+                    let lambda_body = if lower == "forall" {
+                        datafusion::logical_expr::not(body.expr)
+                    } else {
+                        body.expr
+                    };
+                    exprs.push(Expr::Lambda(Lambda::new(parameters.clone(), lambda_body)));
+                    names.push(format!(
+                        "lambdafunction({}, {})",
+                        body.name,
+                        parameters.join(", ")
+                    ));
+                }
+                (_, None) => return unsupported("a lambda argument without a lambda"),
+            }
+        }
+        let call = Expr::HigherOrderFunction(HigherOrderFunction::new(function, exprs));
         let call = call.resolve_lambda_variables(schema)?.data;
         let expr = if lower == "forall" {
             datafusion::logical_expr::not(call)
         } else {
             call
         };
-        let lambda_name = format!("lambdafunction({}, {})", body.name, parameters.join(", "));
         Ok(Some(Named::new(
             expr,
-            format!("{lower}({}, {lambda_name})", array.name),
+            format!("{lower}({})", names.join(", ")),
         )))
     }
 }

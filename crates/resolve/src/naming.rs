@@ -188,6 +188,15 @@ pub fn function_name(function: &str, arguments: &[String], is_distinct: bool) ->
         // The default limit shows in the name.
         "split" if arguments.len() == 2 => format!("split({}, -1)", arguments.join(", ")),
         "explode" | "explode_outer" => "col".into(),
+        "window" => "window".into(),
+        "any_value" if arguments.len() == 2 => format!("any_value({})", arguments[0]),
+        "to_unix_timestamp" if arguments.len() == 1 => {
+            format!("to_unix_timestamp({}, yyyy-MM-dd HH:mm:ss)", arguments[0])
+        }
+        // The default `deterministic = false` does not show.
+        "mode" if arguments.len() == 2 && arguments[1] == "false" => {
+            format!("mode({})", arguments[0])
+        }
         // The schema argument does not show.
         "from_json" | "from_csv" => match arguments.first() {
             Some(text) => format!("{lower}({text})"),

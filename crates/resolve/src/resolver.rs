@@ -32,7 +32,8 @@ struct Scopes {
     /// Schemas of the queries around the subquery being resolved, innermost last.
     outer: Vec<datafusion::common::DFSchemaRef>,
     /// Parameters of the lambda functions whose bodies are being resolved.
-    lambda_parameters: Vec<String>,
+    /// Each with its field when the higher-order function could tell it before the body.
+    lambda_parameters: Vec<(String, Option<datafusion::arrow::datatypes::FieldRef>)>,
 }
 
 impl<'a> Resolver<'a> {
@@ -184,9 +185,18 @@ impl<'a> Resolver<'a> {
         scopes.outer.pop()
     }
 
-    pub(crate) fn push_lambda_parameters(&self, parameters: &[String]) {
+    pub(crate) fn push_lambda_parameters(
+        &self,
+        parameters: &[String],
+        fields: Option<&[datafusion::arrow::datatypes::FieldRef]>,
+    ) {
         let mut scopes = self.scopes.lock().unwrap_or_else(|e| e.into_inner());
-        scopes.lambda_parameters.extend(parameters.iter().cloned());
+        for (i, name) in parameters.iter().enumerate() {
+            let field = fields
+                .and_then(|f| f.get(i))
+                .map(|f| std::sync::Arc::new(f.as_ref().clone().with_name(name.as_str())));
+            scopes.lambda_parameters.push((name.clone(), field));
+        }
     }
 
     pub(crate) fn pop_lambda_parameters(&self, count: usize) {
@@ -195,14 +205,17 @@ impl<'a> Resolver<'a> {
         scopes.lambda_parameters.truncate(keep);
     }
 
-    /// The lambda parameter `name` refers to, innermost first.
-    pub(crate) fn lambda_parameter(&self, name: &str) -> Option<String> {
+    /// The lambda parameter `name` refers to, innermost first, with its field when known.
+    pub(crate) fn lambda_parameter(
+        &self,
+        name: &str,
+    ) -> Option<(String, Option<datafusion::arrow::datatypes::FieldRef>)> {
         let scopes = self.scopes.lock().unwrap_or_else(|e| e.into_inner());
         scopes
             .lambda_parameters
             .iter()
             .rev()
-            .find(|p| p.eq_ignore_ascii_case(name))
+            .find(|(p, _)| p.eq_ignore_ascii_case(name))
             .cloned()
     }
 

@@ -21,6 +21,9 @@ pub enum RowMark {
     Gaussian { seed: i64 },
     /// The index of the partition the row is in.
     PartitionId,
+    /// Spark's `monotonically_increasing_id()`: the partition index in the upper 31 bits and
+    /// the row's position in its partition in the lower 33.
+    MonotonicId,
 }
 
 impl RowMark {
@@ -28,6 +31,7 @@ impl RowMark {
         match self {
             RowMark::Draw { .. } | RowMark::Gaussian { .. } => DataType::Float64,
             RowMark::PartitionId => DataType::Int32,
+            RowMark::MonotonicId => DataType::Int64,
         }
     }
 }
@@ -113,7 +117,7 @@ pub(crate) fn mark_positional(
 ) -> crate::ResolveResult<(LogicalPlan, Vec<Expr>)> {
     use datafusion::common::tree_node::{Transformed, TreeNode};
     use datafusion::common::{Column, ScalarValue};
-    use ember_functions::{PARTITION_ID, SEEDED_RAND, SEEDED_RANDN};
+    use ember_functions::{MONOTONIC_ID, PARTITION_ID, SEEDED_RAND, SEEDED_RANDN};
 
     let mut marks: Vec<(RowMark, String)> = Vec::new();
     let mut exprs_out = Vec::with_capacity(exprs.len());
@@ -124,6 +128,7 @@ pub(crate) fn mark_positional(
             };
             let (mark, name) = match call.func.name() {
                 PARTITION_ID => (RowMark::PartitionId, "__ember_partition_id".to_string()),
+                MONOTONIC_ID => (RowMark::MonotonicId, "__ember_monotonic_id".to_string()),
                 SEEDED_RAND | SEEDED_RANDN => {
                     let gaussian = call.func.name() == SEEDED_RANDN;
                     let seed = match call.args.first() {

@@ -130,6 +130,7 @@ impl Resolver<'_> {
             }
             _ => group_refs.clone(),
         };
+        let aggs = fill_grouping_arguments(aggs, &group_expr)?;
         let mut items: Vec<Named> = groups
             .into_iter()
             .zip(
@@ -231,4 +232,33 @@ impl Resolver<'_> {
         }
         Ok(values)
     }
+}
+
+/// `grouping_id()` without arguments means every grouping key, in order.
+fn fill_grouping_arguments(aggs: Vec<Named>, group_expr: &[Expr]) -> ResolveResult<Vec<Named>> {
+    let keys: Vec<Expr> = match group_expr {
+        [Expr::GroupingSet(set)] => set.distinct_expr().into_iter().cloned().collect(),
+        other => other.to_vec(),
+    };
+    aggs.into_iter()
+        .map(|named| {
+            let expr = named
+                .expr
+                .transform_up(|node| match node {
+                    Expr::AggregateFunction(mut function)
+                        if function.func.name() == "grouping"
+                            && function.params.args.is_empty() =>
+                    {
+                        function.params.args = keys.clone();
+                        Ok(Transformed::yes(Expr::AggregateFunction(function)))
+                    }
+                    other => Ok(Transformed::no(other)),
+                })?
+                .data;
+            Ok(Named {
+                expr,
+                name: named.name,
+            })
+        })
+        .collect()
 }

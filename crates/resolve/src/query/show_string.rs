@@ -21,6 +21,7 @@ impl Resolver<'_> {
         html: bool,
     ) -> ResolveResult<LogicalPlan> {
         let names: Vec<String> = input_columns(&input).into_iter().map(|n| n.name).collect();
+        let input = self.wall_clock_timestamps(input)?;
         // The first rows in partition order, as Spark's show() takes them; a LIMIT here
         // would merge partitions in whatever order they finish.
         let batches = self.first_rows_in_order(input, num_rows + 1).await?;
@@ -50,6 +51,35 @@ impl Resolver<'_> {
             vec![Arc::new(StringArray::from(vec![text]))],
         )?;
         self.scan_batches(schema, vec![batch])
+    }
+}
+
+impl Resolver<'_> {
+    /// Timestamps show as wall clocks in the session time zone.
+    fn wall_clock_timestamps(&self, input: LogicalPlan) -> ResolveResult<LogicalPlan> {
+        use datafusion::common::Column;
+        use datafusion::logical_expr::{Expr, LogicalPlanBuilder};
+        let zoned = |t: &ArrowType| matches!(t, ArrowType::Timestamp(_, Some(_)));
+        if !input.schema().fields().iter().any(|f| zoned(f.data_type())) {
+            return Ok(input);
+        }
+        let mut exprs = Vec::new();
+        for (qualifier, field) in input.schema().iter() {
+            let column = Expr::Column(Column::new(qualifier.cloned(), field.name()));
+            if zoned(field.data_type()) {
+                let local = ember_functions::call_function(
+                    &self.state,
+                    ember_functions::LOCAL_TIME,
+                    vec![column],
+                    &[field.data_type().clone()],
+                    false,
+                )?;
+                exprs.push(local.alias_qualified(qualifier.cloned(), field.name()));
+            } else {
+                exprs.push(column);
+            }
+        }
+        Ok(LogicalPlanBuilder::from(input).project(exprs)?.build()?)
     }
 }
 

@@ -1,0 +1,237 @@
+"""Spark built-in functions by family, checked against Apache Spark's documented results:
+numbers, dates and times, strings and regular expressions, JSON, hashes, generators and
+positional functions, including their null, overflow and error cases."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+
+import pytest
+from helpers import rows, show_string, sorted_rows
+from pyspark.errors import AnalysisException, ArithmeticException, DateTimeException
+from pyspark.sql import SparkSession, Window
+from pyspark.sql import functions as F
+
+# --- numbers -------------------------------------------------------------------------------------
+
+
+def test_bround_rounds_half_to_even(spark: SparkSession) -> None:
+    df = spark.createDataFrame([(2.5, 25), (3.5, 35), (-2.5, -25), (2.125, 15)], "d double, i int")
+    out = df.select(F.bround("d"), F.bround("d", 2), F.bround("i", -1))
+    assert out.columns == ["bround(d, 0)", "bround(d, 2)", "bround(i, -1)"]
+    assert rows(out) == [(2.0, 2.5, 20), (4.0, 3.5, 40), (-2.0, -2.5, -20), (2.0, 2.12, 20)]
+
+
+def test_conv_between_bases(spark: SparkSession) -> None:
+    df = spark.createDataFrame([("100",), ("-10",), (None,)], "n string")
+    out = df.select(F.conv("n", 2, 10).alias("b2"), F.conv("n", 16, -10).alias("signed"))
+    assert rows(out) == [("4", "256"), ("18446744073709551614", "-16"), (None, None)]
+
+
+def test_try_arithmetic_gives_null_on_overflow(spark: SparkSession) -> None:
+    df = spark.createDataFrame([(2147483647, 1), (5, 3)], "a int, b int")
+    out = df.select(F.try_add("a", "b"), F.try_multiply("a", "b"), F.try_subtract("b", "a"))
+    assert rows(out) == [(None, 2147483647, -2147483646), (8, 15, -2)]
+
+
+def test_integer_overflow_raises_under_ansi(spark: SparkSession) -> None:
+    df = spark.createDataFrame([(2147483647, 1)], "a int, b int")
+    with pytest.raises(ArithmeticException) as info:
+        df.select(F.col("a") + F.col("b")).collect()
+    assert "ARITHMETIC_OVERFLOW" in str(info.value)
+
+
+# --- dates and times ------------------------------------------------------------------------------
+
+
+def test_to_timestamp_and_to_date_with_patterns(spark: SparkSession) -> None:
+    df = spark.createDataFrame([("1997-02-28 10:30:00", "28/02/1997")], ["ts", "d"])
+    out = df.select(
+        F.to_timestamp("ts", "yyyy-MM-dd HH:mm:ss").alias("t"),
+        F.to_timestamp("d", "dd/MM/yyyy").alias("midnight"),
+        F.to_date("d", "dd/MM/yyyy").alias("date"),
+    )
+    assert rows(out) == [
+        (
+            datetime.datetime(1997, 2, 28, 10, 30),
+            datetime.datetime(1997, 2, 28, 0, 0),
+            datetime.date(1997, 2, 28),
+        )
+    ]
+
+
+def test_invalid_datetime_text_fails_and_try_forms_give_null(spark: SparkSession) -> None:
+    df = spark.createDataFrame([("2016-12-31",), ("not a date",)], ["s"])
+    out = df.select(
+        F.try_to_timestamp("s", F.lit("yyyy-MM-dd")).alias("t"),
+        F.try_to_date("s", "yyyy-MM-dd").alias("d"),
+    )
+    assert rows(out) == [
+        (datetime.datetime(2016, 12, 31), datetime.date(2016, 12, 31)),
+        (None, None),
+    ]
+    with pytest.raises(DateTimeException) as info:
+        df.select(F.to_timestamp("s", "yyyy-MM-dd")).collect()
+    assert "CANNOT_PARSE_TIMESTAMP" in str(info.value)
+
+
+def test_unix_timestamp_reads_the_default_pattern(spark: SparkSession, utc: None) -> None:
+    df = spark.createDataFrame([("2015-04-08 00:00:00", "20150408")], ["a", "b"])
+    out = df.select(F.unix_timestamp("a"), F.unix_timestamp("b", "yyyyMMdd"))
+    assert rows(out) == [(1428451200, 1428451200)]
+    assert rows(df.select(F.unix_timestamp(F.to_date(F.lit("1970-01-02"))))) == [(86400,)]
+
+
+def test_timestamp_add_and_diff(spark: SparkSession) -> None:
+    df = spark.createDataFrame(
+        [(datetime.datetime(2016, 3, 11, 9, 0, 7), datetime.datetime(2024, 4, 2, 9, 0, 7), 2)],
+        ["ts1", "ts2", "q"],
+    )
+    out = df.select(
+        F.timestamp_diff("year", "ts1", "ts2"),
+        F.timestamp_diff("month", "ts2", "ts1"),
+        F.timestamp_diff("day", "ts1", "ts2"),
+        F.timestamp_add("month", "q", "ts1"),
+    )
+    assert out.columns[0] == "timestampdiff(year, ts1, ts2)"
+    assert rows(out) == [(8, -96, 2944, datetime.datetime(2016, 5, 11, 9, 0, 7))]
+
+
+def test_tumbling_window_groups_by_interval(spark: SparkSession) -> None:
+    df = spark.createDataFrame(
+        [
+            (datetime.datetime(2016, 3, 11, 9, 0, 7), 1),
+            (datetime.datetime(2016, 3, 11, 9, 0, 9), 2),
+            (datetime.datetime(2016, 3, 11, 9, 0, 11), 4),
+        ],
+        ["dt", "v"],
+    )
+    out = df.groupBy(F.window("dt", "5 seconds")).agg(F.sum("v")).orderBy("window")
+    assert out.columns == ["window", "sum(v)"]
+    got = [(r["window"]["start"], r["window"]["end"], r[1]) for r in out.collect()]
+    assert got == [
+        (datetime.datetime(2016, 3, 11, 9, 0, 5), datetime.datetime(2016, 3, 11, 9, 0, 10), 3),
+        (datetime.datetime(2016, 3, 11, 9, 0, 10), datetime.datetime(2016, 3, 11, 9, 0, 15), 4),
+    ]
+    last = out.select(F.window_time("window")).first()
+    assert last is not None and last[0] == datetime.datetime(2016, 3, 11, 9, 0, 9, 999999)
+
+
+def test_date_functions_read_strings_as_dates(spark: SparkSession) -> None:
+    df = spark.createDataFrame([("2015-07-27",)], ["d"])
+    out = df.select(F.weekday("d"), F.last_day("d"), F.next_day("d", "Sun"))
+    assert rows(out) == [(0, datetime.date(2015, 7, 31), datetime.date(2015, 8, 2))]
+
+
+@pytest.fixture
+def los_angeles(spark: SparkSession) -> Iterator[None]:
+    """Run a test in the session time zone America/Los_Angeles, restoring it afterwards."""
+    before = spark.conf.get("spark.sql.session.timeZone")
+    assert before is not None
+    spark.conf.set("spark.sql.session.timeZone", "America/Los_Angeles")
+    yield
+    spark.conf.set("spark.sql.session.timeZone", before)
+
+
+def test_session_time_zone_reads_and_prints_wall_clocks(
+    spark: SparkSession, los_angeles: None
+) -> None:
+    # 1428476400 is 2015-04-08 07:00:00 UTC, midnight in Los Angeles (PDT).
+    df = spark.createDataFrame([(1428476400,)], ["unix_time"])
+    out = df.select(
+        F.from_unixtime("unix_time"),
+        F.unix_timestamp(F.lit("2015-04-08 00:00:00")),
+        F.unix_timestamp(F.to_timestamp(F.lit("2015-07-22 10:00:00"))),
+    )
+    assert rows(out) == [("2015-04-08 00:00:00", 1428476400, 1437584400)]
+    ts = df.select(F.timestamp_seconds("unix_time").alias("t"))
+    fields = ts.select(
+        F.hour("t"),
+        F.col("t").cast("string"),
+        F.col("t").cast("date"),
+        F.date_format("t", "yyyy-MM-dd HH:mm"),
+    )
+    assert rows(fields) == [
+        (0, "2015-04-08 00:00:00", datetime.date(2015, 4, 8), "2015-04-08 00:00")
+    ]
+    assert "2015-04-08 00:00:00" in show_string(ts)
+    parsed = spark.sql("SELECT CAST('2015-04-08 00:00:00' AS TIMESTAMP) AS t").select(
+        F.unix_timestamp("t")
+    )
+    assert rows(parsed) == [(1428476400,)]
+
+
+def test_from_utc_timestamp_accepts_short_zone_ids(spark: SparkSession, utc: None) -> None:
+    df = spark.createDataFrame([("1997-02-28 10:30:00",)], ["ts"])
+    out = df.select(
+        F.from_utc_timestamp(F.col("ts").cast("timestamp"), "PST").cast("string"),
+        F.to_utc_timestamp(F.col("ts").cast("timestamp"), "JST").cast("string"),
+    )
+    assert rows(out) == [("1997-02-28 02:30:00", "1997-02-28 01:30:00")]
+
+
+# --- generators, grouping and positions -----------------------------------------------------------
+
+
+def test_json_tuple_yields_one_row_of_fields(spark: SparkSession) -> None:
+    df = spark.createDataFrame(
+        [("1", '{"f1": "value1", "f2": "value2"}'), ("2", "{}")], ("key", "j")
+    )
+    out = df.select("key", F.json_tuple("j", "f1", "f2")).orderBy("key")
+    assert out.columns == ["key", "c0", "c1"]
+    assert rows(out) == [("1", "value1", "value2"), ("2", None, None)]
+
+
+def test_grouping_id_defaults_to_every_key(spark: SparkSession) -> None:
+    df = spark.createDataFrame([(1, "a", "a"), (3, "a", "a"), (4, "b", "c")], ["c1", "c2", "c3"])
+    out = df.cube("c2", "c3").agg(F.grouping_id(), F.sum("c1")).orderBy("c2", "c3")
+    assert out.columns == ["c2", "c3", "grouping_id()", "sum(c1)"]
+    assert rows(out) == [
+        (None, None, 3, 8),
+        (None, "a", 2, 4),
+        (None, "c", 2, 4),
+        ("a", None, 1, 4),
+        ("a", "a", 0, 4),
+        ("b", None, 1, 4),
+        ("b", "c", 0, 4),
+    ]
+
+
+def test_monotonically_increasing_id_is_unique_and_ordered(spark: SparkSession) -> None:
+    df = spark.range(0, 10, 1, 2).select("id", F.monotonically_increasing_id().alias("mid"))
+    ids = rows(df.orderBy("id"))
+    assert [m for _, m in ids] == [
+        0,
+        1,
+        2,
+        3,
+        4,
+        8589934592,
+        8589934593,
+        8589934594,
+        8589934595,
+        8589934596,
+    ]
+
+
+def test_nth_value_can_skip_nulls(spark: SparkSession) -> None:
+    df = spark.createDataFrame(
+        [("a", 1, None), ("a", 2, 20), ("a", 3, 30)], "k string, o int, v int"
+    )
+    w = Window.partitionBy("k").orderBy("o")
+    out = df.select(
+        "o",
+        F.nth_value("v", 1).over(w).alias("first"),
+        F.nth_value("v", 1, ignoreNulls=True).over(w).alias("first_present"),
+    )
+    assert sorted_rows(out) == [(1, None, None), (2, None, 20), (3, None, 20)]
+
+
+# --- errors ---------------------------------------------------------------------------------------
+
+
+def test_unknown_function_is_an_analysis_error(spark: SparkSession) -> None:
+    with pytest.raises(AnalysisException) as info:
+        spark.range(1).select(F.call_function("no_such_function", F.col("id"))).collect()
+    assert "UNRESOLVED_ROUTINE" in str(info.value)
