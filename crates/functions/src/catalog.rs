@@ -8,7 +8,7 @@ use datafusion::common::ScalarValue;
 use datafusion::execution::FunctionRegistry;
 use datafusion::functions_aggregate::expr_fn as aggregate;
 use datafusion::logical_expr::expr::{AggregateFunction, ScalarFunction, WindowFunction};
-use datafusion::logical_expr::{binary_expr, cast, lit, not, when, Expr, Operator};
+use datafusion::logical_expr::{binary_expr, cast, lit, not, when, Expr, Operator, ScalarUDF};
 use datafusion::prelude::{coalesce, in_list};
 
 use crate::operators::{binary_operator, divide};
@@ -17,96 +17,64 @@ use crate::{FunctionError, FunctionResult};
 /// Registers `datafusion-spark`'s functions over DataFusion's own, so names shared by both
 /// get Spark's semantics (`ceil` returning BIGINT, `concat` with NULL, ...).
 pub fn register_spark_functions(registry: &mut dyn FunctionRegistry) -> FunctionResult<()> {
+    use crate::{
+        aggregates, ansi_divide, cast_functions, contains_null, datetime_functions, datetime_parse,
+        format_number, generators, higher_order, json_functions, murmur_hash, number_functions,
+        positional, raise_error, regex_functions, session_time, split, string_functions,
+        timestamp_units,
+    };
     datafusion_spark::register_all(registry)?;
-    for function in crate::cast_functions::cast_functions() {
+    for function in cast_functions::cast_functions() {
         registry.register_udf(function)?;
     }
-    registry.register_udf(Arc::new(
-        datafusion::logical_expr::ScalarUDF::new_from_impl(crate::raise_error::RaiseError::new()),
+    let mut scalar = |function: ScalarUDF| registry.register_udf(Arc::new(function)).map(|_| ());
+    scalar(ScalarUDF::new_from_impl(raise_error::RaiseError::new()))?;
+    scalar(ScalarUDF::new_from_impl(ansi_divide::TryDivide::new()))?;
+    scalar(ScalarUDF::new_from_impl(format_number::FormatNumber::new()))?;
+    scalar(ScalarUDF::new_from_impl(split::Split::new()))?;
+    scalar(ScalarUDF::new_from_impl(string_functions::Mask::new()))?;
+    scalar(ScalarUDF::new_from_impl(
+        datetime_functions::MonthsBetween::new(),
     ))?;
-    registry.register_udf(Arc::new(
-        datafusion::logical_expr::ScalarUDF::new_from_impl(crate::ansi_divide::TryDivide::new()),
-    ))?;
-    registry.register_udf(Arc::new(
-        datafusion::logical_expr::ScalarUDF::new_from_impl(
-            crate::format_number::FormatNumber::new(),
-        ),
-    ))?;
-    registry.register_udf(Arc::new(
-        datafusion::logical_expr::ScalarUDF::new_from_impl(crate::split::Split::new()),
-    ))?;
-    for regexp in crate::regex_functions::RegexpFunction::all() {
-        registry.register_udf(Arc::new(
-            datafusion::logical_expr::ScalarUDF::new_from_impl(regexp),
-        ))?;
+    scalar(ScalarUDF::new_from_impl(generators::Positions::new()))?;
+    scalar(ScalarUDF::new_from_impl(murmur_hash::Murmur3Hash::new()))?;
+    scalar(ScalarUDF::new_from_impl(number_functions::Bround::new()))?;
+    scalar(ScalarUDF::new_from_impl(number_functions::Conv::new()))?;
+    scalar(ScalarUDF::new_from_impl(contains_null::ContainsNull::new()))?;
+    scalar(ScalarUDF::new_from_impl(contains_null::ArraysOverlap::new()))?;
+    for regexp in regex_functions::RegexpFunction::all() {
+        scalar(ScalarUDF::new_from_impl(regexp))?;
     }
-    registry.register_udf(Arc::new(
-        datafusion::logical_expr::ScalarUDF::new_from_impl(crate::string_functions::Mask::new()),
-    ))?;
-    registry.register_udf(Arc::new(
-        datafusion::logical_expr::ScalarUDF::new_from_impl(
-            crate::datetime_functions::MonthsBetween::new(),
-        ),
-    ))?;
-    for json in crate::json_functions::JsonFunction::all() {
-        registry.register_udf(Arc::new(
-            datafusion::logical_expr::ScalarUDF::new_from_impl(json),
-        ))?;
+    for json in json_functions::JsonFunction::all() {
+        scalar(ScalarUDF::new_from_impl(json))?;
     }
-    registry.register_udf(Arc::new(
-        datafusion::logical_expr::ScalarUDF::new_from_impl(crate::generators::Positions::new()),
-    ))?;
-    registry.register_udf(Arc::new(
-        datafusion::logical_expr::ScalarUDF::new_from_impl(crate::murmur_hash::Murmur3Hash::new()),
-    ))?;
-    for positional in [
-        crate::positional::Positional::partition_id(),
-        crate::positional::Positional::monotonic_id(),
-        crate::positional::Positional::seeded_rand(),
-        crate::positional::Positional::seeded_randn(),
+    for function in session_time::SessionTime::all() {
+        scalar(ScalarUDF::new_from_impl(function))?;
+    }
+    for function in timestamp_units::TimestampUnits::all() {
+        scalar(ScalarUDF::new_from_impl(function))?;
+    }
+    for parser in datetime_parse::ParseDatetime::all() {
+        scalar(ScalarUDF::new_from_impl(parser))?;
+    }
+    for function in [
+        positional::Positional::partition_id(),
+        positional::Positional::monotonic_id(),
+        positional::Positional::seeded_rand(),
+        positional::Positional::seeded_randn(),
     ] {
-        registry.register_udf(Arc::new(
-            datafusion::logical_expr::ScalarUDF::new_from_impl(positional),
-        ))?;
-    }
-    registry.register_udf(Arc::new(
-        datafusion::logical_expr::ScalarUDF::new_from_impl(crate::number_functions::Bround::new()),
-    ))?;
-    registry.register_udf(Arc::new(
-        datafusion::logical_expr::ScalarUDF::new_from_impl(crate::number_functions::Conv::new()),
-    ))?;
-    registry.register_udf(Arc::new(
-        datafusion::logical_expr::ScalarUDF::new_from_impl(
-            crate::contains_null::ContainsNull::new(),
-        ),
-    ))?;
-    for function in crate::session_time::SessionTime::all() {
-        registry.register_udf(Arc::new(
-            datafusion::logical_expr::ScalarUDF::new_from_impl(function),
-        ))?;
-    }
-    for function in crate::timestamp_units::TimestampUnits::all() {
-        registry.register_udf(Arc::new(
-            datafusion::logical_expr::ScalarUDF::new_from_impl(function),
-        ))?;
-    }
-    for parser in crate::datetime_parse::ParseDatetime::all() {
-        registry.register_udf(Arc::new(
-            datafusion::logical_expr::ScalarUDF::new_from_impl(parser),
-        ))?;
-    }
-    for function in crate::aggregates::aggregate_functions() {
-        registry.register_udaf(Arc::new(function))?;
-    }
-    for function in crate::higher_order::higher_order_functions() {
-        registry.register_higher_order_function(Arc::new(function))?;
+        scalar(ScalarUDF::new_from_impl(function))?;
     }
     for generator in [crate::EXPLODE, crate::EXPLODE_OUTER] {
-        registry.register_udf(Arc::new(
-            datafusion::logical_expr::ScalarUDF::new_from_impl(crate::positional::Generator::new(
-                generator,
-            )),
-        ))?;
+        scalar(ScalarUDF::new_from_impl(positional::Generator::new(
+            generator,
+        )))?;
+    }
+    for function in aggregates::aggregate_functions() {
+        registry.register_udaf(Arc::new(function))?;
+    }
+    for function in higher_order::higher_order_functions() {
+        registry.register_higher_order_function(Arc::new(function))?;
     }
     Ok(())
 }

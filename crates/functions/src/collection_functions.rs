@@ -44,40 +44,7 @@ pub(crate) fn call(
                 vec![array],
             )?)?
         }
-        // True on a common element; otherwise NULL when a NULL element could be one, as
-        // Spark's three-valued answer is.
-        "arrays_overlap" if is_list(types.first()) && is_list(types.get(1)) => {
-            let (left, right) = two_arguments(name, args)?;
-            let common = call_registry(
-                registry,
-                "arrays_overlap",
-                vec![left.clone(), right.clone()],
-            )?;
-            let has_null = |a: &Expr| call_registry(registry, CONTAINS_NULL, vec![a.clone()]);
-            let non_empty =
-                |a: &Expr| cast(nested::cardinality(a.clone()), DataType::Int64).gt(lit(0i64));
-            let unknown = has_null(&left)?
-                .is_true()
-                .and(non_empty(&right))
-                .or(has_null(&right)?.is_true().and(non_empty(&left)));
-            when(
-                left.clone().is_null().or(right.clone().is_null()),
-                lit(ScalarValue::Boolean(None)),
-            )
-            .when(common.is_true(), lit(true))
-            .when(unknown, lit(ScalarValue::Boolean(None)))
-            .otherwise(lit(false))?
-        }
-        // Arrays of arrays repeat with DataFusion's item name inside (`element` from Arrow
-        // data otherwise clashes with the name the result declares).
-        "array_repeat" if matches!(types.first(), Some(DataType::List(f)) if f.name() != "item") => {
-            let mut args = args;
-            if let Some(DataType::List(item)) = types.first() {
-                let renamed = DataType::new_list(item.data_type().clone(), true);
-                args[0] = cast(args[0].clone(), renamed);
-            }
-            call_registry(registry, "array_repeat", args)?
-        }
+        "arrays_overlap" => call_registry(registry, crate::contains_null::ARRAYS_OVERLAP, args)?,
         "map_contains_key" => {
             let (map, key) = two_arguments(name, args)?;
             nested::array_has(nested::map_keys(map), key)

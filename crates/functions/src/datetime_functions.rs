@@ -133,7 +133,26 @@ pub(crate) fn call(
             let [year, month, day, hour, minute, second]: [Expr; 6] = args
                 .try_into()
                 .map_err(|_| FunctionError::UnknownFunction(name.into()))?;
-            let date = call_registry(registry, "make_date", vec![year, month, day])?;
+            let date = if name.starts_with("try_") {
+                // An impossible date is NULL rather than an error.
+                let text = call_registry(
+                    registry,
+                    "concat_ws",
+                    vec![
+                        lit("-"),
+                        cast(year, DataType::Utf8),
+                        cast(month, DataType::Utf8),
+                        cast(day, DataType::Utf8),
+                    ],
+                )?;
+                call_registry(
+                    registry,
+                    parser_name(Target::Date, true),
+                    vec![text, lit("yyyy-M-d")],
+                )?
+            } else {
+                call_registry(registry, "make_date", vec![year, month, day])?
+            };
             let days = cast(cast(date, DataType::Int32), DataType::Int64);
             let whole = [
                 (days, MICROS_PER_DAY),
@@ -156,19 +175,11 @@ pub(crate) fn call(
                 micros_to_timestamp(binary_expr(whole, Operator::Plus, fraction), true);
             match zone {
                 _ if ntz => wall_clock,
-                Some(zone) => {
-                    let zone = match &zone {
-                        Expr::Literal(datafusion::common::ScalarValue::Utf8(Some(z)), _) => {
-                            crate::session_time::spark_zone_id(z).map_or(zone, lit)
-                        }
-                        _ => zone,
-                    };
-                    call_registry(
-                        registry,
-                        "to_utc_timestamp",
-                        vec![cast(wall_clock, timestamp_type()), zone],
-                    )?
-                }
+                Some(zone) => call_registry(
+                    registry,
+                    "to_utc_timestamp",
+                    vec![cast(wall_clock, timestamp_type()), zone_id(registry, zone)?],
+                )?,
                 None => call_registry(registry, ZONED_TIME, vec![wall_clock])?,
             }
         }
@@ -197,18 +208,15 @@ pub(crate) fn call(
                 args.remove(args.len() - 1),
                 DataType::Timestamp(TimeUnit::Microsecond, None),
             );
-            let zone_id = |zone: Expr| match &zone {
-                Expr::Literal(datafusion::common::ScalarValue::Utf8(Some(z)), _) => {
-                    crate::session_time::spark_zone_id(z).map_or(zone, lit)
-                }
-                _ => zone,
-            };
-            let target = zone_id(args.remove(args.len() - 1));
+            let target = zone_id(registry, args.remove(args.len() - 1))?;
             let instant = match args.pop() {
                 Some(source) => call_registry(
                     registry,
                     "to_utc_timestamp",
-                    vec![cast(wall_clock, timestamp_type()), zone_id(source)],
+                    vec![
+                        cast(wall_clock, timestamp_type()),
+                        zone_id(registry, source)?,
+                    ],
                 )?,
                 None => call_registry(registry, ZONED_TIME, vec![wall_clock])?,
             };
@@ -228,7 +236,25 @@ pub(crate) fn call(
             let mut args = args;
             let value = args.remove(1);
             args.push(call_registry(registry, LOCAL_TIME, vec![value])?);
-            call_registry(registry, "date_part", args)?
+            let is_seconds = matches!(
+                args.first(),
+                Some(Expr::Literal(datafusion::common::ScalarValue::Utf8(Some(field)), _))
+                    if matches!(field.to_ascii_uppercase().as_str(), "S" | "SEC" | "SECS" | "SECOND" | "SECONDS")
+            );
+            if is_seconds {
+                // Seconds with their fraction, as DECIMAL(8, 6).
+                args[0] = lit("microsecond");
+                let micros = cast(
+                    call_registry(registry, "date_part", args)?,
+                    DataType::Float64,
+                );
+                cast(
+                    binary_expr(micros, Operator::Divide, lit(MICROS_PER_SECOND as f64)),
+                    DataType::Decimal128(8, 6),
+                )
+            } else {
+                call_registry(registry, "date_part", args)?
+            }
         }
         // Truncation happens on the wall clock in the session time zone.
         "date_trunc" if matches!(types.get(1), Some(DataType::Timestamp(_, Some(_)))) => {
@@ -257,15 +283,10 @@ pub(crate) fn call(
             call_registry(registry, FORMAT_DATETIME, args)?
         }
         // Spark's zone ids (`PST`, `GMT+8`) in the form the implementation reads.
-        "from_utc_timestamp" | "to_utc_timestamp" => {
+        "from_utc_timestamp" | "to_utc_timestamp" if args.len() == 2 => {
             let mut args = args;
-            if let Some(Expr::Literal(datafusion::common::ScalarValue::Utf8(Some(zone)), _)) =
-                args.get(1)
-            {
-                if let Some(id) = crate::session_time::spark_zone_id(zone) {
-                    args[1] = lit(id);
-                }
-            }
+            let zone = args.remove(1);
+            args.push(zone_id(registry, zone)?);
             call_registry(registry, name, args)?
         }
         _ => return Ok(Err(args)),
@@ -573,4 +594,18 @@ fn tumbling_window(args: Vec<Expr>, types: &[DataType]) -> FunctionResult<Expr> 
         lit("end"),
         micros_to_timestamp(window_end, ntz),
     ]))
+}
+
+/// A zone argument in the form Arrow reads: a constant converted now, a column as it runs.
+fn zone_id(registry: &dyn FunctionRegistry, zone: Expr) -> FunctionResult<Expr> {
+    match &zone {
+        Expr::Literal(datafusion::common::ScalarValue::Utf8(Some(z)), _) => {
+            Ok(crate::session_time::spark_zone_id(z).map_or(zone, lit))
+        }
+        _ => Ok(call_registry(
+            registry,
+            crate::session_time::ZONE_ID,
+            vec![zone],
+        )?),
+    }
 }

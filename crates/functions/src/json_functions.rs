@@ -132,7 +132,10 @@ impl ScalarUDFImpl for JsonFunction {
             return exec_err!("{} takes an argument", self.name());
         };
         let result: ArrayRef = match self.kind {
-            JsonKind::FromJson => from_json(&text_column(input)?, args.return_type())?,
+            JsonKind::FromJson => {
+                let texts = with_options(text_column(input)?, arrays.get(2))?;
+                from_json(&texts, args.return_type())?
+            }
             JsonKind::ToJson => {
                 let mut out = StringBuilder::new();
                 for row in 0..input.len() {
@@ -194,7 +197,7 @@ impl ScalarUDFImpl for JsonFunction {
                 Arc::new(out.finish())
             }
             JsonKind::SchemaOf => {
-                let texts = text_column(input)?;
+                let texts = with_options(text_column(input)?, arrays.get(1))?;
                 let mut out = StringBuilder::new();
                 for row in 0..texts.len() {
                     if texts.is_null(row) {
@@ -516,4 +519,35 @@ mod tests {
         let value: Value = serde_json::from_str(r#"{"b":[1],"a":1.5}"#).unwrap_or(Value::Null);
         assert_eq!(inferred_type(&value), "STRUCT<a: DOUBLE, b: ARRAY<BIGINT>>");
     }
+}
+
+/// The value of option `key` (case-insensitive) in the first row of an options map.
+fn option_value(options: Option<&ArrayRef>, key: &str) -> Option<String> {
+    let map = options?.as_map_opt()?;
+    if map.is_empty() || map.is_null(0) {
+        return None;
+    }
+    let entries = map.value(0);
+    let keys = cast(entries.column(0), &DataType::Utf8).ok()?;
+    let values = cast(entries.column(1), &DataType::Utf8).ok()?;
+    let (keys, values) = (keys.as_string::<i32>(), values.as_string::<i32>());
+    (0..keys.len())
+        .find(|i| keys.is_valid(*i) && keys.value(*i).eq_ignore_ascii_case(key))
+        .and_then(|i| values.is_valid(i).then(|| values.value(i).to_string()))
+}
+
+/// The JSON texts as the reader options see them: `allowUnquotedFieldNames` quotes bare
+/// field names first.
+fn with_options(texts: StringArray, options: Option<&ArrayRef>) -> Result<StringArray> {
+    let allowed = option_value(options, "allowUnquotedFieldNames")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    if !allowed {
+        return Ok(texts);
+    }
+    let bare_name = regex::Regex::new(r#"([{,]\s*)([A-Za-z_$][A-Za-z0-9_$]*)(\s*:)"#)
+        .map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))?;
+    Ok(texts
+        .iter()
+        .map(|text| text.map(|t| bare_name.replace_all(t, r#"$1"$2"$3"#).into_owned()))
+        .collect())
 }

@@ -29,6 +29,7 @@ pub const LOCAL_TIME: &str = "ember_local_time";
 pub const ZONED_TIME: &str = "ember_zoned_time";
 pub const FORMAT_DATETIME: &str = "ember_format_datetime";
 pub const CURRENT_ZONE: &str = "current_timezone";
+pub const ZONE_ID: &str = "ember_zone_id";
 
 /// Java's short zone ids (`ZoneId.SHORT_IDS`), which Spark accepts.
 const SHORT_IDS: &[(&str, &str)] = &[
@@ -139,6 +140,8 @@ enum Kind {
     Format,
     /// `current_timezone()`.
     Current,
+    /// Zone names in a column (`PST`, `GMT+8`) in the form Arrow reads.
+    ZoneId,
 }
 
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -148,8 +151,15 @@ pub(crate) struct SessionTime {
 }
 
 impl SessionTime {
-    pub(crate) fn all() -> [Self; 4] {
-        [Kind::Local, Kind::Zoned, Kind::Format, Kind::Current].map(|kind| Self {
+    pub(crate) fn all() -> [Self; 5] {
+        [
+            Kind::Local,
+            Kind::Zoned,
+            Kind::Format,
+            Kind::Current,
+            Kind::ZoneId,
+        ]
+        .map(|kind| Self {
             kind,
             signature: if kind == Kind::Current {
                 Signature::exact(vec![], Volatility::Stable)
@@ -178,6 +188,7 @@ impl ScalarUDFImpl for SessionTime {
             Kind::Zoned => ZONED_TIME,
             Kind::Format => FORMAT_DATETIME,
             Kind::Current => CURRENT_ZONE,
+            Kind::ZoneId => ZONE_ID,
         }
     }
 
@@ -197,6 +208,7 @@ impl ScalarUDFImpl for SessionTime {
         };
         Ok(match self.kind {
             Kind::Current => vec![],
+            Kind::ZoneId => vec![DataType::Utf8],
             Kind::Local => vec![first.clone()],
             Kind::Zoned => vec![DataType::Timestamp(TimeUnit::Microsecond, None)],
             Kind::Format => {
@@ -227,7 +239,7 @@ impl ScalarUDFImpl for SessionTime {
             (Kind::Local, Some(other)) => other.clone(),
             (Kind::Local, None) => return plan_err!("{LOCAL_TIME} takes a value"),
             (Kind::Zoned, _) => crate::datetime_functions::timestamp_type(),
-            (Kind::Format | Kind::Current, _) => DataType::Utf8,
+            (Kind::Format | Kind::Current | Kind::ZoneId, _) => DataType::Utf8,
         })
     }
 
@@ -281,6 +293,14 @@ impl ScalarUDFImpl for SessionTime {
                 Ok(ColumnarValue::Array(Arc::new(out)))
             }
             Kind::Current => exec_err!("current_timezone takes no arguments"),
+            Kind::ZoneId => {
+                let names = values.as_string::<i32>();
+                let out: datafusion::arrow::array::StringArray = names
+                    .iter()
+                    .map(|name| name.map(|n| spark_zone_id(n).unwrap_or_else(|| n.to_string())))
+                    .collect();
+                Ok(ColumnarValue::Array(Arc::new(out)))
+            }
             Kind::Format => {
                 let patterns = match args.args.get(1) {
                     Some(p) => Some(p.to_array(args.number_rows)?),

@@ -132,6 +132,8 @@ pub fn function_name(function: &str, arguments: &[String], is_distinct: bool) ->
         "and" => binary("AND"),
         "or" => binary("OR"),
         "not" => format!("(NOT {})", arguments.join(", ")),
+        // With a scale, ceil and floor keep lower case.
+        "ceil" | "floor" if arguments.len() == 2 => format!("{lower}({})", arguments.join(", ")),
         // Spark prints these math and regex functions in capitals.
         "acos" | "acosh" | "asin" | "asinh" | "atan" | "atan2" | "atanh" | "cbrt" | "ceil"
         | "cos" | "cosh" | "cot" | "csc" | "degrees" | "exp" | "expm1" | "floor" | "hypot"
@@ -197,6 +199,14 @@ pub fn function_name(function: &str, arguments: &[String], is_distinct: bool) ->
         "mode" if arguments.len() == 2 && arguments[1] == "false" => {
             format!("mode({})", arguments[0])
         }
+        "mode" if arguments.len() == 2 && arguments[1] == "true" => {
+            format!("mode() WITHIN GROUP (ORDER BY {} DESC)", arguments[0])
+        }
+        // The zone argument does not show.
+        "try_make_timestamp" if arguments.len() == 7 => {
+            format!("{lower}({})", arguments[..6].join(", "))
+        }
+        "schema_of_json" if arguments.len() == 2 => format!("{lower}({})", arguments[0]),
         // The schema argument does not show.
         "from_json" | "from_csv" => match arguments.first() {
             Some(text) => format!("{lower}({text})"),

@@ -99,7 +99,8 @@ fn timestamp_text(micros: i64) -> String {
 
 /// One cell as Spark prints it; `None` for NULL.
 pub fn cell_text(array: &ArrayRef, row: usize) -> Option<String> {
-    if array.is_null(row) {
+    // A NullArray has no null buffer, yet every value is NULL.
+    if array.is_null(row) || matches!(array.data_type(), ArrowType::Null) {
         return None;
     }
     Some(match array.data_type() {
