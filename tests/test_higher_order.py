@@ -122,6 +122,21 @@ def test_map_zip_with_unions_keys_first_map_first(spark: SparkSession) -> None:
     assert list(first["m"].items()) == [("IT", 48.0), ("SALES", 16.8), ("HR", 0.0)]
 
 
+def test_array_sort_with_a_comparator_keeps_ties_in_order(spark: SparkSession) -> None:
+    df = spark.createDataFrame([(["foo", "foobar", None, "bar"],), (["foo"],), ([],)], ["data"])
+    by_length_desc = F.array_sort(
+        "data",
+        lambda x, y: F.when(x.isNull() | y.isNull(), F.lit(0)).otherwise(F.length(y) - F.length(x)),
+    )
+    assert rows(df.select(by_length_desc.alias("r"))) == [
+        (["foobar", "foo", None, "bar"],),
+        (["foo"],),
+        ([],),
+    ]
+    plain = spark.createDataFrame([([3, None, 1],)], ["xs"]).select(F.array_sort("xs"))
+    assert rows(plain) == [([1, 3, None],)]
+
+
 def test_higher_order_functions_from_sql(spark: SparkSession) -> None:
     out = spark.sql(
         "SELECT transform(array(1, 2), x -> x + 1) AS t, "

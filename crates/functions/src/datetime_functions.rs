@@ -429,28 +429,6 @@ impl ScalarUDFImpl for MonthsBetween {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn micros(days: i64, seconds: i64) -> i64 {
-        days * MICROS_PER_DAY + seconds * MICROS_PER_SECOND
-    }
-
-    #[test]
-    fn months_between_follows_spark() {
-        // 1997-02-28 10:30:00 and 1996-10-30: Spark gives 3.94959677.
-        let end = micros(9_920, 10 * 3600 + 30 * 60);
-        let start = micros(9_799, 0);
-        assert_eq!(months_between(end, start, true), 3.94959677);
-        // Both month ends: whole months.
-        assert_eq!(
-            months_between(micros(9_920, 0), micros(9_892, 0), true),
-            1.0
-        );
-    }
-}
-
 fn is_text(data_type: Option<&DataType>) -> bool {
     matches!(
         data_type,
@@ -473,11 +451,7 @@ fn unix_seconds(
         if args.len() == 1 {
             args.push(lit("yyyy-MM-dd HH:mm:ss"));
         }
-        return Ok(call_registry(
-            registry,
-            parser_name(Target::UnixSeconds, false),
-            args,
-        )?);
+        return call_registry(registry, parser_name(Target::UnixSeconds, false), args);
     }
     // A pattern after a timestamp or date does not matter.
     let Some(value) = args.into_iter().next() else {
@@ -485,7 +459,7 @@ fn unix_seconds(
     };
     let micros = cast(cast(value, timestamp_type()), DataType::Int64);
     // Whole seconds, rounding down before the epoch too.
-    Ok(call_registry(
+    call_registry(
         registry,
         "floor",
         vec![binary_expr(
@@ -494,7 +468,7 @@ fn unix_seconds(
             lit(MICROS_PER_SECOND as f64),
         )],
     )
-    .map(|e| cast(e, DataType::Int64))?)
+    .map(|e| cast(e, DataType::Int64))
 }
 
 /// A duration such as `5 seconds`, `1 hour`, `interval 2 days` in microseconds; months and
@@ -510,7 +484,7 @@ fn duration_micros(text: &str) -> FunctionResult<i64> {
             "The window duration '{text}' is not a valid interval of fixed length."
         ))
     };
-    if words.is_empty() || words.len() % 2 != 0 {
+    if words.is_empty() || !words.len().is_multiple_of(2) {
         return Err(invalid());
     }
     let mut total: i64 = 0;
@@ -607,5 +581,27 @@ fn zone_id(registry: &dyn FunctionRegistry, zone: Expr) -> FunctionResult<Expr> 
             crate::session_time::ZONE_ID,
             vec![zone],
         )?),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn micros(days: i64, seconds: i64) -> i64 {
+        days * MICROS_PER_DAY + seconds * MICROS_PER_SECOND
+    }
+
+    #[test]
+    fn months_between_follows_spark() {
+        // 1997-02-28 10:30:00 and 1996-10-30: Spark gives 3.94959677.
+        let end = micros(9_920, 10 * 3600 + 30 * 60);
+        let start = micros(9_799, 0);
+        assert_eq!(months_between(end, start, true), 3.94959677);
+        // Both month ends: whole months.
+        assert_eq!(
+            months_between(micros(9_920, 0), micros(9_892, 0), true),
+            1.0
+        );
     }
 }

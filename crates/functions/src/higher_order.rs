@@ -1,6 +1,7 @@
 //! Spark's higher-order functions that DataFusion's own cannot express: `transform` and
-//! `filter` whose lambda may take the element's index, `zip_with`, `aggregate` (`reduce`), and
-//! the map ones (`map_filter`, `transform_keys`, `transform_values`, `map_zip_with`).
+//! `filter` whose lambda may take the element's index, `zip_with`, `aggregate` (`reduce`),
+//! `array_sort` with a comparator, and the map ones (`map_filter`, `transform_keys`,
+//! `transform_values`, `map_zip_with`).
 //!
 //! A lambda runs once per batch over every element at once, with the outer columns it
 //! captures spread to one row per element; only `aggregate` steps, once per element position
@@ -36,10 +37,13 @@ pub(crate) enum HigherOrder {
     TransformKeys,
     TransformValues,
     MapZipWith,
+    /// `array_sort(array, (x, y) -> int)`: sorted by a comparator.
+    ArraySort,
 }
 
 impl HigherOrder {
-    const ALL: [HigherOrder; 8] = [
+    const ALL: [HigherOrder; 9] = [
+        Self::ArraySort,
         Self::Transform,
         Self::Filter,
         Self::ZipWith,
@@ -60,6 +64,7 @@ impl HigherOrder {
             Self::TransformKeys => "transform_keys",
             Self::TransformValues => "transform_values",
             Self::MapZipWith => "map_zip_with",
+            Self::ArraySort => "array_sort",
         }
     }
 
@@ -200,6 +205,10 @@ impl HigherOrderUDFImpl for SparkHigherOrder {
                 nullable(list_item(name, values[0])?.as_ref()),
                 nullable(list_item(name, values[1])?.as_ref()),
             ]],
+            HigherOrder::ArraySort => {
+                let item = list_item(name, values[0])?;
+                vec![vec![Arc::clone(&item), item]]
+            }
             HigherOrder::Aggregate => {
                 let accumulator = nullable(values[1]);
                 vec![
@@ -240,7 +249,7 @@ impl HigherOrderUDFImpl for SparkHigherOrder {
             HigherOrder::Transform | HigherOrder::ZipWith => {
                 DataType::new_list(lambda.data_type().clone(), true)
             }
-            HigherOrder::Filter => match first.data_type() {
+            HigherOrder::Filter | HigherOrder::ArraySort => match first.data_type() {
                 DataType::Null => DataType::new_list(DataType::Null, true),
                 other => other.clone(),
             },
@@ -309,6 +318,7 @@ impl HigherOrderUDFImpl for SparkHigherOrder {
                 aggregate(first, second(&values)?, lambda, lambdas.get(1).copied())?
             }
             HigherOrder::MapFilter => map_filter(first, lambda)?,
+            HigherOrder::ArraySort => sort_with_comparator(first, lambda)?,
             HigherOrder::TransformKeys => transform_map(first, lambda, return_type, true)?,
             HigherOrder::TransformValues => transform_map(first, lambda, return_type, false)?,
             HigherOrder::MapZipWith => map_zip_with(first, second(&values)?, lambda, return_type)?,
@@ -819,4 +829,69 @@ fn map_zip_with(
         out,
         Some(NullBuffer::from(valid)),
     )
+}
+
+/// Each row's elements ordered by a comparator lambda (negative, zero or positive), with the
+/// binary insertion sort Java's `TimSort` uses for short runs, so ties and inconsistent
+/// comparators keep Spark's order. The comparator runs once over every pair of a row.
+fn sort_with_comparator(list: &ArrayRef, lambda: &LambdaArgument) -> Result<ArrayRef> {
+    if list.data_type() == &DataType::Null {
+        return Ok(new_null_array(
+            &DataType::new_list(DataType::Null, true),
+            list.len(),
+        ));
+    }
+    let packed = Packed::list(list)?;
+    let (mut rows, mut lefts, mut rights) = (Vec::new(), Vec::new(), Vec::new());
+    let mut pair_start = Vec::with_capacity(packed.rows());
+    for row in 0..packed.rows() {
+        pair_start.push(lefts.len());
+        let range = packed.range(row);
+        for i in range.clone() {
+            for j in range.clone() {
+                rows.push(row as u32);
+                lefts.push(i as u32);
+                rights.push(j as u32);
+            }
+        }
+    }
+    let xs = take(packed.values.as_ref(), &UInt32Array::from(lefts), None)?;
+    let ys = take(packed.values.as_ref(), &UInt32Array::from(rights), None)?;
+    let compared = apply(lambda, &[xs, ys], &UInt32Array::from(rows))?;
+    let compared = cast(&compared, &DataType::Int64)?;
+    let compared = compared.as_primitive::<datafusion::arrow::datatypes::Int64Type>();
+    if compared.null_count() > 0 {
+        return exec_err!(
+            "[COMPARATOR_RETURNS_NULL] The comparator has returned a NULL for a comparison between elements. It returns NULL only for NULL elements; handle them in the comparator."
+        );
+    }
+    let mut order: Vec<u32> = Vec::with_capacity(packed.values.len());
+    for (row, first_pair) in pair_start.iter().enumerate() {
+        let range = packed.range(row);
+        let n = range.len();
+        let start = range.start;
+        let compare = |a: usize, b: usize| compared.value(first_pair + a * n + b);
+        let mut sorted: Vec<usize> = Vec::with_capacity(n);
+        for pivot in 0..n {
+            let (mut left, mut right) = (0, sorted.len());
+            while left < right {
+                let mid = (left + right) / 2;
+                if compare(pivot, sorted[mid]) < 0 {
+                    right = mid;
+                } else {
+                    left = mid + 1;
+                }
+            }
+            sorted.insert(left, pivot);
+        }
+        order.extend(sorted.into_iter().map(|i| (start + i) as u32));
+    }
+    let values = take(packed.values.as_ref(), &UInt32Array::from(order), None)?;
+    let field = list_field(list.data_type())?;
+    Ok(Arc::new(ListArray::try_new(
+        field,
+        packed.offset_buffer(),
+        values,
+        packed.nulls.clone(),
+    )?))
 }

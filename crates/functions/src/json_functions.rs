@@ -499,28 +499,6 @@ fn inferred_type(value: &Value) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn json_paths_follow_spark() {
-        let doc = r#"{"a":{"b":[1,2,{"c":"x"}]},"s":"text"}"#;
-        assert_eq!(get_json_object(doc, "$.s").as_deref(), Some("text"));
-        assert_eq!(get_json_object(doc, "$.a.b[1]").as_deref(), Some("2"));
-        assert_eq!(get_json_object(doc, "$.a.b[2].c").as_deref(), Some("x"));
-        assert_eq!(get_json_object(doc, "$['s']").as_deref(), Some("text"));
-        assert_eq!(get_json_object(doc, "$.missing"), None);
-        assert_eq!(get_json_object("not json", "$.a"), None);
-    }
-
-    #[test]
-    fn schemas_are_inferred_with_sorted_fields() {
-        let value: Value = serde_json::from_str(r#"{"b":[1],"a":1.5}"#).unwrap_or(Value::Null);
-        assert_eq!(inferred_type(&value), "STRUCT<a: DOUBLE, b: ARRAY<BIGINT>>");
-    }
-}
-
 /// The value of option `key` (case-insensitive) in the first row of an options map.
 fn option_value(options: Option<&ArrayRef>, key: &str) -> Option<String> {
     let map = options?.as_map_opt()?;
@@ -550,4 +528,26 @@ fn with_options(texts: StringArray, options: Option<&ArrayRef>) -> Result<String
         .iter()
         .map(|text| text.map(|t| bare_name.replace_all(t, r#"$1"$2"$3"#).into_owned()))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_paths_follow_spark() {
+        let doc = r#"{"a":{"b":[1,2,{"c":"x"}]},"s":"text"}"#;
+        assert_eq!(get_json_object(doc, "$.s").as_deref(), Some("text"));
+        assert_eq!(get_json_object(doc, "$.a.b[1]").as_deref(), Some("2"));
+        assert_eq!(get_json_object(doc, "$.a.b[2].c").as_deref(), Some("x"));
+        assert_eq!(get_json_object(doc, "$['s']").as_deref(), Some("text"));
+        assert_eq!(get_json_object(doc, "$.missing"), None);
+        assert_eq!(get_json_object("not json", "$.a"), None);
+    }
+
+    #[test]
+    fn schemas_are_inferred_with_sorted_fields() {
+        let value: Value = serde_json::from_str(r#"{"b":[1],"a":1.5}"#).unwrap_or(Value::Null);
+        assert_eq!(inferred_type(&value), "STRUCT<a: DOUBLE, b: ARRAY<BIGINT>>");
+    }
 }

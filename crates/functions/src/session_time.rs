@@ -284,7 +284,7 @@ impl ScalarUDFImpl for SessionTime {
                     .as_primitive::<Int64Type>()
                     .iter()
                     .map(|m| {
-                        m.and_then(|m| DateTime::from_timestamp_micros(m))
+                        m.and_then(DateTime::from_timestamp_micros)
                             .map(|t| from_local(t.naive_utc(), &zone))
                     })
                     .collect();

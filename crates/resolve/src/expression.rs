@@ -800,14 +800,14 @@ impl Resolver<'_> {
             call(
                 ember_functions::LOCAL_TIME,
                 vec![e.clone()],
-                &[source.clone()],
+                std::slice::from_ref(source),
             )
         };
         Ok(Some(match (source, target) {
             (T::Timestamp(_, Some(_)), T::Utf8 | T::LargeUtf8) => call(
                 ember_functions::FORMAT_DATETIME,
                 vec![expr.clone()],
-                &[source.clone()],
+                std::slice::from_ref(source),
             )?,
             (T::Timestamp(_, Some(_)), T::Date32) => cast(local(expr)?, T::Date32),
             (T::Timestamp(_, Some(_)), T::Timestamp(_, None)) => local(expr)?,

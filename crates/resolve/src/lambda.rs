@@ -22,6 +22,7 @@ fn registered_name(spark_name: &str) -> Option<&'static str> {
         "transform_keys" => "transform_keys",
         "transform_values" => "transform_values",
         "map_zip_with" => "map_zip_with",
+        "array_sort" => "array_sort",
         _ => return None,
     })
 }
@@ -44,6 +45,10 @@ impl Resolver<'_> {
             .iter()
             .any(|a| matches!(a, spec::Expr::Lambda { .. }))
         {
+            // array_sort without a comparator is an ordinary function.
+            if lower == "array_sort" {
+                return Ok(None);
+            }
             return Err(ResolveError::Analysis(format!(
                 "[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] Cannot resolve \"{lower}\": it needs a lambda function argument."
             )));
