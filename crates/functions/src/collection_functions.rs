@@ -45,6 +45,16 @@ pub(crate) fn call(
             )?)?
         }
         "arrays_overlap" => call_registry(registry, crate::contains_null::ARRAYS_OVERLAP, args)?,
+        // Arrays of arrays repeat with DataFusion's item name inside (`element` from Arrow
+        // data otherwise clashes with the name the result declares).
+        "array_repeat" if matches!(types.first(), Some(DataType::List(f)) if f.name() != "item") => {
+            let mut args = args;
+            if let Some(DataType::List(item)) = types.first() {
+                let renamed = DataType::new_list(item.data_type().clone(), true);
+                args[0] = cast(args[0].clone(), renamed);
+            }
+            call_registry(registry, "array_repeat", args)?
+        }
         "map_contains_key" => {
             let (map, key) = two_arguments(name, args)?;
             nested::array_has(nested::map_keys(map), key)
