@@ -235,3 +235,18 @@ def test_unknown_function_is_an_analysis_error(spark: SparkSession) -> None:
     with pytest.raises(AnalysisException) as info:
         spark.range(1).select(F.call_function("no_such_function", F.col("id"))).collect()
     assert "UNRESOLVED_ROUTINE" in str(info.value)
+
+
+def test_listagg_distinct_keeps_first_occurrences(spark: SparkSession) -> None:
+    df = spark.createDataFrame([("a",), ("b",), (None,), ("c",), ("b",)], ["s"])
+    out = df.select(F.listagg_distinct("s", "-"), F.listagg("s", "-"))
+    assert rows(out) == [("a-b-c", "a-b-c-b")]
+
+
+def test_day_time_intervals_show_like_spark(spark: SparkSession) -> None:
+    df = spark.createDataFrame([[1, 12, 30, 1.001001]], ["day", "hour", "min", "sec"])
+    out = df.select(F.make_dt_interval("day", "hour", "min", "sec").alias("i"))
+    assert "INTERVAL '1 12:30:01.001001' DAY TO SECOND" in show_string(out, truncate=False)
+    assert rows(out) == [
+        (datetime.timedelta(days=1, hours=12, minutes=30, seconds=1, microseconds=1001),)
+    ]

@@ -175,6 +175,11 @@ pub fn call_function(
         return Ok(binary_expr(left, op, right));
     }
     let mut args = args;
+    // `listagg(DISTINCT x)` arrives as listagg with the flag; families see the name only.
+    let lower = match lower.as_str() {
+        "listagg" | "string_agg" if is_distinct => format!("{lower}_distinct"),
+        _ => lower,
+    };
     for family in FAMILIES {
         // A family hands the arguments back when the name is not one of its own.
         match family(registry, &lower, args, types)? {

@@ -56,7 +56,19 @@ pub(crate) fn call(
             if args.len() == 1 {
                 args.push(lit(""));
             }
-            aggregate_call(registry, "string_agg", args, distinct)?
+            if distinct {
+                // Each value once, in the order first seen.
+                let separator = args.pop().unwrap_or_else(|| lit(""));
+                let values = aggregate_call(registry, "array_agg", args, false)?;
+                let distinct_values = call_registry(registry, "array_distinct", vec![values])?;
+                call_registry(
+                    registry,
+                    "array_to_string",
+                    vec![distinct_values, separator],
+                )?
+            } else {
+                aggregate_call(registry, "string_agg", args, false)?
+            }
         }
         _ => return Ok(Err(args)),
     };

@@ -2,9 +2,11 @@
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use datafusion::arrow::datatypes::{
-    DataType as ArrowType, Date32Type, Decimal128Type, Float32Type, Float64Type, Int16Type,
-    Int32Type, Int64Type, Int8Type, TimeUnit, TimestampMicrosecondType, TimestampMillisecondType,
-    TimestampNanosecondType, TimestampSecondType, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
+    DataType as ArrowType, Date32Type, Decimal128Type, DurationMicrosecondType,
+    DurationMillisecondType, DurationNanosecondType, DurationSecondType, Float32Type, Float64Type,
+    Int16Type, Int32Type, Int64Type, Int8Type, TimeUnit, TimestampMicrosecondType,
+    TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType, UInt16Type, UInt32Type,
+    UInt64Type, UInt8Type,
 };
 use datafusion::common::ScalarValue;
 
@@ -97,6 +99,21 @@ fn timestamp_text(micros: i64) -> String {
     }
 }
 
+/// A day-time interval as Spark prints it: `INTERVAL '1 12:30:01.001001' DAY TO SECOND`.
+fn day_time_interval_text(micros: i64) -> String {
+    let sign = if micros < 0 { "-" } else { "" };
+    let total = micros.unsigned_abs();
+    let (seconds, fraction) = (total / 1_000_000, total % 1_000_000);
+    let (days, rest) = (seconds / 86_400, seconds % 86_400);
+    let (hours, minutes, secs) = (rest / 3_600, rest % 3_600 / 60, rest % 60);
+    let fraction = if fraction == 0 {
+        String::new()
+    } else {
+        format!(".{fraction:06}").trim_end_matches('0').to_string()
+    };
+    format!("INTERVAL '{sign}{days} {hours:02}:{minutes:02}:{secs:02}{fraction}' DAY TO SECOND")
+}
+
 /// One cell as Spark prints it; `None` for NULL.
 pub fn cell_text(array: &ArrayRef, row: usize) -> Option<String> {
     // A NullArray has no null buffer, yet every value is NULL.
@@ -138,6 +155,23 @@ pub fn cell_text(array: &ArrayRef, row: usize) -> Option<String> {
                 }
             };
             timestamp_text(micros)
+        }
+        ArrowType::Duration(unit) => {
+            let micros = match unit {
+                TimeUnit::Second => array
+                    .as_primitive::<DurationSecondType>()
+                    .value(row)
+                    .saturating_mul(1_000_000),
+                TimeUnit::Millisecond => array
+                    .as_primitive::<DurationMillisecondType>()
+                    .value(row)
+                    .saturating_mul(1_000),
+                TimeUnit::Microsecond => array.as_primitive::<DurationMicrosecondType>().value(row),
+                TimeUnit::Nanosecond => {
+                    array.as_primitive::<DurationNanosecondType>().value(row) / 1_000
+                }
+            };
+            day_time_interval_text(micros)
         }
         ArrowType::Binary => {
             let bytes = array.as_binary::<i32>().value(row);
@@ -331,6 +365,19 @@ mod tests {
         assert_eq!(java_double(0.5), "0.5");
         assert_eq!(java_double(1e10), "1.0E10");
         assert_eq!(java_double(1.5e-5), "1.5E-5");
+    }
+
+    #[test]
+    fn day_time_intervals_print_like_spark() {
+        let micros = ((86_400 + 12 * 3_600 + 30 * 60 + 1) * 1_000_000) + 1_001;
+        assert_eq!(
+            day_time_interval_text(micros),
+            "INTERVAL '1 12:30:01.001001' DAY TO SECOND"
+        );
+        assert_eq!(
+            day_time_interval_text(-90 * 1_000_000),
+            "INTERVAL '-0 00:01:30' DAY TO SECOND"
+        );
     }
 
     #[test]
