@@ -259,3 +259,20 @@ def test_percentile_approx_returns_values_of_the_column(spark: SparkSession) -> 
         "SELECT approx_percentile(col, 0.5) FROM VALUES (0), (6), (7), (9), (10) AS t(col)"
     )
     assert rows(sql) == [(7,)]
+
+
+def test_order_sensitive_aggregates_follow_a_sorted_input(spark: SparkSession) -> None:
+    df = spark.createDataFrame(
+        [("Alice", 2), ("Bob", 5), ("Alice", None), ("Alice", 1), ("Carl", None)], ("name", "age")
+    )
+    ordered = df.orderBy(F.col("age").desc_nulls_last())
+    out = ordered.groupBy("name").agg(
+        F.first("age").alias("first"),
+        F.last("age").alias("last"),
+        F.collect_list("age").alias("all"),
+    )
+    assert rows(out.orderBy("name")) == [
+        ("Alice", 2, None, [2, 1]),
+        ("Bob", 5, 5, [5]),
+        ("Carl", None, None, []),
+    ]

@@ -417,10 +417,12 @@ impl Accumulator for CorrelationAccumulator {
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        Ok([self.n, self.x_avg, self.y_avg, self.ck, self.x_mk, self.y_mk]
-            .into_iter()
-            .map(|v| ScalarValue::Float64(Some(v)))
-            .collect())
+        Ok([
+            self.n, self.x_avg, self.y_avg, self.ck, self.x_mk, self.y_mk,
+        ]
+        .into_iter()
+        .map(|v| ScalarValue::Float64(Some(v)))
+        .collect())
     }
 
     /// NULL for fewer than two rows, as Spark 4 gives.

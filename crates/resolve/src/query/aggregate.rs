@@ -1,5 +1,7 @@
 //! groupBy / rollup / cube / grouping sets / pivot.
 
+use std::sync::Arc;
+
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::ScalarValue;
 use datafusion::logical_expr::{
@@ -32,6 +34,7 @@ impl Resolver<'_> {
         for a in aggregates {
             aggs.extend(self.resolve_items(a, &schema)?);
         }
+        let mut aggs = self.follow_input_order(aggs, &input)?;
         if let Some(pivot) = pivot.filter(|p| p.group_by_other_columns) {
             let column = self.resolve_expr(&pivot.column, &schema)?;
             let mut used: Vec<String> = Vec::new();
@@ -261,4 +264,70 @@ fn fill_grouping_arguments(aggs: Vec<Named>, group_expr: &[Expr]) -> ResolveResu
             })
         })
         .collect()
+}
+
+impl Resolver<'_> {
+    /// Spark's order-sensitive aggregates (`first`, `last`, `collect_list`) see the rows of a
+    /// sorted input in its order (`df.orderBy("t").groupBy("k").agg(collect_list("v"))`);
+    /// DataFusion drops a sort its aggregate does not ask for, so the sort becomes the
+    /// aggregate's own ordering.
+    fn follow_input_order(
+        &self,
+        aggs: Vec<Named>,
+        input: &LogicalPlan,
+    ) -> ResolveResult<Vec<Named>> {
+        use datafusion::execution::FunctionRegistry;
+        use datafusion::logical_expr::expr::AggregateFunction;
+        use datafusion::logical_expr::ExprSchemable;
+        let LogicalPlan::Sort(sort) = input else {
+            return Ok(aggs);
+        };
+        let array_agg = self.state.udaf("array_agg")?;
+        aggs.into_iter()
+            .map(|named| {
+                let expr = named
+                    .expr
+                    .transform_up(|node| match node {
+                        Expr::AggregateFunction(mut function)
+                            if matches!(function.func.name(), "first_value" | "last_value")
+                                && function.params.order_by.is_empty() =>
+                        {
+                            function.params.order_by = sort.expr.clone();
+                            Ok(Transformed::yes(Expr::AggregateFunction(function)))
+                        }
+                        // collect_list keeps no order; array_agg with the sort does, leaving
+                        // NULLs out and giving [] for a group without values, as Spark.
+                        Expr::AggregateFunction(function)
+                            if function.func.name() == "collect_list"
+                                && !function.params.distinct
+                                && function.params.args.len() == 1 =>
+                        {
+                            let value = function.params.args[0].clone();
+                            let element = value.get_type(input.schema())?;
+                            let ordered = Expr::AggregateFunction(AggregateFunction::new_udf(
+                                Arc::clone(&array_agg),
+                                vec![value.clone()],
+                                false,
+                                Some(Box::new(value.is_not_null())),
+                                sort.expr.clone(),
+                                None,
+                            ));
+                            let empty = datafusion::logical_expr::cast(
+                                datafusion::functions_nested::expr_fn::make_array(vec![]),
+                                datafusion::arrow::datatypes::DataType::new_list(element, true),
+                            );
+                            Ok(Transformed::yes(datafusion::prelude::coalesce(vec![
+                                ordered, empty,
+                            ])))
+                        }
+                        other => Ok(Transformed::no(other)),
+                    })?
+                    .data;
+                Ok(Named {
+                    expr,
+                    name: named.name,
+                })
+            })
+            .collect()
+    }
 }
