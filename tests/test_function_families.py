@@ -250,3 +250,17 @@ def test_day_time_intervals_show_like_spark(spark: SparkSession) -> None:
     assert rows(out) == [
         (datetime.timedelta(days=1, hours=12, minutes=30, seconds=1, microseconds=1001),)
     ]
+
+
+def test_listagg_joins_bytes(spark: SparkSession) -> None:
+    df = spark.createDataFrame([(b"\x01",), (b"\x02",), (None,), (b"\x03",)], "bytes binary")
+    out = df.select(F.listagg("bytes", b"B"))
+    assert out.columns == ["listagg(bytes, X'42')"]
+    assert rows(out) == [(bytearray(b"\x01B\x02B\x03"),)]
+
+
+def test_calendar_intervals_show_like_spark(spark: SparkSession) -> None:
+    parts = [F.lit(v) for v in (100, 11, 1, 1, 12, 30)] + [F.lit(1.001001)]
+    out = spark.range(1).select(F.make_interval(*parts).alias("i"))
+    text = show_string(out, truncate=False)
+    assert "100 years 11 months 8 days 12 hours 30 minutes 1.001001 seconds" in text

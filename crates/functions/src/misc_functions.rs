@@ -56,7 +56,16 @@ pub(crate) fn call(
             if args.len() == 1 {
                 args.push(lit(""));
             }
-            if distinct {
+            // Bytes join as their hex text, decoded back afterwards.
+            let binary = matches!(
+                types.first(),
+                Some(DataType::Binary | DataType::LargeBinary)
+            );
+            if binary {
+                let hex = |e: Expr| call_registry(registry, "encode", vec![e, lit("hex")]);
+                args = args.into_iter().map(hex).collect::<Result<_, _>>()?;
+            }
+            let joined = if distinct {
                 // Each value once, in the order first seen.
                 let separator = args.pop().unwrap_or_else(|| lit(""));
                 let values = aggregate_call(registry, "array_agg", args, false)?;
@@ -68,6 +77,11 @@ pub(crate) fn call(
                 )?
             } else {
                 aggregate_call(registry, "string_agg", args, false)?
+            };
+            if binary {
+                call_registry(registry, "decode", vec![joined, lit("hex")])?
+            } else {
+                joined
             }
         }
         _ => return Ok(Err(args)),

@@ -4,9 +4,9 @@ use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use datafusion::arrow::datatypes::{
     DataType as ArrowType, Date32Type, Decimal128Type, DurationMicrosecondType,
     DurationMillisecondType, DurationNanosecondType, DurationSecondType, Float32Type, Float64Type,
-    Int16Type, Int32Type, Int64Type, Int8Type, TimeUnit, TimestampMicrosecondType,
-    TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType, UInt16Type, UInt32Type,
-    UInt64Type, UInt8Type,
+    Int16Type, Int32Type, Int64Type, Int8Type, IntervalMonthDayNanoType, IntervalUnit, TimeUnit,
+    TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
+    TimestampSecondType, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
 };
 use datafusion::common::ScalarValue;
 
@@ -114,6 +114,42 @@ fn day_time_interval_text(micros: i64) -> String {
     format!("INTERVAL '{sign}{days} {hours:02}:{minutes:02}:{secs:02}{fraction}' DAY TO SECOND")
 }
 
+/// A calendar interval as Spark prints it: `100 years 11 months 8 days 12 hours 30 minutes
+/// 1.001001 seconds`, zero parts left out.
+fn calendar_interval_text(months: i32, days: i32, micros: i64) -> String {
+    let mut parts = Vec::new();
+    let (years, months) = (months / 12, months % 12);
+    for (amount, unit) in [(years, "years"), (months, "months"), (days, "days")] {
+        if amount != 0 {
+            parts.push(format!("{amount} {unit}"));
+        }
+    }
+    let (hours, rest) = (micros / 3_600_000_000, micros % 3_600_000_000);
+    let (minutes, rest) = (rest / 60_000_000, rest % 60_000_000);
+    for (amount, unit) in [(hours, "hours"), (minutes, "minutes")] {
+        if amount != 0 {
+            parts.push(format!("{amount} {unit}"));
+        }
+    }
+    if rest != 0 {
+        let sign = if rest < 0 { "-" } else { "" };
+        let (whole, fraction) = (
+            rest.unsigned_abs() / 1_000_000,
+            rest.unsigned_abs() % 1_000_000,
+        );
+        let fraction = if fraction == 0 {
+            String::new()
+        } else {
+            format!(".{fraction:06}").trim_end_matches('0').to_string()
+        };
+        parts.push(format!("{sign}{whole}{fraction} seconds"));
+    }
+    if parts.is_empty() {
+        return "0 seconds".into();
+    }
+    parts.join(" ")
+}
+
 /// One cell as Spark prints it; `None` for NULL.
 pub fn cell_text(array: &ArrayRef, row: usize) -> Option<String> {
     // A NullArray has no null buffer, yet every value is NULL.
@@ -155,6 +191,10 @@ pub fn cell_text(array: &ArrayRef, row: usize) -> Option<String> {
                 }
             };
             timestamp_text(micros)
+        }
+        ArrowType::Interval(IntervalUnit::MonthDayNano) => {
+            let value = array.as_primitive::<IntervalMonthDayNanoType>().value(row);
+            calendar_interval_text(value.months, value.days, value.nanoseconds / 1_000)
         }
         ArrowType::Duration(unit) => {
             let micros = match unit {
@@ -378,6 +418,17 @@ mod tests {
             day_time_interval_text(-90 * 1_000_000),
             "INTERVAL '-0 00:01:30' DAY TO SECOND"
         );
+    }
+
+    #[test]
+    fn calendar_intervals_print_like_spark() {
+        let micros = (12 * 3_600 + 30 * 60 + 1) * 1_000_000 + 1_001;
+        assert_eq!(
+            calendar_interval_text(1211, 8, micros),
+            "100 years 11 months 8 days 12 hours 30 minutes 1.001001 seconds"
+        );
+        assert_eq!(calendar_interval_text(0, 0, 0), "0 seconds");
+        assert_eq!(calendar_interval_text(6, 0, 0), "6 months");
     }
 
     #[test]
