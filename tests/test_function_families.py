@@ -264,3 +264,16 @@ def test_calendar_intervals_show_like_spark(spark: SparkSession) -> None:
     out = spark.range(1).select(F.make_interval(*parts).alias("i"))
     text = show_string(out, truncate=False)
     assert "100 years 11 months 8 days 12 hours 30 minutes 1.001001 seconds" in text
+
+
+def test_like_with_another_escape_character(spark: SparkSession) -> None:
+    df = spark.createDataFrame(
+        [("%SystemDrive%/Users/John", "/%SystemDrive/%//Users%"), ("C:/Users", "/%SystemDrive/%%")],
+        ["a", "b"],
+    )
+    out = df.select(
+        F.like("a", "b", F.lit("/")).alias("column_pattern"),
+        F.like("a", F.lit("/%SystemDrive/%//Users%"), F.lit("/")).alias("literal_pattern"),
+        F.ilike("a", F.lit("/%systemdrive/%%"), F.lit("/")).alias("ignoring_case"),
+    )
+    assert rows(out) == [(True, True, True), (False, False, False)]

@@ -122,11 +122,35 @@ pub(crate) fn call(
                     "the escape character of {name} must be a string literal"
                 )));
             };
+            // DataFusion escapes with a backslash only: other escape characters become one.
+            let escape_char = escape.chars().next();
+            let pattern = match (escape_char, pattern) {
+                (Some('\\') | None, pattern) => pattern,
+                (Some(c), Expr::Literal(ScalarValue::Utf8(Some(p)), _)) => {
+                    lit(with_backslash_escape(&p, c))
+                }
+                (Some(c), pattern) => {
+                    let doubled = call_registry(
+                        registry,
+                        "regexp_replace",
+                        vec![pattern, lit("\\\\"), lit("\\\\\\\\")],
+                    )?;
+                    call_registry(
+                        registry,
+                        "regexp_replace",
+                        vec![
+                            doubled,
+                            lit(format!("{}(.)", regex::escape(&c.to_string()))),
+                            lit("\\\\$1"),
+                        ],
+                    )?
+                }
+            };
             Expr::Like(datafusion::logical_expr::expr::Like::new(
                 false,
                 Box::new(text),
                 Box::new(pattern),
-                escape.chars().next(),
+                escape_char.map(|_| '\\'),
                 name == "ilike",
             ))
         }
@@ -289,5 +313,38 @@ impl ScalarUDFImpl for Mask {
             out.append_value(masked);
         }
         Ok(ColumnarValue::Array(Arc::new(out.finish())))
+    }
+}
+
+/// A LIKE pattern escaped with `escape` rewritten to escape with a backslash.
+fn with_backslash_escape(pattern: &str, escape: char) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if c == escape {
+            out.push('\\');
+            if let Some(next) = chars.next() {
+                out.push(next);
+            }
+        } else if c == '\\' {
+            out.push_str("\\\\");
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_backslash_escape;
+
+    #[test]
+    fn like_patterns_move_to_backslash_escapes() {
+        assert_eq!(
+            with_backslash_escape("%SystemDrive/%", '/'),
+            "%SystemDrive\\%"
+        );
+        assert_eq!(with_backslash_escape("a\\b//c", '/'), "a\\\\b\\/c");
     }
 }
