@@ -23,6 +23,13 @@ def test_bround_rounds_half_to_even(spark: SparkSession) -> None:
     assert rows(out) == [(2.0, 2.5, 20), (4.0, 3.5, 40), (-2.0, -2.5, -20), (2.0, 2.12, 20)]
 
 
+def test_log2_divides_natural_logarithms_as_spark(spark: SparkSession) -> None:
+    out = spark.range(1, 4).select(F.log2("id"))
+    assert out.columns == ["LOG2(id)"]
+    assert rows(out) == [(0.0,), (1.0,), (1.5849625007211563,)]
+    assert rows(spark.range(1).select(F.log2(F.lit(0)))) == [(None,)]
+
+
 def test_conv_between_bases(spark: SparkSession) -> None:
     df = spark.createDataFrame([("100",), ("-10",), (None,)], "n string")
     out = df.select(F.conv("n", 2, 10).alias("b2"), F.conv("n", 16, -10).alias("signed"))
