@@ -29,15 +29,17 @@ mod operators;
 mod positional;
 mod raise_error;
 mod regex_functions;
+mod registration;
 mod session_time;
 mod split;
 mod string_functions;
 mod timestamp_units;
 
-pub use catalog::{call_function, is_aggregate_function, register_spark_functions};
+pub use catalog::{call_function, is_aggregate_function};
 pub use error::{FunctionError, FunctionResult};
 pub use generators::POSITIONS;
 pub use positional::{
     EXPLODE, EXPLODE_OUTER, MONOTONIC_ID, PARTITION_ID, SEEDED_RAND, SEEDED_RANDN,
 };
+pub use registration::register_spark_functions;
 pub use session_time::{spark_zone_id, FORMAT_DATETIME, LOCAL_TIME, ZONED_TIME};

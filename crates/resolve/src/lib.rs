@@ -18,6 +18,7 @@ mod python_call;
 mod query;
 mod resolver;
 mod row_marks;
+mod session_cast;
 mod show;
 mod stream;
 mod struct_fields;

@@ -243,27 +243,15 @@ fn fill_grouping_arguments(aggs: Vec<Named>, group_expr: &[Expr]) -> ResolveResu
         [Expr::GroupingSet(set)] => set.distinct_expr().into_iter().cloned().collect(),
         other => other.to_vec(),
     };
-    aggs.into_iter()
-        .map(|named| {
-            let expr = named
-                .expr
-                .transform_up(|node| match node {
-                    Expr::AggregateFunction(mut function)
-                        if function.func.name() == "grouping"
-                            && function.params.args.is_empty() =>
-                    {
-                        function.params.args = keys.clone();
-                        Ok(Transformed::yes(Expr::AggregateFunction(function)))
-                    }
-                    other => Ok(Transformed::no(other)),
-                })?
-                .data;
-            Ok(Named {
-                expr,
-                name: named.name,
-            })
-        })
-        .collect()
+    rewrite_each(aggs, |node| match node {
+        Expr::AggregateFunction(mut function)
+            if function.func.name() == "grouping" && function.params.args.is_empty() =>
+        {
+            function.params.args = keys.clone();
+            Ok(Transformed::yes(Expr::AggregateFunction(function)))
+        }
+        other => Ok(Transformed::no(other)),
+    })
 }
 
 impl Resolver<'_> {
@@ -283,51 +271,55 @@ impl Resolver<'_> {
             return Ok(aggs);
         };
         let array_agg = self.state.udaf("array_agg")?;
-        aggs.into_iter()
-            .map(|named| {
-                let expr = named
-                    .expr
-                    .transform_up(|node| match node {
-                        Expr::AggregateFunction(mut function)
-                            if matches!(function.func.name(), "first_value" | "last_value")
-                                && function.params.order_by.is_empty() =>
-                        {
-                            function.params.order_by = sort.expr.clone();
-                            Ok(Transformed::yes(Expr::AggregateFunction(function)))
-                        }
-                        // collect_list keeps no order; array_agg with the sort does, leaving
-                        // NULLs out and giving [] for a group without values, as Spark.
-                        Expr::AggregateFunction(function)
-                            if function.func.name() == "collect_list"
-                                && !function.params.distinct
-                                && function.params.args.len() == 1 =>
-                        {
-                            let value = function.params.args[0].clone();
-                            let element = value.get_type(input.schema())?;
-                            let ordered = Expr::AggregateFunction(AggregateFunction::new_udf(
-                                Arc::clone(&array_agg),
-                                vec![value.clone()],
-                                false,
-                                Some(Box::new(value.is_not_null())),
-                                sort.expr.clone(),
-                                None,
-                            ));
-                            let empty = datafusion::logical_expr::cast(
-                                datafusion::functions_nested::expr_fn::make_array(vec![]),
-                                datafusion::arrow::datatypes::DataType::new_list(element, true),
-                            );
-                            Ok(Transformed::yes(datafusion::prelude::coalesce(vec![
-                                ordered, empty,
-                            ])))
-                        }
-                        other => Ok(Transformed::no(other)),
-                    })?
-                    .data;
-                Ok(Named {
-                    expr,
-                    name: named.name,
-                })
-            })
-            .collect()
+        rewrite_each(aggs, |node| match node {
+            Expr::AggregateFunction(mut function)
+                if matches!(function.func.name(), "first_value" | "last_value")
+                    && function.params.order_by.is_empty() =>
+            {
+                function.params.order_by = sort.expr.clone();
+                Ok(Transformed::yes(Expr::AggregateFunction(function)))
+            }
+            // collect_list keeps no order; array_agg with the sort does, leaving
+            // NULLs out and giving [] for a group without values, as Spark.
+            Expr::AggregateFunction(function)
+                if function.func.name() == "collect_list"
+                    && !function.params.distinct
+                    && function.params.args.len() == 1 =>
+            {
+                let value = function.params.args[0].clone();
+                let element = value.get_type(input.schema())?;
+                let ordered = Expr::AggregateFunction(AggregateFunction::new_udf(
+                    Arc::clone(&array_agg),
+                    vec![value.clone()],
+                    false,
+                    Some(Box::new(value.is_not_null())),
+                    sort.expr.clone(),
+                    None,
+                ));
+                let empty = datafusion::logical_expr::cast(
+                    datafusion::functions_nested::expr_fn::make_array(vec![]),
+                    datafusion::arrow::datatypes::DataType::new_list(element, true),
+                );
+                Ok(Transformed::yes(datafusion::prelude::coalesce(vec![
+                    ordered, empty,
+                ])))
+            }
+            other => Ok(Transformed::no(other)),
+        })
     }
+}
+
+/// `aggs` with `rewrite` applied to every node of their expressions, bottom up.
+fn rewrite_each(
+    aggs: Vec<Named>,
+    rewrite: impl Fn(Expr) -> datafusion::error::Result<Transformed<Expr>>,
+) -> ResolveResult<Vec<Named>> {
+    aggs.into_iter()
+        .map(|named| {
+            Ok(Named {
+                expr: named.expr.transform_up(&rewrite)?.data,
+                name: named.name,
+            })
+        })
+        .collect()
 }

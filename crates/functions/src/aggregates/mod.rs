@@ -1,0 +1,72 @@
+//! Spark aggregates DataFusion lacks: `product`, `skewness`, `kurtosis`, `mode`, the exact
+//! `percentile` and `percentile_approx` (`approx_percentile`), and `corr` with Spark's own
+//! update formulas, whose rounding differs from DataFusion's.
+//!
+//! `percentile_approx` keeps every value, so its answer is exact, which is within any
+//! accuracy Spark's sketch promises; the values are kept in Arrow arrays, not per-row objects.
+
+mod correlation;
+mod mode;
+mod moments;
+mod percentile;
+mod product;
+
+/// What every aggregate here uses; each file takes what it needs.
+mod prelude {
+    pub(super) use std::collections::HashMap;
+    pub(super) use std::sync::Arc;
+
+    pub(super) use super::{as_f64, state_field};
+    pub(super) use datafusion::arrow::array::{
+        new_empty_array, Array, ArrayRef, AsArray, Float64Array, Int64Array, RecordBatch,
+        RecordBatchOptions,
+    };
+    pub(super) use datafusion::arrow::compute::{cast, concat, filter, sort_to_indices, take};
+    pub(super) use datafusion::arrow::datatypes::{
+        DataType, Field, FieldRef, Float64Type, Int64Type, Schema,
+    };
+    pub(super) use datafusion::common::utils::SingleRowListArrayBuilder;
+    pub(super) use datafusion::common::{exec_err, plan_err, ScalarValue};
+    pub(super) use datafusion::error::Result;
+    pub(super) use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
+    pub(super) use datafusion::logical_expr::{
+        Accumulator, AggregateUDF, AggregateUDFImpl, Signature, TypeSignature, Volatility,
+    };
+    pub(super) use datafusion::physical_expr::PhysicalExpr;
+}
+
+use prelude::*;
+
+use correlation::Correlation;
+use mode::Mode;
+use moments::{Moment, MomentKind};
+use percentile::{Percentile, PercentileKind};
+use product::Product;
+
+/// Every aggregate of this module, to register in a session.
+pub(crate) fn aggregate_functions() -> Vec<AggregateUDF> {
+    vec![
+        AggregateUDF::new_from_impl(Product::new()),
+        AggregateUDF::new_from_impl(Moment::new(MomentKind::Skewness)),
+        AggregateUDF::new_from_impl(Moment::new(MomentKind::Kurtosis)),
+        AggregateUDF::new_from_impl(Mode::new()),
+        AggregateUDF::new_from_impl(Correlation::new()),
+        AggregateUDF::new_from_impl(Percentile::new(PercentileKind::Exact)),
+        AggregateUDF::new_from_impl(Percentile::new(PercentileKind::Approximate))
+            .with_aliases(["approx_percentile"]),
+    ]
+}
+
+pub(super) fn as_f64(array: &ArrayRef) -> Result<Float64Array> {
+    Ok(cast(array, &DataType::Float64)?
+        .as_primitive::<Float64Type>()
+        .clone())
+}
+
+pub(super) fn state_field(args: &StateFieldsArgs, part: &str, data_type: DataType) -> FieldRef {
+    Arc::new(Field::new(
+        format!("{}[{part}]", args.name),
+        data_type,
+        true,
+    ))
+}
