@@ -284,3 +284,20 @@ def test_like_with_another_escape_character(spark: SparkSession) -> None:
         F.ilike("a", F.lit("/%systemdrive/%%"), F.lit("/")).alias("ignoring_case"),
     )
     assert rows(out) == [(True, True, True), (False, False, False)]
+
+
+def test_timestamp_diff_counts_wall_clock_time_across_a_clock_change(spark: SparkSession) -> None:
+    before = spark.conf.get("spark.sql.session.timeZone")
+    assert before is not None
+    spark.conf.set("spark.sql.session.timeZone", "America/New_York")
+    try:
+        df = spark.createDataFrame([("2024-03-10 01:30:00", "2024-03-10 03:15:00")], ["a", "b"])
+        a, b = F.to_timestamp("a"), F.to_timestamp("b")
+        out = df.select(
+            F.timestamp_diff("minute", a, b),
+            (F.unix_timestamp(b) - F.unix_timestamp(a)) / 60,
+            F.date_format(F.timestamp_add("day", F.lit(1), a), "yyyy-MM-dd HH:mm"),
+        )
+        assert rows(out) == [(105, 45.0, "2024-03-11 01:30")]
+    finally:
+        spark.conf.set("spark.sql.session.timeZone", before)

@@ -1,10 +1,12 @@
-//! `timestampadd(unit, quantity, ts)` and `timestampdiff(unit, start, end)`: calendar units
-//! (YEAR, QUARTER, MONTH) move by months and clamp to the month's end, as Spark's do; the
-//! others are fixed lengths of time.
+//! `timestampadd(unit, quantity, ts)` and `timestampdiff(unit, start, end)` on wall clocks in
+//! the session time zone, as Spark's: calendar units (YEAR, QUARTER, MONTH) move by months
+//! and clamp to the month's end, WEEK and DAY by local days; a difference counts whole units
+//! between the two wall clocks, so a day with a clock change still counts as one.
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Datelike, Months, NaiveDateTime, Timelike};
+use chrono::{Datelike, Months, NaiveDateTime, Timelike};
+use datafusion::arrow::array::timezone::Tz;
 use datafusion::arrow::array::{Array, AsArray, Int64Builder, TimestampMicrosecondBuilder};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Int64Type, TimeUnit};
@@ -14,10 +16,14 @@ use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
 };
 
+use crate::session_time::{from_local, session_zone, to_local};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Unit {
     /// A number of months.
     Months(i64),
+    /// A number of local days.
+    Days(i64),
     /// A number of microseconds.
     Micros(i64),
 }
@@ -28,8 +34,8 @@ fn unit(name: &str) -> Result<Unit> {
         "YEAR" => Unit::Months(12),
         "QUARTER" => Unit::Months(3),
         "MONTH" => Unit::Months(1),
-        "WEEK" => Unit::Micros(7 * 86_400 * SECOND),
-        "DAY" | "DAYOFYEAR" => Unit::Micros(86_400 * SECOND),
+        "WEEK" => Unit::Days(7),
+        "DAY" | "DAYOFYEAR" => Unit::Days(1),
         "HOUR" => Unit::Micros(3_600 * SECOND),
         "MINUTE" => Unit::Micros(60 * SECOND),
         "SECOND" => Unit::Micros(SECOND),
@@ -43,33 +49,36 @@ fn unit(name: &str) -> Result<Unit> {
     })
 }
 
-fn to_datetime(micros: i64) -> Option<NaiveDateTime> {
-    DateTime::from_timestamp_micros(micros).map(|t| t.naive_utc())
-}
-
-fn add(unit: Unit, quantity: i64, micros: i64) -> Option<i64> {
-    match unit {
-        Unit::Micros(size) => micros.checked_add(quantity.checked_mul(size)?),
+/// `quantity` units after `micros`: calendar units on the wall clock in `zone`, shorter
+/// ones on the instant.
+fn add(unit: Unit, quantity: i64, micros: i64, zone: &Tz) -> Option<i64> {
+    let local = || to_local(micros, zone);
+    let moved = match unit {
+        Unit::Micros(size) => return micros.checked_add(quantity.checked_mul(size)?),
+        Unit::Days(size) => {
+            local()?.checked_add_signed(chrono::Duration::try_days(quantity.checked_mul(size)?)?)?
+        }
         Unit::Months(size) => {
             let months = quantity.checked_mul(size)?;
-            let at = to_datetime(micros)?;
-            let moved = if months >= 0 {
-                at.checked_add_months(Months::new(u32::try_from(months).ok()?))?
+            if months >= 0 {
+                local()?.checked_add_months(Months::new(u32::try_from(months).ok()?))?
             } else {
-                at.checked_sub_months(Months::new(u32::try_from(-months).ok()?))?
-            };
-            Some(moved.and_utc().timestamp_micros())
+                local()?.checked_sub_months(Months::new(u32::try_from(-months).ok()?))?
+            }
         }
-    }
+    };
+    Some(from_local(moved, zone))
 }
 
-/// Whole units from `start` to `end`, truncated toward zero (a month counts only once its
-/// day and time of day are reached).
-fn diff(unit: Unit, start: i64, end: i64) -> Option<i64> {
+/// Whole units from `start` to `end` on their wall clocks in `zone`, truncated toward zero
+/// (a month counts only once its day and time of day are reached).
+fn diff(unit: Unit, start: i64, end: i64, zone: &Tz) -> Option<i64> {
+    let (a, b) = (to_local(start, zone)?, to_local(end, zone)?);
+    let elapsed = || (b - a).num_microseconds();
     match unit {
-        Unit::Micros(size) => Some(end.checked_sub(start)? / size),
+        Unit::Micros(size) => Some(elapsed()? / size),
+        Unit::Days(size) => Some(elapsed()? / (size * 86_400_000_000)),
         Unit::Months(size) => {
-            let (a, b) = (to_datetime(start)?, to_datetime(end)?);
             let mut months = (i64::from(b.year()) - i64::from(a.year())) * 12
                 + i64::from(b.month())
                 - i64::from(a.month());
@@ -151,6 +160,16 @@ impl ScalarUDFImpl for TimestampUnits {
             return exec_err!("{} takes three arguments", self.name());
         };
         let units = units.as_string::<i32>();
+        // Wall clocks of instants are read in the session zone; TIMESTAMP_NTZ values are ones.
+        let zoned = matches!(
+            args.args.get(2).map(|a| a.data_type()),
+            Some(DataType::Timestamp(_, Some(_)))
+        );
+        let zone = if zoned {
+            session_zone(&args.config_options)?
+        } else {
+            "+00:00".parse::<Tz>()?
+        };
         let (second, third) = if self.adds {
             (cast(second, &DataType::Int64)?, micros_of(third)?)
         } else {
@@ -168,9 +187,9 @@ impl ScalarUDFImpl for TimestampUnits {
             }
             let unit = unit(units.value(row))?;
             let value = if self.adds {
-                add(unit, b.value(row), c.value(row))
+                add(unit, b.value(row), c.value(row), &zone)
             } else {
-                diff(unit, b.value(row), c.value(row))
+                diff(unit, b.value(row), c.value(row), &zone)
             };
             match value {
                 Some(v) => out.append_value(v),
@@ -205,20 +224,35 @@ mod tests {
     }
 
     #[test]
-    fn calendar_units_clamp_and_truncate() {
+    fn calendar_units_clamp_and_truncate() -> Result<()> {
+        let utc: Tz = "+00:00".parse()?;
         let jan31 = micros("2024-01-31 10:00:00");
         assert_eq!(
-            add(Unit::Months(1), 1, jan31),
+            add(Unit::Months(1), 1, jan31, &utc),
             Some(micros("2024-02-29 10:00:00"))
         );
         assert_eq!(
-            add(Unit::Months(12), -1, jan31),
+            add(Unit::Months(12), -1, jan31, &utc),
             Some(micros("2023-01-31 10:00:00"))
         );
         let (a, b) = (micros("2016-03-11 09:00:07"), micros("2024-04-02 09:00:07"));
-        assert_eq!(diff(Unit::Months(12), a, b), Some(8));
-        assert_eq!(diff(Unit::Months(1), a, b), Some(96));
-        assert_eq!(diff(Unit::Months(1), b, a), Some(-96));
-        assert_eq!(diff(Unit::Micros(86_400_000_000), a, b), Some(2944));
+        assert_eq!(diff(Unit::Months(12), a, b, &utc), Some(8));
+        assert_eq!(diff(Unit::Months(1), a, b, &utc), Some(96));
+        assert_eq!(diff(Unit::Months(1), b, a, &utc), Some(-96));
+        assert_eq!(diff(Unit::Days(1), a, b, &utc), Some(2944));
+        Ok(())
+    }
+
+    #[test]
+    fn differences_count_wall_clock_time_across_a_clock_change() -> Result<()> {
+        let new_york: Tz = "America/New_York".parse()?;
+        // 01:30 and 03:15 local on 2024-03-10 are 45 minutes apart: clocks skipped 02:00.
+        let (a, b) = (1_710_052_200_000_000, 1_710_054_900_000_000);
+        assert_eq!(diff(Unit::Micros(60_000_000), a, b, &new_york), Some(105));
+        assert_eq!(
+            add(Unit::Days(1), 1, a, &new_york),
+            Some(a + 86_400_000_000 - 3_600_000_000)
+        );
+        Ok(())
     }
 }
