@@ -406,6 +406,12 @@ pub fn call_function(
         "weekofyear" => date_part(registry, "week", args)?,
         "to_date" => to_date(registry, args)?,
         "current_timestamp" | "now" => call_registry(registry, "now", args)?,
+        // The pandas API's index: consecutive from 0 in the order rows come.
+        "distributed_sequence_id" if args.is_empty() => binary_expr(
+            cast(window_call(registry, "row_number", args)?, DataType::Int64),
+            Operator::Minus,
+            lit(1i64),
+        ),
         "row_number" | "rank" | "dense_rank" | "percent_rank" | "cume_dist" | "ntile" | "lag"
         | "lead" | "nth_value" => window_call(registry, &lower, args)?,
         _ => registry_call(registry, &lower, args, is_distinct)?,

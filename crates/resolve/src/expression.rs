@@ -143,7 +143,7 @@ impl Resolver<'_> {
                     continue;
                 }
             }
-            if field.name().starts_with("__") {
+            if crate::naming::is_internal_column(field.name()) {
                 continue;
             }
             out.push(Named::new(
@@ -421,7 +421,7 @@ impl Resolver<'_> {
         let wanted = parts.join(".").to_ascii_lowercase();
         let mut names: Vec<(usize, String)> = schema
             .iter()
-            .filter(|(_, f)| !f.name().starts_with("__"))
+            .filter(|(_, f)| !crate::naming::is_internal_column(f.name()))
             .map(|(_, f)| {
                 (
                     edit_distance(&wanted, &f.name().to_ascii_lowercase()),

@@ -259,6 +259,13 @@ pub fn function_name(function: &str, arguments: &[String], is_distinct: bool) ->
     }
 }
 
+/// Columns the resolver adds for itself (`__group_0`, `__ember_rand_1`, ...), which `*` and
+/// the output leave out. Names wrapped in double underscores on both sides
+/// (`__index_level_0__`, which the pandas API uses) are the user's.
+pub(crate) fn is_internal_column(name: &str) -> bool {
+    name.starts_with("__") && !(name.len() > 4 && name.ends_with("__"))
+}
+
 pub fn cast_name(child: &str, data_type: &DataType, is_try: bool) -> String {
     let keyword = if is_try { "TRY_CAST" } else { "CAST" };
     format!("{keyword}({child} AS {})", data_type.sql_name())

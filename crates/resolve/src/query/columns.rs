@@ -21,7 +21,7 @@ pub(crate) fn input_columns(input: &LogicalPlan) -> Vec<Named> {
     input
         .schema()
         .iter()
-        .filter(|(_, f)| !f.name().starts_with("__"))
+        .filter(|(_, f)| !crate::naming::is_internal_column(f.name()))
         .map(|(q, f)| Named {
             expr: Expr::Column(Column::new(q.cloned(), f.name())),
             name: f.name().clone(),
