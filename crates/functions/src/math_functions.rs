@@ -68,16 +68,7 @@ pub(crate) fn call(
                 vec![non_positive_to_null(base), non_positive_to_null(value)],
             )?
         }
-        // Spark divides natural logarithms, which rounds differently from a direct log2.
-        "log2" => {
-            let value = cast(first_argument(name, args)?, DataType::Float64);
-            binary_expr(
-                call_registry(registry, "ln", vec![non_positive_to_null(value)])?,
-                Operator::Divide,
-                lit(std::f64::consts::LN_2),
-            )
-        }
-        "ln" | "log10" => {
+        "ln" | "log10" | "log2" => {
             let value = cast(first_argument(name, args)?, DataType::Float64);
             call_registry(registry, name, vec![non_positive_to_null(value)])?
         }

@@ -213,8 +213,12 @@ pub fn cell_text(array: &ArrayRef, row: usize) -> Option<String> {
             };
             day_time_interval_text(micros)
         }
-        ArrowType::Binary => {
-            let bytes = array.as_binary::<i32>().value(row);
+        ArrowType::Binary | ArrowType::LargeBinary | ArrowType::BinaryView => {
+            let bytes = match array.data_type() {
+                ArrowType::LargeBinary => array.as_binary::<i64>().value(row),
+                ArrowType::BinaryView => array.as_binary_view().value(row),
+                _ => array.as_binary::<i32>().value(row),
+            };
             format!(
                 "[{}]",
                 bytes
