@@ -249,6 +249,8 @@ def test_listagg_distinct_keeps_first_occurrences(spark: SparkSession) -> None:
     df = spark.createDataFrame([("a",), ("b",), (None,), ("c",), ("b",)], ["s"])
     out = df.select(F.listagg_distinct("s", "-"), F.listagg("s", "-"))
     assert rows(out) == [("a-b-c", "a-b-c-b")]
+    nulls = spark.createDataFrame([(None,), (None,)], "s string")
+    assert rows(nulls.select(F.listagg_distinct("s"), F.listagg("s"))) == [(None, None)]
 
 
 def test_day_time_intervals_show_like_spark(spark: SparkSession) -> None:

@@ -66,15 +66,17 @@ pub(crate) fn call(
                 args = args.into_iter().map(hex).collect::<Result<_, _>>()?;
             }
             let joined = if distinct {
-                // Each value once, in the order first seen.
+                // Each value once, in the order first seen; NULL when there is none.
                 let separator = args.pop().unwrap_or_else(|| lit(""));
+                let present = aggregate_call(registry, "count", args.clone(), false)?;
                 let values = aggregate_call(registry, "array_agg", args, false)?;
                 let distinct_values = call_registry(registry, "array_distinct", vec![values])?;
-                call_registry(
+                let text = call_registry(
                     registry,
                     "array_to_string",
                     vec![distinct_values, separator],
-                )?
+                )?;
+                when(present.eq(lit(0i64)), lit(ScalarValue::Utf8(None))).otherwise(text)?
             } else {
                 aggregate_call(registry, "string_agg", args, false)?
             };
