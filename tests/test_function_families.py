@@ -305,3 +305,19 @@ def test_timestamp_diff_counts_wall_clock_time_across_a_clock_change(spark: Spar
         assert rows(out) == [(105, 45.0, "2024-03-11 01:30")]
     finally:
         spark.conf.set("spark.sql.session.timeZone", before)
+
+
+def test_csv_functions_read_and_write_lines(spark: SparkSession) -> None:
+    df = spark.createDataFrame([("1,2,",), ("4,x,6",), (None,)], ["line"])
+    parsed = df.select(F.from_csv("line", "a INT, b INT, c INT").alias("r"))
+    assert parsed.columns == ["r"]
+    assert [r["r"] for r in parsed.collect()] == [(1, 2, None), (4, None, 6), None]
+    spaced = spark.createDataFrame([("   abc",)], ["v"])
+    trimmed = spaced.select(F.from_csv("v", "s string", {"ignoreLeadingWhiteSpace": True}))
+    assert rows(trimmed) == [(("abc",),)]
+    nested = spark.createDataFrame(
+        [(1, ("Alice", [100, 200]))], "k int, v struct<name: string, s: array<int>>"
+    )
+    assert rows(nested.select(F.to_csv("v"))) == [('Alice,"[100, 200]"',)]
+    inferred = spark.range(1).select(F.schema_of_csv(F.lit("1||true"), {"sep": "|"}))
+    assert rows(inferred) == [("STRUCT<_c0: INT, _c1: STRING, _c2: BOOLEAN>",)]

@@ -500,7 +500,7 @@ fn inferred_type(value: &Value) -> String {
 }
 
 /// The value of option `key` (case-insensitive) in the first row of an options map.
-fn option_value(options: Option<&ArrayRef>, key: &str) -> Option<String> {
+pub(crate) fn option_value(options: Option<&ArrayRef>, key: &str) -> Option<String> {
     let map = options?.as_map_opt()?;
     if map.is_empty() || map.is_null(0) {
         return None;

@@ -14,6 +14,7 @@ mod catalog;
 mod checked_arithmetic;
 mod collection_functions;
 mod contains_null;
+mod csv_functions;
 mod datetime_functions;
 mod datetime_parse;
 mod error;

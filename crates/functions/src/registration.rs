@@ -12,10 +12,10 @@ use crate::FunctionResult;
 /// get Spark's semantics (`ceil` returning BIGINT, `concat` with NULL, ...).
 pub fn register_spark_functions(registry: &mut dyn FunctionRegistry) -> FunctionResult<()> {
     use crate::{
-        aggregates, ansi_divide, cast_functions, contains_null, datetime_functions, datetime_parse,
-        format_number, generators, higher_order, json_functions, murmur_hash, number_functions,
-        positional, raise_error, regex_functions, session_time, split, string_functions,
-        timestamp_units,
+        aggregates, ansi_divide, cast_functions, contains_null, csv_functions, datetime_functions,
+        datetime_parse, format_number, generators, higher_order, json_functions, murmur_hash,
+        number_functions, positional, raise_error, regex_functions, session_time, split,
+        string_functions, timestamp_units,
     };
     datafusion_spark::register_all(registry)?;
     for function in cast_functions::cast_functions() {
@@ -38,6 +38,9 @@ pub fn register_spark_functions(registry: &mut dyn FunctionRegistry) -> Function
     scalar(ScalarUDF::new_from_impl(contains_null::ArraysOverlap::new()))?;
     for regexp in regex_functions::RegexpFunction::all() {
         scalar(ScalarUDF::new_from_impl(regexp))?;
+    }
+    for csv in csv_functions::CsvFunction::all() {
+        scalar(ScalarUDF::new_from_impl(csv))?;
     }
     for json in json_functions::JsonFunction::all() {
         scalar(ScalarUDF::new_from_impl(json))?;

@@ -206,7 +206,9 @@ pub fn function_name(function: &str, arguments: &[String], is_distinct: bool) ->
         "try_make_timestamp" if arguments.len() == 7 => {
             format!("{lower}({})", arguments[..6].join(", "))
         }
-        "schema_of_json" if arguments.len() == 2 => format!("{lower}({})", arguments[0]),
+        "schema_of_json" | "schema_of_csv" | "to_csv" | "to_json" if arguments.len() == 2 => {
+            format!("{lower}({})", arguments[0])
+        }
         // The schema argument does not show.
         "from_json" | "from_csv" => match arguments.first() {
             Some(text) => format!("{lower}({text})"),
