@@ -80,7 +80,6 @@ NOT_YET_SUPPORTED = {
     "schema_of_variant",
     "schema_of_variant_agg",
     "schema_of_xml",
-    "sentences",
     "session_window",
     "st_asbinary",
     "st_geogfromwkb",

@@ -321,3 +321,13 @@ def test_csv_functions_read_and_write_lines(spark: SparkSession) -> None:
     assert rows(nested.select(F.to_csv("v"))) == [('Alice,"[100, 200]"',)]
     inferred = spark.range(1).select(F.schema_of_csv(F.lit("1||true"), {"sep": "|"}))
     assert rows(inferred) == [("STRUCT<_c0: INT, _c1: STRING, _c2: BOOLEAN>",)]
+
+
+def test_sentences_split_text_into_words(spark: SparkSession) -> None:
+    df = spark.createDataFrame([("Hi there! Good morning, it's 9.5 degrees.",), (None,)], ["s"])
+    out = df.select(F.sentences("s"))
+    assert out.columns == ["sentences(s, , )"]
+    assert rows(out) == [
+        ([["Hi", "there"], ["Good", "morning", "it's", "9.5", "degrees"]],),
+        (None,),
+    ]

@@ -27,6 +27,7 @@ pub fn register_spark_functions(registry: &mut dyn FunctionRegistry) -> Function
     scalar(ScalarUDF::new_from_impl(format_number::FormatNumber::new()))?;
     scalar(ScalarUDF::new_from_impl(split::Split::new()))?;
     scalar(ScalarUDF::new_from_impl(string_functions::Mask::new()))?;
+    scalar(ScalarUDF::new_from_impl(string_functions::Sentences::new()))?;
     scalar(ScalarUDF::new_from_impl(
         datetime_functions::MonthsBetween::new(),
     ))?;

@@ -348,3 +348,118 @@ mod tests {
         assert_eq!(with_backslash_escape("a\\b//c", '/'), "a\\\\b\\/c");
     }
 }
+
+/// `sentences(text[, language, country])`: the text's sentences, each as its words, as
+/// Java's sentence and word boundaries split English text; punctuation is left out.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct Sentences {
+    signature: Signature,
+}
+
+impl Sentences {
+    pub fn new() -> Self {
+        Self {
+            signature: Signature::user_defined(Volatility::Immutable),
+        }
+    }
+}
+
+fn sentence_words(text: &str) -> Vec<Vec<String>> {
+    let mut sentences = Vec::new();
+    let mut words: Vec<String> = Vec::new();
+    let mut word = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let inside_number = matches!(c, '.' | ',')
+            && word.chars().last().is_some_and(|l| l.is_ascii_digit())
+            && chars.peek().is_some_and(char::is_ascii_digit);
+        if c.is_alphanumeric() || (c == '\'' && !word.is_empty()) || inside_number {
+            word.push(c);
+            continue;
+        }
+        if !word.is_empty() {
+            words.push(std::mem::take(&mut word));
+        }
+        let ends_sentence =
+            matches!(c, '.' | '!' | '?') && chars.peek().is_none_or(|next| next.is_whitespace());
+        if ends_sentence && !words.is_empty() {
+            sentences.push(std::mem::take(&mut words));
+        }
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    if !words.is_empty() {
+        sentences.push(words);
+    }
+    sentences
+}
+
+impl ScalarUDFImpl for Sentences {
+    fn name(&self) -> &str {
+        "sentences"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        match arg_types.len() {
+            1..=3 => Ok(vec![DataType::Utf8; arg_types.len()]),
+            n => datafusion::common::plan_err!(
+                "[WRONG_NUM_ARGS.WITHOUT_SUGGESTION] The `sentences` requires 1 to 3 parameters but the actual number is {n}."
+            ),
+        }
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::new_list(
+            DataType::new_list(DataType::Utf8, true),
+            true,
+        ))
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        use datafusion::arrow::array::ListBuilder;
+        let Some(text) = args.args.first() else {
+            return exec_err!("sentences takes a string");
+        };
+        let texts = text.to_array(args.number_rows)?;
+        let texts = cast_array(&texts, &DataType::Utf8)?;
+        let texts = texts.as_string::<i32>();
+        let mut out = ListBuilder::new(ListBuilder::new(StringBuilder::new()));
+        for text in texts.iter() {
+            match text {
+                None => out.append(false),
+                Some(text) => {
+                    for sentence in sentence_words(text) {
+                        for word in sentence {
+                            out.values().values().append_value(word);
+                        }
+                        out.values().append(true);
+                    }
+                    out.append(true);
+                }
+            }
+        }
+        Ok(ColumnarValue::Array(Arc::new(out.finish())))
+    }
+}
+
+#[cfg(test)]
+mod sentence_tests {
+    use super::sentence_words;
+
+    #[test]
+    fn sentences_split_into_words() {
+        assert_eq!(
+            sentence_words("Hi there! Good morning. It's 9.5 o'clock"),
+            vec![
+                vec!["Hi", "there"],
+                vec!["Good", "morning"],
+                vec!["It's", "9.5", "o'clock"],
+            ]
+        );
+    }
+}

@@ -191,6 +191,12 @@ pub fn function_name(function: &str, arguments: &[String], is_distinct: bool) ->
         "split" if arguments.len() == 2 => format!("split({}, -1)", arguments.join(", ")),
         "explode" | "explode_outer" => "col".into(),
         "window" => "window".into(),
+        // Language and country default to empty and show.
+        "sentences" if arguments.len() < 3 => {
+            let mut shown = arguments.to_vec();
+            shown.resize(3, String::new());
+            format!("sentences({})", shown.join(", "))
+        }
         "any_value" if arguments.len() == 2 => format!("any_value({})", arguments[0]),
         "to_unix_timestamp" if arguments.len() == 1 => {
             format!("to_unix_timestamp({}, yyyy-MM-dd HH:mm:ss)", arguments[0])
