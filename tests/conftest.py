@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from helpers import REMOTE_ENV
+from helpers import REMOTE_ENV, session_time_zone
 from pyspark.sql import SparkSession
 
 
@@ -40,8 +40,5 @@ def spark(remote_url: str) -> Iterator[SparkSession]:
 @pytest.fixture
 def utc(spark: SparkSession) -> Iterator[None]:
     """Run a test with the session time zone set to UTC, restoring it afterwards."""
-    before = spark.conf.get("spark.sql.session.timeZone")
-    assert before is not None
-    spark.conf.set("spark.sql.session.timeZone", "UTC")
-    yield
-    spark.conf.set("spark.sql.session.timeZone", before)
+    with session_time_zone(spark, "UTC"):
+        yield

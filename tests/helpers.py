@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from pyspark.sql import DataFrame, Row
+from pyspark.sql import DataFrame, Row, SparkSession
 
 # Set to an sc:// URL to run the suites against another Spark Connect server (see conftest.py).
 REMOTE_ENV = "EMBER_TEST_REMOTE"
@@ -37,3 +37,15 @@ def _null_first_key(row: Iterable[Any]) -> tuple[tuple[bool, Any], ...]:
 
 def as_dicts(collected: Iterable[Row]) -> list[dict[str, Any]]:
     return [row.asDict() for row in collected]
+
+
+@contextlib.contextmanager
+def session_time_zone(spark: SparkSession, zone: str) -> Iterator[None]:
+    """Run a block with the session time zone set to ``zone``, restoring it afterwards."""
+    before = spark.conf.get("spark.sql.session.timeZone")
+    assert before is not None
+    spark.conf.set("spark.sql.session.timeZone", zone)
+    try:
+        yield
+    finally:
+        spark.conf.set("spark.sql.session.timeZone", before)

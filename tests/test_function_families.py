@@ -8,7 +8,7 @@ import datetime
 from collections.abc import Iterator
 
 import pytest
-from helpers import rows, show_string, sorted_rows
+from helpers import rows, session_time_zone, show_string, sorted_rows
 from pyspark.errors import AnalysisException, ArithmeticException, DateTimeException
 from pyspark.sql import SparkSession, Window
 from pyspark.sql import functions as F
@@ -135,11 +135,8 @@ def test_date_functions_read_strings_as_dates(spark: SparkSession) -> None:
 @pytest.fixture
 def los_angeles(spark: SparkSession) -> Iterator[None]:
     """Run a test in the session time zone America/Los_Angeles, restoring it afterwards."""
-    before = spark.conf.get("spark.sql.session.timeZone")
-    assert before is not None
-    spark.conf.set("spark.sql.session.timeZone", "America/Los_Angeles")
-    yield
-    spark.conf.set("spark.sql.session.timeZone", before)
+    with session_time_zone(spark, "America/Los_Angeles"):
+        yield
 
 
 def test_session_time_zone_reads_and_prints_wall_clocks(
@@ -291,10 +288,7 @@ def test_like_with_another_escape_character(spark: SparkSession) -> None:
 
 
 def test_timestamp_diff_counts_wall_clock_time_across_a_clock_change(spark: SparkSession) -> None:
-    before = spark.conf.get("spark.sql.session.timeZone")
-    assert before is not None
-    spark.conf.set("spark.sql.session.timeZone", "America/New_York")
-    try:
+    with session_time_zone(spark, "America/New_York"):
         df = spark.createDataFrame([("2024-03-10 01:30:00", "2024-03-10 03:15:00")], ["a", "b"])
         a, b = F.to_timestamp("a"), F.to_timestamp("b")
         out = df.select(
@@ -303,8 +297,6 @@ def test_timestamp_diff_counts_wall_clock_time_across_a_clock_change(spark: Spar
             F.date_format(F.timestamp_add("day", F.lit(1), a), "yyyy-MM-dd HH:mm"),
         )
         assert rows(out) == [(105, 45.0, "2024-03-11 01:30")]
-    finally:
-        spark.conf.set("spark.sql.session.timeZone", before)
 
 
 def test_csv_functions_read_and_write_lines(spark: SparkSession) -> None:

@@ -149,7 +149,13 @@ impl Resolver<'_> {
         ))
     }
 
-    fn call_catalog(&self, name: &str, args: Vec<Expr>, types: &[DataType]) -> ResolveResult<Expr> {
+    /// A function of the Spark catalog over resolved arguments.
+    pub(crate) fn call_catalog(
+        &self,
+        name: &str,
+        args: Vec<Expr>,
+        types: &[DataType],
+    ) -> ResolveResult<Expr> {
         Ok(ember_functions::call_function(
             &self.state,
             name,

@@ -17,15 +17,7 @@ impl Resolver<'_> {
         is_try: bool,
     ) -> ResolveResult<Option<Expr>> {
         use datafusion::arrow::datatypes::{DataType as T, TimeUnit};
-        let call = |name: &str, args: Vec<Expr>, types: &[T]| -> ResolveResult<Expr> {
-            Ok(ember_functions::call_function(
-                &self.state,
-                name,
-                args,
-                types,
-                false,
-            )?)
-        };
+        let call = |name: &str, args: Vec<Expr>, types: &[T]| self.call_catalog(name, args, types);
         let ntz = T::Timestamp(TimeUnit::Microsecond, None);
         let local = |e: &Expr| {
             call(

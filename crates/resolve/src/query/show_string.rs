@@ -67,12 +67,10 @@ impl Resolver<'_> {
         for (qualifier, field) in input.schema().iter() {
             let column = Expr::Column(Column::new(qualifier.cloned(), field.name()));
             if zoned(field.data_type()) {
-                let local = ember_functions::call_function(
-                    &self.state,
+                let local = self.call_catalog(
                     ember_functions::LOCAL_TIME,
                     vec![column],
-                    &[field.data_type().clone()],
-                    false,
+                    std::slice::from_ref(field.data_type()),
                 )?;
                 exprs.push(local.alias_qualified(qualifier.cloned(), field.name()));
             } else {
