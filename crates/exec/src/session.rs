@@ -129,9 +129,19 @@ const SESSION_TIME_ZONE: &str = "spark.sql.session.timeZone";
 /// The Spark setting for maps built with a repeated key.
 const MAP_KEY_DEDUP_POLICY: &str = "spark.sql.mapKeyDedupPolicy";
 
+/// The session time zone and map key policy, as last set.
+type MirroredSettings = (Option<String>, Option<String>);
+
+fn mirrored_settings(config: &SessionConfigValues) -> MirroredSettings {
+    (
+        config.get(SESSION_TIME_ZONE).map(str::to_string),
+        config.get(MAP_KEY_DEDUP_POLICY).map(str::to_string),
+    )
+}
+
 impl Session {
     pub fn new(id: String, global_views: &GlobalViews) -> ExecResult<Self> {
-        Ok(Session {
+        let session = Session {
             id,
             context: spark_context(global_views)?,
             config: Mutex::new(SessionConfigValues::default()),
@@ -140,7 +150,9 @@ impl Session {
             current_database: Mutex::new(ember_resolve::DEFAULT_DATABASE.to_string()),
             cached_tables: Mutex::default(),
             streams: crate::streaming::StreamingQueries::default(),
-        })
+        };
+        session.mirror_settings(&(None, None));
+        Ok(session)
     }
 
     pub fn context(&self) -> &SessionContext {
@@ -181,11 +193,26 @@ impl Session {
     }
 
     pub fn with_config<T>(&self, f: impl FnOnce(&mut SessionConfigValues) -> T) -> T {
-        let mut guard = self.config.lock().unwrap_or_else(|e| e.into_inner());
-        let out = f(&mut guard);
-        self.mirror_time_zone(guard.get(SESSION_TIME_ZONE));
-        self.mirror_map_key_policy(guard.get(MAP_KEY_DEDUP_POLICY));
+        let (out, before, after) = {
+            let mut guard = self.config.lock().unwrap_or_else(|e| e.into_inner());
+            let before = mirrored_settings(&guard);
+            let out = f(&mut guard);
+            let after = mirrored_settings(&guard);
+            (out, before, after)
+        };
+        // The DataFusion state is written only when a mirrored setting changed, and never
+        // while the config lock is held: a planner holding the state's read lock may be
+        // waiting for the config lock, and most calls here only read.
+        if before != after {
+            self.mirror_settings(&after);
+        }
         out
+    }
+
+    /// Copies the Spark settings that functions read into the DataFusion state.
+    fn mirror_settings(&self, (zone, policy): &MirroredSettings) {
+        self.mirror_time_zone(zone.as_deref());
+        self.mirror_map_key_policy(policy.as_deref());
     }
 
     /// Maps built with a repeated key read DataFusion's `spark.map_key_dedup_policy`.
