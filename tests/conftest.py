@@ -8,6 +8,7 @@ Connect server instead, e.g. Apache Spark 4.1.1, to check that an expected value
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -42,3 +43,13 @@ def utc(spark: SparkSession) -> Iterator[None]:
     """Run a test with the session time zone set to UTC, restoring it afterwards."""
     with session_time_zone(spark, "UTC"):
         yield
+
+
+@pytest.fixture
+def database(spark: SparkSession) -> Iterator[str]:
+    """A database of the test's own, dropped with its tables at the end."""
+    name = f"test_{uuid.uuid4().hex[:8]}"
+    spark.sql(f"CREATE DATABASE {name}")
+    yield name
+    spark.sql("USE default")
+    spark.sql(f"DROP DATABASE IF EXISTS {name} CASCADE")

@@ -49,3 +49,13 @@ def session_time_zone(spark: SparkSession, zone: str) -> Iterator[None]:
         yield
     finally:
         spark.conf.set("spark.sql.session.timeZone", before)
+
+
+@contextlib.contextmanager
+def session_conf(spark: SparkSession, key: str, value: str) -> Iterator[None]:
+    """Run a block with ``key`` set to ``value``, unsetting it afterwards."""
+    spark.conf.set(key, value)
+    try:
+        yield
+    finally:
+        spark.conf.unset(key)

@@ -16,7 +16,9 @@ use tokio::sync::mpsc::Sender;
 use tonic::Status;
 
 use crate::catalog::run_catalog;
-use crate::convert::{plan_from_proto, required, sql_parameters, write_from_proto};
+use crate::convert::{
+    plan_from_proto, required, sql_parameters, table_write_from_proto, write_from_proto,
+};
 use crate::error::{ConnectError, ConnectResult};
 use crate::results::{batch_response, encode_batch, schema_to_proto, OperationIds};
 
@@ -42,6 +44,9 @@ pub async fn run_operation(
             match required(command.command_type.as_ref(), "command.command_type")? {
                 CommandType::WriteOperation(write) => {
                     session.write(write_from_proto(write)?).await?;
+                }
+                CommandType::WriteOperationV2(write) => {
+                    session.write_table(table_write_from_proto(write)?).await?;
                 }
                 CommandType::CreateDataframeView(view) => {
                     let input = plan_from_proto(required(view.input.as_ref(), "view.input")?)?;

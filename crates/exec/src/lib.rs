@@ -8,14 +8,17 @@ mod catalog_store;
 mod config;
 mod error;
 mod file_order;
+mod partitions;
 mod planner;
 mod row_marks;
 mod semi_join_order;
 mod session;
+mod show_create;
 mod statements;
 pub mod streaming;
 mod table_cache;
 mod write;
+mod write_v2;
 
 pub use catalog_store::{CatalogStore, TableEntry, TableKind};
 pub use config::SessionConfigValues;

@@ -11,6 +11,8 @@ use ember_spec::{SaveMode, WriteOperation};
 use futures::StreamExt;
 use tokio::io::AsyncWriteExt;
 
+use crate::partitions::{commit_partitions, merge_into, OverwriteScope};
+use crate::statements::table_read;
 use crate::{ExecError, ExecResult, Session, TableEntry, TableKind};
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> ExecError + '_ {
@@ -92,7 +94,10 @@ impl Session {
             (SaveMode::Ignore, true, _) => return Ok(()),
             _ => {}
         }
-        let schema = self.write_to(&operation, &target, mode).await?;
+        let scope = self
+            .partition_overwrite_scope(&operation, mode, exists)
+            .await?;
+        let schema = self.write_to(&operation, &target, mode, scope).await?;
         if let (Some(name), None) = (&table, &entry) {
             // A new managed table: its format and columns go on record.
             let (database, table_name) = warehouse.qualify(name)?;
@@ -115,6 +120,72 @@ impl Session {
                 comment: None,
                 view_text: None,
             })?;
+        }
+        Ok(())
+    }
+
+    /// Which old partitions an overwrite of a partitioned table replaces; `None` when the
+    /// whole target goes, or nothing does. `INSERT OVERWRITE ... PARTITION (p = 'v')` replaces
+    /// what matches its static values, and so does `insertInto(overwrite=True)` (all of it)
+    /// unless `spark.sql.sources.partitionOverwriteMode` is `dynamic` or the writer asked for
+    /// `overwritePartitions`: then only the partitions the rows write.
+    async fn partition_overwrite_scope(
+        &self,
+        operation: &WriteOperation,
+        mode: SaveMode,
+        exists: bool,
+    ) -> ExecResult<Option<OverwriteScope>> {
+        if !operation.partition_values.is_empty() {
+            self.check_partition_values(operation)?;
+        }
+        let partial = operation.insert_into || operation.overwrite_written_partitions;
+        if mode != SaveMode::Overwrite || operation.partition_by.is_empty() || !exists || !partial {
+            return Ok(None);
+        }
+        let dynamic = operation.overwrite_written_partitions
+            || self.with_config(|c| {
+                c.get("spark.sql.sources.partitionOverwriteMode")
+                    .is_some_and(|m| m.eq_ignore_ascii_case("dynamic"))
+            });
+        if dynamic {
+            return Ok(Some(OverwriteScope::Written));
+        }
+        let name = operation.table.clone().unwrap_or_default();
+        let table = self.logical_plan(table_read(name)).await?;
+        let mut matching = Vec::new();
+        for (column, value) in &operation.partition_values {
+            let Some(value) = value else { continue };
+            let field = table.schema().field_with_unqualified_name(column)?;
+            matching.push((
+                field.name().clone(),
+                partition_dir_value(value, field.data_type())?,
+            ));
+        }
+        Ok((!matching.is_empty()).then_some(OverwriteScope::Matching(matching)))
+    }
+
+    /// A PARTITION clause names each partition column of a partitioned table at most once.
+    fn check_partition_values(&self, operation: &WriteOperation) -> ExecResult<()> {
+        for (index, (column, _)) in operation.partition_values.iter().enumerate() {
+            if !operation
+                .partition_by
+                .iter()
+                .any(|p| p.eq_ignore_ascii_case(column))
+            {
+                let name = operation.table.clone().unwrap_or_default();
+                return Err(ExecError::Analysis(format!(
+                    "[PARTITIONS_NOT_FOUND] The partition(s) `{column}` cannot be found in table {}. Verify the partition specification and table name.",
+                    self.warehouse().display_name(&name)
+                )));
+            }
+            if operation.partition_values[..index]
+                .iter()
+                .any(|(c, _)| c.eq_ignore_ascii_case(column))
+            {
+                return Err(ExecError::Analysis(format!(
+                    "[DUPLICATE_KEY] Found duplicate keys `{column}`."
+                )));
+            }
         }
         Ok(())
     }
@@ -176,6 +247,9 @@ impl Session {
             .await?;
         let wanted = table.schema().fields().clone();
         let have = input.schema().columns();
+        if !operation.partition_values.is_empty() {
+            return self.by_partition_spec(input, operation, &wanted);
+        }
         if wanted.len() != have.len() {
             return Err(ExecError::InsertArity {
                 table: warehouse.display_name(&name),
@@ -198,11 +272,80 @@ impl Session {
         Ok(LogicalPlanBuilder::from(input).project(exprs)?.build()?)
     }
 
+    /// `INSERT ... PARTITION (p = 'v', q) SELECT ...`: the query gives the data columns in
+    /// table order, then the partitions without a static value; static ones become literals.
+    fn by_partition_spec(
+        &self,
+        input: datafusion::logical_expr::LogicalPlan,
+        operation: &WriteOperation,
+        wanted: &datafusion::arrow::datatypes::Fields,
+    ) -> ExecResult<datafusion::logical_expr::LogicalPlan> {
+        use datafusion::logical_expr::{cast, lit, Expr, LogicalPlanBuilder};
+        let is_partition = |name: &str| {
+            operation
+                .partition_by
+                .iter()
+                .any(|p| p.eq_ignore_ascii_case(name))
+        };
+        let data: Vec<_> = wanted.iter().filter(|f| !is_partition(f.name())).collect();
+        let mut partitions = Vec::new();
+        for column in &operation.partition_by {
+            let Some(field) = wanted
+                .iter()
+                .find(|f| f.name().eq_ignore_ascii_case(column))
+            else {
+                continue;
+            };
+            let value = operation
+                .partition_values
+                .iter()
+                .find(|(c, _)| c.eq_ignore_ascii_case(column))
+                .and_then(|(_, v)| v.clone());
+            partitions.push((field, value));
+        }
+        let dynamic = partitions.iter().filter(|(_, v)| v.is_none()).count();
+        let have = input.schema().columns();
+        if have.len() != data.len() + dynamic {
+            let name = operation.table.clone().unwrap_or_default();
+            return Err(ExecError::InsertArity {
+                table: self.warehouse().display_name(&name),
+                reason: if have.len() < data.len() + dynamic {
+                    "NOT_ENOUGH_DATA_COLUMNS"
+                } else {
+                    "TOO_MANY_DATA_COLUMNS"
+                },
+                expected: data.len() + dynamic,
+                actual: have.len(),
+            });
+        }
+        let mut columns = have.into_iter();
+        let mut exprs: Vec<Expr> = Vec::new();
+        for field in data {
+            if let Some(column) = columns.next() {
+                exprs.push(
+                    cast(Expr::Column(column), field.data_type().clone()).alias(field.name()),
+                );
+            }
+        }
+        for (field, value) in partitions {
+            let expr = match value {
+                Some(value) => lit(value),
+                None => match columns.next() {
+                    Some(column) => Expr::Column(column),
+                    None => continue,
+                },
+            };
+            exprs.push(cast(expr, field.data_type().clone()).alias(field.name()));
+        }
+        Ok(LogicalPlanBuilder::from(input).project(exprs)?.build()?)
+    }
+
     async fn write_to(
         &self,
         operation: &WriteOperation,
         target: &Path,
         mode: SaveMode,
+        scope: Option<OverwriteScope>,
     ) -> ExecResult<datafusion::arrow::datatypes::SchemaRef> {
         let parent = target
             .parent()
@@ -226,7 +369,18 @@ impl Session {
                 return Err(error);
             }
         };
-        commit(&staging, target, mode).await?;
+        match scope {
+            Some(scope) => {
+                let (staging, target) = (staging.clone(), target.to_path_buf());
+                let columns = operation.partition_by.clone();
+                tokio::task::spawn_blocking(move || {
+                    commit_partitions(&staging, &target, &columns, &scope)
+                })
+                .await
+                .map_err(|e| ExecError::Unsupported(format!("the write was cancelled: {e}")))??;
+            }
+            None => commit(&staging, target, mode).await?,
+        }
         Ok(schema)
     }
 
@@ -403,29 +557,10 @@ async fn commit(staging: &Path, target: &Path, mode: SaveMode) -> ExecResult<()>
     }
     match mode {
         SaveMode::Append => {
-            let mut entries = tokio::fs::read_dir(staging)
+            let (staging, target) = (staging.to_path_buf(), target.to_path_buf());
+            tokio::task::spawn_blocking(move || merge_into(&staging, &target))
                 .await
-                .map_err(io_error(staging))?;
-            while let Some(entry) = entries.next_entry().await.map_err(io_error(staging))? {
-                let mut destination = target.join(entry.file_name());
-                if entry.file_name() == "_SUCCESS" && destination.exists() {
-                    continue;
-                }
-                // Appended files never replace existing ones with the same name.
-                if destination.exists() {
-                    destination = target.join(format!(
-                        "{}-{}",
-                        uuid::Uuid::new_v4(),
-                        entry.file_name().to_string_lossy()
-                    ));
-                }
-                tokio::fs::rename(entry.path(), &destination)
-                    .await
-                    .map_err(io_error(&destination))?;
-            }
-            tokio::fs::remove_dir_all(staging)
-                .await
-                .map_err(io_error(staging))
+                .map_err(|e| ExecError::Unsupported(format!("the write was cancelled: {e}")))?
         }
         _ => {
             let trash = target.with_file_name(format!(
@@ -454,4 +589,14 @@ async fn commit(staging: &Path, target: &Path, mode: SaveMode) -> ExecResult<()>
             }
         }
     }
+}
+
+/// A static partition value as the writer names its directory: cast to the column's type
+/// and printed (`p = 01` on an int column is `p=1`).
+fn partition_dir_value(
+    value: &str,
+    data_type: &datafusion::arrow::datatypes::DataType,
+) -> ExecResult<String> {
+    let scalar = datafusion::scalar::ScalarValue::Utf8(Some(value.to_string()));
+    Ok(scalar.cast_to(data_type)?.to_string())
 }

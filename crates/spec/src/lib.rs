@@ -19,6 +19,6 @@ pub use expression::{
 pub use literal::Literal;
 pub use plan::{
     GroupBy, GroupType, JoinType, Pivot, Plan, ReadSource, Relation, SaveMode, Select,
-    SetOperationKind, WriteOperation,
+    SetOperationKind, TableWrite, TableWriteMode, WriteOperation,
 };
 pub use statement::{ShowKind, Statement, TableChange, TableDefinition};

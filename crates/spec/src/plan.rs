@@ -217,6 +217,18 @@ pub enum Relation {
         grouping: Vec<Expr>,
         function: crate::PythonUdf,
     },
+    /// `WITH RECURSIVE name AS (anchor UNION [ALL] step)`: `step` reads the rows the
+    /// previous round added through `RecursiveReference`, until a round adds none.
+    RecursiveQuery {
+        name: String,
+        anchor: Box<Plan>,
+        step: Box<Plan>,
+        distinct: bool,
+    },
+    /// Inside a recursive query's step: the rows of the previous round.
+    RecursiveReference {
+        name: String,
+    },
     /// `root` with the plans its subquery expressions name by plan id.
     WithRelations {
         root: Box<Plan>,
@@ -344,4 +356,52 @@ pub struct WriteOperation {
     pub mode: SaveMode,
     pub partition_by: Vec<String>,
     pub options: Vec<(String, String)>,
+    /// `INSERT ... PARTITION (p = 'v', q)`: partition columns the statement names, each with
+    /// its static value, or none when the rows give it.
+    pub partition_values: Vec<(String, Option<String>)>,
+    /// An overwrite replaces only the partitions its rows write (`overwritePartitions`).
+    pub overwrite_written_partitions: bool,
+}
+
+impl WriteOperation {
+    /// A write of `input` with Spark's defaults: parquet, error if the target exists.
+    pub fn new(input: Plan) -> Self {
+        WriteOperation {
+            input,
+            format: "parquet".into(),
+            path: None,
+            table: None,
+            insert_into: false,
+            mode: SaveMode::ErrorIfExists,
+            partition_by: Vec::new(),
+            options: Vec::new(),
+            partition_values: Vec::new(),
+            overwrite_written_partitions: false,
+        }
+    }
+}
+
+/// `df.writeTo(table)`: what DataFrameWriterV2 does with the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableWriteMode {
+    Create,
+    Replace,
+    CreateOrReplace,
+    Append,
+    /// Replaces the rows `overwrite_condition` holds for with the new rows.
+    Overwrite,
+    OverwritePartitions,
+}
+
+/// `df.writeTo(table).using(...).partitionedBy(...).tableProperty(...).<mode>()`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableWrite {
+    pub input: Plan,
+    pub table: Vec<String>,
+    pub provider: Option<String>,
+    pub partition_by: Vec<String>,
+    pub options: Vec<(String, String)>,
+    pub properties: Vec<(String, String)>,
+    pub mode: TableWriteMode,
+    pub overwrite_condition: Option<Expr>,
 }

@@ -36,6 +36,9 @@ pub enum Statement {
         /// `INSERT INTO t (b, a) ...`: the table columns the rows fill, in order; empty means
         /// all of them by position. Columns left out get NULL.
         columns: Vec<String>,
+        /// `PARTITION (p = 'v', q)`: each partition column named, with its static value or
+        /// none when the query's trailing columns give it.
+        partition: Vec<(String, Option<String>)>,
         query: Plan,
         overwrite: bool,
     },
@@ -94,8 +97,21 @@ pub enum Statement {
 pub enum TableChange {
     RenameTo(Vec<String>),
     SetProperties(Vec<(String, String)>),
-    UnsetProperties { keys: Vec<String>, if_exists: bool },
+    UnsetProperties {
+        keys: Vec<String>,
+        if_exists: bool,
+    },
     AddColumns(Vec<(String, DataType)>),
+    /// `ADD [IF NOT EXISTS] PARTITION (a = 1) ...`: each partition's columns and values.
+    AddPartitions {
+        partitions: Vec<Vec<(String, String)>>,
+        if_not_exists: bool,
+    },
+    /// `DROP [IF EXISTS] PARTITION (a = 1), ...`; a spec may name only some columns.
+    DropPartitions {
+        partitions: Vec<Vec<(String, String)>>,
+        if_exists: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -122,6 +138,15 @@ pub enum ShowKind {
     TableProperties {
         table: Vec<String>,
         key: Option<String>,
+    },
+    /// `SHOW CREATE TABLE name`: DDL that recreates a catalog table or view.
+    CreateTable {
+        table: Vec<String>,
+    },
+    /// `SHOW PARTITIONS name [PARTITION (a = 1)]`.
+    Partitions {
+        table: Vec<String>,
+        partition: Vec<(String, String)>,
     },
 }
 

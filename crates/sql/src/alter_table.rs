@@ -32,6 +32,17 @@ pub(crate) fn table_maintenance(text: &str) -> SqlResult<Option<Statement>> {
             key,
         })));
     }
+    if let Some(rest) = after_words(text, &["SHOW", "PARTITIONS"]) {
+        let (name, rest) = first_word(rest);
+        let partition = match after_words(rest, &["PARTITION"]) {
+            Some(spec) => option_pairs(&required_list(spec)?)?,
+            None => Vec::new(),
+        };
+        return Ok(Some(Statement::Show(ShowKind::Partitions {
+            table: identifier_parts(name)?,
+            partition,
+        })));
+    }
     let Some(rest) =
         after_words(text, &["ALTER", "TABLE"]).or_else(|| after_words(text, &["ALTER", "VIEW"]))
     else {
@@ -66,11 +77,61 @@ pub(crate) fn table_maintenance(text: &str) -> SqlResult<Option<Statement>> {
                 .map(|item| column(&item))
                 .collect::<SqlResult<_>>()?,
         )
+    } else if let Some(specs) = after_words(rest, &["ADD", "IF", "NOT", "EXISTS"]) {
+        TableChange::AddPartitions {
+            partitions: partition_specs(specs)?,
+            if_not_exists: true,
+        }
+    } else if let Some(specs) = after_words(rest, &["ADD"]).filter(|r| starts_partition(r)) {
+        TableChange::AddPartitions {
+            partitions: partition_specs(specs)?,
+            if_not_exists: false,
+        }
+    } else if let Some(specs) = after_words(rest, &["DROP", "IF", "EXISTS"]) {
+        TableChange::DropPartitions {
+            partitions: partition_specs(specs)?,
+            if_exists: true,
+        }
+    } else if let Some(specs) = after_words(rest, &["DROP"]).filter(|r| starts_partition(r)) {
+        TableChange::DropPartitions {
+            partitions: partition_specs(specs)?,
+            if_exists: false,
+        }
     } else {
         let what: Vec<&str> = rest.split_whitespace().take(2).collect();
         return unsupported(format!("ALTER TABLE ... {}", what.join(" ")));
     };
     Ok(Some(Statement::AlterTable { name, change }))
+}
+
+fn starts_partition(text: &str) -> bool {
+    after_words(text, &["PARTITION"]).is_some()
+}
+
+/// `PARTITION (a = 1, b = 'x') [,] PARTITION (...) [PURGE]`: each spec's columns and values.
+fn partition_specs(text: &str) -> SqlResult<Vec<Vec<(String, String)>>> {
+    let mut specs = Vec::new();
+    let mut rest = text.trim();
+    loop {
+        rest = rest.trim_start_matches(|c: char| c == ',' || c.is_whitespace());
+        if rest.is_empty() || after_words(rest, &["PURGE"]).is_some_and(str::is_empty) {
+            break;
+        }
+        let Some(spec) = after_words(rest, &["PARTITION"]) else {
+            return Err(SqlError::syntax(rest, "PARTITION (...)"));
+        };
+        let body = required_list(spec)?;
+        specs.push(option_pairs(&body)?);
+        // Past `(` + body + `)`.
+        rest = &spec.trim_start()[body.len() + 2..];
+        if after_words(rest, &["LOCATION"]).is_some() {
+            return unsupported("ADD PARTITION ... LOCATION");
+        }
+    }
+    if specs.is_empty() {
+        return Err(SqlError::syntax(text.trim(), "PARTITION (...)"));
+    }
+    Ok(specs)
 }
 
 /// `name TYPE [COMMENT '...']`.

@@ -4,10 +4,12 @@
 use ember_proto::spark::connect::read::ReadType;
 use ember_proto::spark::connect::relation::RelType;
 use ember_proto::spark::connect::write_operation::SaveType;
-use ember_proto::spark::connect::{Relation as ProtoRelation, WriteOperation as ProtoWrite};
+use ember_proto::spark::connect::{
+    Relation as ProtoRelation, WriteOperation as ProtoWrite, WriteOperationV2 as ProtoWriteV2,
+};
 use ember_spec::{
     Expr, GroupType, JoinType, Pivot, Plan, ReadSource, Relation, SaveMode, SetOperationKind,
-    WriteOperation,
+    TableWrite, TableWriteMode, WriteOperation,
 };
 
 use super::expression::{sort_order_from_proto, split_identifier};
@@ -485,6 +487,56 @@ pub fn write_from_proto(proto: &ProtoWrite) -> ConnectResult<WriteOperation> {
         },
         partition_by: proto.partitioning_columns.clone(),
         options: sorted_options(&proto.options),
+        partition_values: Vec::new(),
+        overwrite_written_partitions: false,
+    })
+}
+
+/// `df.writeTo(table)...`: partition columns must be plain column names (transforms such as
+/// `years(col)` are not supported).
+pub fn table_write_from_proto(proto: &ProtoWriteV2) -> ConnectResult<TableWrite> {
+    let input = plan_from_proto(required(proto.input.as_ref(), "write.input")?)?;
+    let mut partition_by = Vec::new();
+    for expression in &proto.partitioning_columns {
+        match expression_from_proto(expression)? {
+            Expr::Column { name, .. } => partition_by.push(name.join(".")),
+            other => {
+                return Err(ConnectError::Unsupported(format!(
+                    "partitionedBy with the transform {other:?}"
+                )))
+            }
+        }
+    }
+    if !proto.clustering_columns.is_empty() {
+        return Err(ConnectError::Unsupported("clusterBy on writeTo".into()));
+    }
+    // The numbers of WriteOperationV2.Mode.
+    let mode = match proto.mode {
+        1 => TableWriteMode::Create,
+        2 => TableWriteMode::Overwrite,
+        3 => TableWriteMode::OverwritePartitions,
+        4 => TableWriteMode::Append,
+        5 => TableWriteMode::Replace,
+        6 => TableWriteMode::CreateOrReplace,
+        other => {
+            return Err(ConnectError::InvalidPlan(format!(
+                "unknown writeTo mode {other}"
+            )))
+        }
+    };
+    Ok(TableWrite {
+        input,
+        table: split_identifier(&proto.table_name),
+        provider: proto.provider.clone(),
+        partition_by,
+        options: sorted_options(&proto.options),
+        properties: sorted_options(&proto.table_properties),
+        mode,
+        overwrite_condition: proto
+            .overwrite_condition
+            .as_ref()
+            .map(expression_from_proto)
+            .transpose()?,
     })
 }
 

@@ -82,6 +82,8 @@ impl Sink {
                     mode: SaveMode::Append,
                     partition_by: start.partition_by.clone(),
                     options: start.options.clone(),
+                    partition_values: Vec::new(),
+                    overwrite_written_partitions: false,
                 }))
             }
         })
