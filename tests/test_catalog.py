@@ -3,21 +3,9 @@ spark.catalog. Each test works in a database of its own and drops it at the end.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-
 import pytest
 from pyspark.errors import AnalysisException
 from pyspark.sql import SparkSession
-
-
-@pytest.fixture
-def database(spark: SparkSession) -> Iterator[str]:
-    name = f"test_{uuid.uuid4().hex[:8]}"
-    spark.sql(f"CREATE DATABASE {name}")
-    yield name
-    spark.sql("USE default")
-    spark.sql(f"DROP DATABASE IF EXISTS {name} CASCADE")
 
 
 def test_tables_live_in_their_database(spark: SparkSession, database: str) -> None:
@@ -203,3 +191,53 @@ def test_alter_table_add_columns(spark: SparkSession, database: str) -> None:
     assert [tuple(r) for r in rows] == [(1, None, None), (2, "x", 1.5)]
     with pytest.raises(AnalysisException, match="COLUMN_ALREADY_EXISTS"):
         spark.sql(f"ALTER TABLE {database}.t ADD COLUMNS (id INT)")
+
+
+def test_show_create_table(spark: SparkSession, database: str, tmp_path) -> None:
+    spark.sql(
+        f"CREATE TABLE {database}.t (id INT, name STRING NOT NULL, `odd col` DOUBLE, p STRING) "
+        "USING parquet PARTITIONED BY (p) COMMENT 'hi' TBLPROPERTIES ('b'='2', 'a'='1')"
+    )
+    text = spark.sql(f"SHOW CREATE TABLE {database}.t").collect()[0].createtab_stmt
+    assert text == (
+        f"CREATE TABLE spark_catalog.{database}.t (\n  id INT,\n  name STRING,\n"
+        "  `odd col` DOUBLE,\n  p STRING)\nUSING parquet\nPARTITIONED BY (p)\nCOMMENT 'hi'\n"
+        "TBLPROPERTIES (\n  'a' = '1',\n  'b' = '2')\n"
+    )
+    spark.sql(
+        f"CREATE TABLE {database}.c (a BIGINT, m MAP<STRING, INT>, "
+        "s STRUCT<x: INT, y: ARRAY<STRING>>, d DECIMAL(10,2)) "
+        "USING parquet OPTIONS (compression 'snappy')"
+    )
+    assert spark.sql(f"SHOW CREATE TABLE {database}.c").collect()[0][0] == (
+        f"CREATE TABLE spark_catalog.{database}.c (\n  a BIGINT,\n  m MAP<STRING, INT>,\n"
+        "  s STRUCT<x: INT, y: ARRAY<STRING>>,\n  d DECIMAL(10,2))\nUSING parquet\n"
+        "OPTIONS (\n  'compression' = 'snappy')\n"
+    )
+    spark.sql(f"CREATE VIEW {database}.v AS SELECT id, name FROM {database}.t WHERE id > 1")
+    assert spark.sql(f"SHOW CREATE TABLE {database}.v").collect()[0][0] == (
+        f"CREATE VIEW {database}.v (\n  id,\n  name)\nWITH SCHEMA COMPENSATION\n"
+        f"AS SELECT id, name FROM {database}.t WHERE id > 1\n"
+    )
+    location = tmp_path / "external"
+    spark.sql(f"CREATE TABLE {database}.e (a INT) USING json LOCATION '{location}'")
+    assert spark.sql(f"SHOW CREATE TABLE {database}.e").collect()[0][0] == (
+        f"CREATE TABLE spark_catalog.{database}.e (\n  a INT)\nUSING json\n"
+        f"LOCATION 'file:{location}'\n"
+    )
+    with pytest.raises(AnalysisException, match="TABLE_OR_VIEW_NOT_FOUND"):
+        spark.sql(f"SHOW CREATE TABLE {database}.missing")
+
+
+def test_database_with_a_location_keeps_its_tables_there(spark: SparkSession, tmp_path) -> None:
+    location = tmp_path / "lake"
+    spark.sql(f"CREATE DATABASE located LOCATION '{location}'")
+    try:
+        spark.createDataFrame([(1, "a")], "id INT, s STRING").write.saveAsTable("located.t")
+        assert [tuple(r) for r in spark.table("located.t").collect()] == [(1, "a")]
+        assert (location / "t").is_dir()
+        info = {r.info_name: r.info_value for r in spark.sql("DESCRIBE DATABASE located").collect()}
+        assert info["Location"] == f"file:{location}"
+    finally:
+        spark.sql("DROP DATABASE IF EXISTS located CASCADE")
+    assert not spark.catalog.databaseExists("located")

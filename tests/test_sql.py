@@ -243,6 +243,30 @@ CASES: list[tuple[str, list[tuple[Any, ...]]]] = [
     ("SELECT id FROM staff TABLESAMPLE (2 ROWS)", [(1,), (2,)]),
     ("SELECT count(*) FROM staff TABLESAMPLE (100 PERCENT)", [(5,)]),
     ("SELECT count(*) FROM staff TABLESAMPLE (0 PERCENT)", [(0,)]),
+    # UNPIVOT keeps the unlisted columns as ids and drops NULL values unless told.
+    (
+        "SELECT * FROM (SELECT * FROM VALUES (1, 10, NULL), (2, NULL, 5) AS t(id, a, b)) "
+        "UNPIVOT (v FOR k IN (a, b AS bee)) ORDER BY id, k",
+        [(1, "a", 10), (2, "bee", 5)],
+    ),
+    (
+        "SELECT id, k, v FROM (SELECT * FROM VALUES (1, 10, NULL) AS t(id, a, b)) "
+        "UNPIVOT INCLUDE NULLS (v FOR k IN (a, b)) ORDER BY k",
+        [(1, "a", 10), (1, "b", None)],
+    ),
+    # Recursive CTEs.
+    (
+        "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 5) "
+        "SELECT sum(n), count(*) FROM r",
+        [(15, 5)],
+    ),
+    (
+        "WITH RECURSIVE chain AS (SELECT 1 AS id, 0 AS depth UNION ALL "
+        "SELECT c.id + 1, c.depth + 1 FROM chain c WHERE c.id < 3) "
+        "SELECT * FROM chain ORDER BY id",
+        [(1, 0), (2, 1), (3, 2)],
+    ),
+    ("WITH RECURSIVE a AS (SELECT 1 AS x) SELECT * FROM a", [(1,)]),
 ]
 
 

@@ -67,6 +67,16 @@ def test_unpivot(spark: SparkSession) -> None:
     ]
 
 
+def test_unpivot_keeps_each_rows_values_together(spark: SparkSession) -> None:
+    df = spark.createDataFrame([(1, 11, 1.1), (2, 12, 1.2)], ["id", "int", "double"])
+    assert rows(df.unpivot("id", ["int", "double"], "var", "val")) == [
+        (1, "int", 11.0),
+        (1, "double", 1.1),
+        (2, "int", 12.0),
+        (2, "double", 1.2),
+    ]
+
+
 def test_storage_level_follows_persist(spark: SparkSession) -> None:
     df = spark.range(3)
     assert df.storageLevel == StorageLevel(False, False, False, False, 1)

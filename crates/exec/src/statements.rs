@@ -70,7 +70,7 @@ fn glob_matches(glob: &[char], text: &[char]) -> bool {
     }
 }
 
-fn table_read(name: Vec<String>) -> Plan {
+pub(crate) fn table_read(name: Vec<String>) -> Plan {
     Plan::new(Relation::Read(ReadSource::Table { name }))
 }
 
@@ -87,11 +87,6 @@ impl Session {
                 location,
                 comment,
             } => {
-                if location.is_some() {
-                    return Err(ExecError::Unsupported(
-                        "CREATE DATABASE ... LOCATION".into(),
-                    ));
-                }
                 let warehouse = self.warehouse();
                 if warehouse.database_exists(&name) {
                     if if_not_exists {
@@ -100,10 +95,13 @@ impl Session {
                     return Err(ExecError::DatabaseAlreadyExists(name));
                 }
                 let path = warehouse.database_path(&name);
-                std::fs::create_dir_all(&path).map_err(|source| ExecError::Io {
-                    path: path.display().to_string(),
-                    source,
-                })?;
+                match location {
+                    Some(location) => database_at(&path, &location)?,
+                    None => std::fs::create_dir_all(&path).map_err(|source| ExecError::Io {
+                        path: path.display().to_string(),
+                        source,
+                    })?,
+                }
                 if let Some(comment) = comment {
                     self.catalog_store().put_database_comment(&name, &comment)?;
                 }
@@ -160,6 +158,7 @@ impl Session {
             Statement::Insert {
                 table,
                 columns,
+                partition,
                 query,
                 overwrite,
             } => {
@@ -181,6 +180,8 @@ impl Session {
                     },
                     partition_by: Vec::new(),
                     options: Vec::new(),
+                    partition_values: partition,
+                    overwrite_written_partitions: false,
                 })
                 .await?;
                 Ok(None)
@@ -219,6 +220,8 @@ impl Session {
                     mode: SaveMode::Overwrite,
                     partition_by: Vec::new(),
                     options: Vec::new(),
+                    partition_values: Vec::new(),
+                    overwrite_written_partitions: false,
                 })
                 .await?;
                 Ok(None)
@@ -344,10 +347,19 @@ impl Session {
         }
         self.catalog_store().drop_database(name)?;
         let path = warehouse.database_path(name);
-        std::fs::remove_dir_all(&path).map_err(|source| ExecError::Io {
-            path: path.display().to_string(),
-            source,
-        })?;
+        let io = |path: &std::path::Path| {
+            let path = path.display().to_string();
+            move |source| ExecError::Io { path, source }
+        };
+        // A database made with a LOCATION is a link there; its directory goes too.
+        if let Ok(target) = std::fs::read_link(&path) {
+            if target.is_dir() {
+                std::fs::remove_dir_all(&target).map_err(io(&target))?;
+            }
+            std::fs::remove_file(&path).map_err(io(&path))?;
+        } else {
+            std::fs::remove_dir_all(&path).map_err(io(&path))?;
+        }
         if self.current_database().eq_ignore_ascii_case(name) {
             self.set_current_database(ember_resolve::DEFAULT_DATABASE)?;
         }
@@ -438,6 +450,8 @@ impl Session {
                             mode: SaveMode::ErrorIfExists,
                             partition_by: Vec::new(),
                             options: definition.options.clone(),
+                            partition_values: Vec::new(),
+                            overwrite_written_partitions: false,
                         })
                         .await?;
                     }
@@ -462,6 +476,8 @@ impl Session {
                     mode: SaveMode::ErrorIfExists,
                     partition_by: definition.partition_by.clone(),
                     options: definition.options.clone(),
+                    partition_values: Vec::new(),
+                    overwrite_written_partitions: false,
                 })
                 .await?;
                 store.put(&entry)
@@ -476,6 +492,8 @@ impl Session {
                     mode: SaveMode::ErrorIfExists,
                     partition_by: definition.partition_by.clone(),
                     options: definition.options.clone(),
+                    partition_values: Vec::new(),
+                    overwrite_written_partitions: false,
                 })
                 .await
             }
@@ -484,7 +502,7 @@ impl Session {
 
     /// `INSERT INTO t (b, a) ...`: the rows rearranged into the table's column order, with
     /// NULL for the columns the list leaves out.
-    async fn insert_by_name(
+    pub(crate) async fn insert_by_name(
         &self,
         table: &[String],
         columns: &[String],
@@ -723,6 +741,22 @@ impl Session {
                 };
                 string_table(&["key", "value"], rows, &[])
             }
+            ShowKind::CreateTable { table } => {
+                let text = self.create_table_text(&table).await?;
+                string_table(&["createtab_stmt"], vec![vec![text]], &[])
+            }
+            ShowKind::Partitions { table, partition } => {
+                let entry = self.catalog_store().get(&table)?.ok_or_else(|| {
+                    ember_resolve::ResolveError::TableNotFound(warehouse.display_name(&table))
+                })?;
+                let rows = self
+                    .table_partitions(&entry, &table)?
+                    .into_iter()
+                    .filter(|p| p.matches(&partition))
+                    .map(|p| vec![p.spec()])
+                    .collect();
+                string_table(&["partition"], rows, &[])
+            }
         }
     }
 
@@ -787,5 +821,30 @@ mod tests {
         assert!(!matches_pattern(Some("a|b*"), "cab"));
         assert!(matches_pattern(None, "anything"));
         assert!(!matches_pattern(Some("t.x"), "tax"));
+    }
+}
+
+/// `CREATE DATABASE ... LOCATION`: the database's directory in the warehouse is a link to the
+/// location, so its tables live there and every lookup by name finds them.
+fn database_at(path: &std::path::Path, location: &str) -> ExecResult<()> {
+    let target = std::path::PathBuf::from(location.strip_prefix("file:").unwrap_or(location));
+    let io = |path: &std::path::Path| {
+        let path = path.display().to_string();
+        move |source| ExecError::Io { path, source }
+    };
+    std::fs::create_dir_all(&target).map_err(io(&target))?;
+    let target = std::fs::canonicalize(&target).map_err(io(&target))?;
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(io(parent))?;
+    }
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(&target, path).map_err(io(path))
+    }
+    #[cfg(not(unix))]
+    {
+        Err(ExecError::Unsupported(
+            "CREATE DATABASE ... LOCATION here".into(),
+        ))
     }
 }

@@ -29,6 +29,9 @@ struct Scopes {
     /// DataFrames that SQL text names as tables (`spark.sql("... {df} ...", df=df)`), by
     /// their alias, lower case.
     named_relations: HashMap<String, Plan>,
+    /// The scans of the recursive queries whose steps are being resolved, by name (lower
+    /// case).
+    recursive_scans: HashMap<String, datafusion::logical_expr::LogicalPlan>,
     /// Schemas of the queries around the subquery being resolved, innermost last.
     outer: Vec<datafusion::common::DFSchemaRef>,
     /// Parameters of the lambda functions whose bodies are being resolved.
@@ -159,6 +162,32 @@ impl<'a> Resolver<'a> {
         if let Some(id) = plan.plan_id {
             scopes.subqueries.insert(id, plan);
         }
+    }
+
+    /// While a recursive query's step resolves, its name reads the previous round's rows;
+    /// returns what the name meant before.
+    pub(crate) fn set_recursive_scan(
+        &self,
+        name: &str,
+        scan: Option<datafusion::logical_expr::LogicalPlan>,
+    ) -> Option<datafusion::logical_expr::LogicalPlan> {
+        let mut scopes = self.scopes.lock().unwrap_or_else(|e| e.into_inner());
+        let key = name.to_ascii_lowercase();
+        match scan {
+            Some(scan) => scopes.recursive_scans.insert(key, scan),
+            None => scopes.recursive_scans.remove(&key),
+        }
+    }
+
+    pub(crate) fn recursive_scan(
+        &self,
+        name: &str,
+    ) -> Option<datafusion::logical_expr::LogicalPlan> {
+        let scopes = self.scopes.lock().unwrap_or_else(|e| e.into_inner());
+        scopes
+            .recursive_scans
+            .get(&name.to_ascii_lowercase())
+            .cloned()
     }
 
     /// A DataFrame the SQL text refers to by name.

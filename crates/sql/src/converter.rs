@@ -26,6 +26,8 @@ pub(crate) struct Converter {
     /// Innermost scope last; a name resolves to the nearest definition.
     ctes: Vec<Vec<(String, Plan)>>,
     windows: Vec<HashMap<String, WindowSpec>>,
+    /// How many times a recursive CTE's step has named the CTE itself.
+    pub(crate) recursive_references: usize,
 }
 
 impl Converter {

@@ -27,25 +27,20 @@ impl Converter {
         }
         let has_ctes = query.with.is_some();
         if let Some(with) = query.with {
-            if with.recursive {
-                return unsupported("WITH RECURSIVE");
-            }
             self.push_ctes();
             for cte in with.cte_tables {
                 let name = cte.alias.name.value.clone();
-                let mut plan = self.query(*cte.query)?;
                 let columns: Vec<String> = cte
                     .alias
                     .columns
                     .iter()
                     .map(|c| c.name.value.clone())
                     .collect();
-                if !columns.is_empty() {
-                    plan = Plan::new(Relation::ToDf {
-                        input: boxed(plan),
-                        names: columns,
-                    });
-                }
+                let plan = if with.recursive {
+                    self.recursive_cte(&name, &columns, *cte.query)?
+                } else {
+                    named_columns(self.query(*cte.query)?, columns)
+                };
                 self.define_cte(name, plan);
             }
         }
@@ -54,6 +49,77 @@ impl Converter {
             self.pop_ctes();
         }
         result
+    }
+
+    /// A CTE under `WITH RECURSIVE`: when its body is `anchor UNION [ALL] step` and the step
+    /// names the CTE, the step runs over each round's new rows; otherwise a plain CTE.
+    fn recursive_cte(
+        &mut self,
+        name: &str,
+        columns: &[String],
+        query: ast::Query,
+    ) -> SqlResult<Plan> {
+        let is_union = matches!(
+            query.body.as_ref(),
+            ast::SetExpr::SetOperation {
+                op: ast::SetOperator::Union,
+                ..
+            }
+        );
+        if !is_union {
+            return Ok(named_columns(self.query(query)?, columns.to_vec()));
+        }
+        let plain =
+            query.order_by.is_none() && query.limit_clause.is_none() && query.with.is_none();
+        let ast::SetExpr::SetOperation {
+            set_quantifier,
+            left,
+            right,
+            ..
+        } = *query.body
+        else {
+            return unsupported("this recursive CTE");
+        };
+        if !plain {
+            return unsupported("ORDER BY, LIMIT or WITH on a recursive CTE's body");
+        }
+        let distinct = match set_quantifier {
+            ast::SetQuantifier::All => false,
+            ast::SetQuantifier::None | ast::SetQuantifier::Distinct => true,
+            other => return unsupported(format!("UNION {other} in a recursive CTE")),
+        };
+        let anchor = named_columns(self.query_body(*left, None, None)?, columns.to_vec());
+        let before = self.recursive_references;
+        self.push_ctes();
+        self.define_cte(
+            name.to_string(),
+            Plan::new(Relation::RecursiveReference {
+                name: name.to_string(),
+            }),
+        );
+        let step = self.query_body(*right, None, None);
+        self.pop_ctes();
+        let step = step?;
+        if self.recursive_references == before {
+            // Not recursive after all: an ordinary union.
+            return Ok(named_columns(
+                Plan::new(Relation::SetOperation {
+                    left: boxed(anchor),
+                    right: boxed(step),
+                    kind: ember_spec::SetOperationKind::Union,
+                    is_all: !distinct,
+                    by_name: false,
+                    allow_missing_columns: false,
+                }),
+                Vec::new(),
+            ));
+        }
+        Ok(Plan::new(Relation::RecursiveQuery {
+            name: name.to_string(),
+            anchor: boxed(anchor),
+            step: boxed(step),
+            distinct,
+        }))
     }
 
     fn query_body(
@@ -209,6 +275,9 @@ impl Converter {
     pub(crate) fn table_reference(&mut self, name: Vec<String>) -> Plan {
         if let [single] = name.as_slice() {
             if let Some(plan) = self.cte(single) {
+                if matches!(plan.relation, Relation::RecursiveReference { .. }) {
+                    self.recursive_references += 1;
+                }
                 return Plan::new(Relation::SubqueryAlias {
                     input: boxed(plan),
                     alias: single.clone(),
@@ -436,4 +505,15 @@ pub(crate) fn one_row() -> Plan {
         qualify: None,
         order_by: Vec::new(),
     })))
+}
+
+/// `name (a, b) AS (...)`: the CTE's columns renamed, when the list is given.
+fn named_columns(plan: Plan, columns: Vec<String>) -> Plan {
+    if columns.is_empty() {
+        return plan;
+    }
+    Plan::new(Relation::ToDf {
+        input: boxed(plan),
+        names: columns,
+    })
 }

@@ -133,8 +133,80 @@ impl Converter {
                 let plan = self.pivot(input, aggregate_functions, value_column, value_source)?;
                 self.aliased(plan, alias)
             }
+            TableFactor::Unpivot {
+                table,
+                value,
+                name,
+                columns,
+                null_inclusion,
+                alias,
+            } => {
+                let input = self.table_factor(*table)?;
+                let include_nulls =
+                    matches!(null_inclusion, Some(ast::NullInclusion::IncludeNulls));
+                let plan = self.unpivot(input, value, name, columns, include_nulls)?;
+                self.aliased(plan, alias)
+            }
             other => unsupported(format!("the FROM item {other}")),
         }
+    }
+
+    /// `UNPIVOT [INCLUDE|EXCLUDE NULLS] (value FOR name IN (a, b AS x))`: the columns not
+    /// listed stay as ids; without INCLUDE NULLS, rows whose value is NULL go.
+    fn unpivot(
+        &mut self,
+        input: Plan,
+        value: ast::Expr,
+        name: ast::Ident,
+        columns: Vec<ast::ExprWithAlias>,
+        include_nulls: bool,
+    ) -> SqlResult<Plan> {
+        let ast::Expr::Identifier(value) = value else {
+            return unsupported("UNPIVOT into more than one value column");
+        };
+        let mut listed = Vec::new();
+        let mut values = Vec::new();
+        for column in columns {
+            let expr = self.expr(column.expr)?;
+            match &expr {
+                Expr::Column { name, .. } => listed.extend(name.last().cloned()),
+                _ => return unsupported("UNPIVOT over expressions other than columns"),
+            }
+            values.push(match column.alias {
+                Some(alias) => Expr::Alias {
+                    expr: Box::new(expr),
+                    name: vec![alias.value],
+                    metadata: None,
+                },
+                None => expr,
+            });
+        }
+        let plan = Plan::new(Relation::Unpivot {
+            input: Box::new(input),
+            ids: vec![Expr::StarExcept {
+                star: Box::new(Expr::Star {
+                    target: None,
+                    plan_id: None,
+                }),
+                except: listed,
+            }],
+            values: Some(values),
+            variable_column_name: name.value,
+            value_column_name: value.value.clone(),
+        });
+        if include_nulls {
+            return Ok(plan);
+        }
+        Ok(Plan::new(Relation::Filter {
+            input: Box::new(plan),
+            condition: crate::expression::call(
+                "isnotnull",
+                vec![Expr::Column {
+                    name: vec![value.value],
+                    plan_id: None,
+                }],
+            ),
+        }))
     }
 
     fn aliased(&mut self, mut plan: Plan, alias: Option<ast::TableAlias>) -> SqlResult<Plan> {

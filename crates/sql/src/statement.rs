@@ -33,6 +33,7 @@ pub fn parse_statement(text: &str, parameters: Parameters) -> SqlResult<Statemen
     let text = describe_without_keyword(&text);
     let (text, database_comment) = crate::statement_text::take_database_comment(&text);
     let (text, table_options) = take_table_options(&text)?;
+    let (text, table_properties) = crate::statement_text::take_table_properties(&text)?;
     let (text, partition_columns) = take_partition_columns(&text)?;
     let dialect = SparkDialect;
     let mut statements = Parser::new(&dialect)
@@ -47,6 +48,7 @@ pub fn parse_statement(text: &str, parameters: Parameters) -> SqlResult<Statemen
     let mut converted = converter.statement(statement, global_view)?;
     if let Statement::CreateTable(definition) = &mut converted {
         definition.options.extend(table_options);
+        definition.properties.extend(table_properties);
         definition.partition_by.extend(partition_columns);
     }
     if let Statement::CreateDatabase { comment, .. } = &mut converted {
@@ -246,9 +248,16 @@ impl Converter {
                     ast::TableObject::TableName(name) => object_name(&name),
                     other => return unsupported(format!("INSERT INTO {other}")),
                 };
-                if insert.partitioned.is_some() {
-                    return unsupported("INSERT with a PARTITION clause");
-                }
+                let partition = match insert.partitioned {
+                    Some(_) if !insert.columns.is_empty() || !insert.after_columns.is_empty() => {
+                        return unsupported("INSERT with both a PARTITION clause and columns")
+                    }
+                    Some(spec) => spec
+                        .into_iter()
+                        .map(partition_value)
+                        .collect::<SqlResult<_>>()?,
+                    None => Vec::new(),
+                };
                 let columns = insert
                     .columns
                     .iter()
@@ -261,6 +270,7 @@ impl Converter {
                 Statement::Insert {
                     table,
                     columns,
+                    partition,
                     query: self.finish(query),
                     overwrite: insert.overwrite,
                 }
@@ -310,6 +320,14 @@ impl Converter {
                     Some(other) => return unsupported(format!("SHOW FUNCTIONS {other}")),
                 },
             }),
+            S::ShowCreate { obj_type, obj_name } => match obj_type {
+                ast::ShowCreateObject::Table | ast::ShowCreateObject::View => {
+                    Statement::Show(ShowKind::CreateTable {
+                        table: object_name(&obj_name),
+                    })
+                }
+                other => return unsupported(format!("SHOW CREATE {other}")),
+            },
             S::Cache {
                 table_name, query, ..
             } => {
@@ -585,5 +603,47 @@ mod tests {
             error.to_string().starts_with("[PARSE_SYNTAX_ERROR]"),
             "{error}"
         );
+    }
+}
+
+/// One entry of `PARTITION (p = 'v', q)`: the column, and its static value as text (the
+/// write casts it to the column's type).
+fn partition_value(entry: ast::Expr) -> SqlResult<(String, Option<String>)> {
+    match entry {
+        ast::Expr::Identifier(column) => Ok((column.value, None)),
+        ast::Expr::BinaryOp {
+            left,
+            op: ast::BinaryOperator::Eq,
+            right,
+        } => {
+            let ast::Expr::Identifier(column) = *left else {
+                return unsupported(format!("the partition entry {left}"));
+            };
+            Ok((column.value, Some(static_partition_value(*right)?)))
+        }
+        other => unsupported(format!("the partition entry {other}")),
+    }
+}
+
+fn static_partition_value(value: ast::Expr) -> SqlResult<String> {
+    use ast::Value as V;
+    match value {
+        ast::Expr::Value(value) => match value.value {
+            V::SingleQuotedString(text) | V::DoubleQuotedString(text) => Ok(text),
+            V::Number(number, _) => Ok(number
+                .trim_end_matches(['L', 'l', 'S', 's', 'Y', 'y'])
+                .to_string()),
+            V::Boolean(flag) => Ok(flag.to_string()),
+            other => unsupported(format!("the partition value {other}")),
+        },
+        ast::Expr::UnaryOp {
+            op: ast::UnaryOperator::Minus,
+            expr,
+        } => Ok(format!("-{}", static_partition_value(*expr)?)),
+        ast::Expr::TypedString(typed) => match typed.value.value {
+            V::SingleQuotedString(text) | V::DoubleQuotedString(text) => Ok(text),
+            other => unsupported(format!("the partition value {other}")),
+        },
+        other => unsupported(format!("the partition value {other}")),
     }
 }

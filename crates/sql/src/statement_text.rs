@@ -155,6 +155,19 @@ pub(crate) fn take_database_comment(text: &str) -> (String, Option<String>) {
 /// `CREATE TABLE ... OPTIONS (k 'v', k2 = 'v2')`: Spark's data source options, which the
 /// parser does not read; taken out of the text and returned as pairs.
 pub(crate) fn take_table_options(text: &str) -> SqlResult<(String, Vec<(String, String)>)> {
+    take_create_table_list(text, "OPTIONS")
+}
+
+/// `CREATE TABLE ... TBLPROPERTIES (...)`: Spark takes the clauses after the columns in any
+/// order, the parser in one; taken out of the text and returned as pairs.
+pub(crate) fn take_table_properties(text: &str) -> SqlResult<(String, Vec<(String, String)>)> {
+    take_create_table_list(text, "TBLPROPERTIES")
+}
+
+fn take_create_table_list(
+    text: &str,
+    keyword: &'static str,
+) -> SqlResult<(String, Vec<(String, String)>)> {
     let is_create_table = {
         let upper = text.to_ascii_uppercase();
         upper.starts_with("CREATE") && upper.contains(" TABLE ")
@@ -162,17 +175,17 @@ pub(crate) fn take_table_options(text: &str) -> SqlResult<(String, Vec<(String, 
     if !is_create_table {
         return Ok((text.to_string(), Vec::new()));
     }
-    let Some(start) = find_keyword(text, "OPTIONS") else {
+    let Some(start) = find_keyword(text, keyword) else {
         return Ok((text.to_string(), Vec::new()));
     };
-    let after = &text[start + "OPTIONS".len()..];
+    let after = &text[start + keyword.len()..];
     let open = after
         .find('(')
         .filter(|i| after[..*i].trim().is_empty())
-        .ok_or_else(|| SqlError::syntax("'OPTIONS'", "OPTIONS needs a parenthesized list"))?;
-    let body_start = start + "OPTIONS".len() + open + 1;
+        .ok_or_else(|| SqlError::syntax(format!("'{keyword}'"), "a parenthesized list"))?;
+    let body_start = start + keyword.len() + open + 1;
     let close = matching_parenthesis(&text[body_start..])
-        .ok_or_else(|| SqlError::syntax("'OPTIONS'", "unclosed OPTIONS list"))?;
+        .ok_or_else(|| SqlError::syntax(format!("'{keyword}'"), "an unclosed list"))?;
     let body = &text[body_start..body_start + close];
     let options = option_pairs(body)?;
     let rest = format!("{} {}", &text[..start], &text[body_start + close + 1..]);

@@ -7,6 +7,7 @@ mod local_relation;
 mod na;
 mod project;
 mod read;
+mod recursive;
 mod select;
 
 mod set_operation;
@@ -206,6 +207,16 @@ impl Resolver<'_> {
                 let input = self.resolve_plan(*input).await?;
                 self.resolve_query_group_map(input, &grouping, &function)
             }
+            Relation::RecursiveQuery {
+                name,
+                anchor,
+                step,
+                distinct,
+            } => {
+                self.resolve_recursive_query(&name, *anchor, *step, distinct)
+                    .await
+            }
+            Relation::RecursiveReference { name } => self.recursive_reference(&name),
             Relation::WithRelations { root, references } => {
                 for reference in references {
                     self.remember_subquery(reference);
