@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterator
+from decimal import Decimal
 
 import pytest
 from helpers import rows, session_time_zone, show_string, sorted_rows
@@ -323,3 +324,69 @@ def test_sentences_split_text_into_words(spark: SparkSession) -> None:
         ([["Hi", "there"], ["Good", "morning", "it's", "9.5", "degrees"]],),
         (None,),
     ]
+
+
+def test_number_formats_read_and_write(spark: SparkSession) -> None:
+    frame = spark.createDataFrame([("$78.12", 78.12, -12454.8)], "s STRING, d DOUBLE, n DOUBLE")
+    row = frame.select(
+        F.to_number("s", F.lit("$99.99")).alias("num"),
+        F.to_char("d", F.lit("$99.99")).alias("char"),
+        F.to_varchar(F.lit(12454), F.lit("99G999")).alias("grouped"),
+        F.to_char("n", F.lit("99G999D9S")).alias("signed"),
+        F.to_char(F.lit(454), F.lit("00000")).alias("zeros"),
+        F.try_to_number(F.lit("77"), F.lit("$99.99")).alias("bad"),
+    ).first()
+    assert row is not None
+    assert row.num == Decimal("78.12")
+    assert (row.char, row.grouped, row.signed, row.zeros) == (
+        "$78.12",
+        "12,454",
+        "12,454.8-",
+        "00454",
+    )
+    assert row.bad is None
+    with pytest.raises(Exception, match="INVALID_FORMAT"):
+        spark.range(1).select(F.to_number(F.lit("77"), F.lit("$99.99"))).collect()
+    dates = spark.sql("SELECT to_char(DATE'2024-03-05', 'yyyy/MM/dd') AS d").first()
+    assert dates is not None and dates.d == "2024/03/05"
+
+
+def test_xpath_functions(spark: SparkSession) -> None:
+    frame = spark.createDataFrame(
+        [("<a><b>b1</b><b>b2</b><c x='7'>c1</c></a>",), (None,)], "x STRING"
+    )
+    row = frame.select(
+        F.xpath("x", F.lit("a/b/text()")).alias("texts"),
+        F.xpath("x", F.lit("a/b")).alias("elements"),
+        F.xpath_string("x", F.lit("a/c")).alias("string"),
+        F.xpath_boolean("x", F.lit("a/c[@x = 7]")).alias("flag"),
+        F.xpath_int("x", F.lit("count(a/*) + a/c/@x")).alias("int"),
+        F.xpath_double("x", F.lit("a/b")).alias("nan"),
+        F.xpath_string("x", F.lit("a/b[last()]")).alias("last"),
+    ).collect()
+    first, missing = row
+    assert first.texts == ["b1", "b2"]
+    assert first.elements == [None, None]
+    assert (first.string, first.flag, first.int, first.last) == ("c1", True, 10, "b2")
+    assert first.nan != first.nan
+    assert all(value is None for value in missing)
+    numbers = spark.createDataFrame([("<a><b>1</b><b>2</b></a>",)], ["x"]).select(
+        F.xpath_long("x", F.lit("sum(a/b)")),
+        F.xpath_short("x", F.lit("sum(a/b)")),
+        F.xpath_float("x", F.lit("sum(a/b)")),
+        F.xpath_number("x", F.lit("sum(a/b)")),
+    )
+    assert [tuple(r) for r in numbers.collect()] == [(3, 3, 3.0, 3.0)]
+
+
+def test_year_month_and_calendar_intervals_from_parts(spark: SparkSession) -> None:
+    frame = spark.createDataFrame([(2014, 12)], ["year", "month"])
+    shown = frame.select(F.make_ym_interval("year", "month"), F.make_ym_interval("year"))
+    assert shown.columns == ["make_ym_interval(year, month)", "make_ym_interval(year, 0)"]
+    assert show_string(shown, truncate=False).splitlines()[3] == (
+        "|INTERVAL '2015-0' YEAR TO MONTH|INTERVAL '2014-0' YEAR TO MONTH|"
+    )
+    parts = spark.createDataFrame([(100, 11, 1, 1, 12)], ["y", "m", "w", "d", "h"])
+    made = parts.select(F.try_make_interval("y", "m", "w", "d", "h"))
+    assert made.columns == ["try_make_interval(y, m, w, d, h, 0, 0)"]
+    assert "100 years 11 months 8 days 12 hours" in show_string(made, truncate=False)

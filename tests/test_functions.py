@@ -235,6 +235,20 @@ def test_rand_with_a_seed_draws_sparks_sequence(spark: SparkSession) -> None:
     assert [round(r.r, 12) for r in rows] == [0.619189370225, 0.509601884245]
 
 
+def test_uniform_and_randstr_draw_sparks_sequences(spark: SparkSession) -> None:
+    # Spark 4.1.1 on one partition; each partition of a bigger range has its own seed.
+    frame = spark.range(0, 4, 1, 1).select(F.uniform(5, 105, 3), F.randstr(16, 3))
+    assert frame.columns == ["uniform(5, 105, 3)", "randstr(16, 3)"]
+    assert [tuple(r) for r in frame.collect()] == [
+        (30, "nurJIpH4cmmMnsCG"),
+        (71, "fl9YtT5m01trZtIt"),
+        (99, "PD19rAgscTHS7qQZ"),
+        (77, "2CuAICF5UJOruVv4"),
+    ]
+    doubles = spark.range(0, 3, 1, 1).select(F.uniform(F.lit(0.0), F.lit(1.0), F.lit(42)))
+    assert [round(r[0], 12) for r in doubles.collect()][:2] == [0.619189370225, 0.509601884245]
+
+
 def test_spark_partition_id_follows_range_slices(spark: SparkSession) -> None:
     df = spark.range(0, 10, 1, 3).select("id", F.spark_partition_id())
     assert df.columns == ["id", "SPARK_PARTITION_ID()"]

@@ -3,7 +3,9 @@
 use std::fmt;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{ArrayRef, Float64Array, Int32Array, Int64Array, RecordBatch};
+use datafusion::arrow::array::{
+    ArrayRef, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray,
+};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::common::{internal_err, Result};
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
@@ -49,6 +51,20 @@ impl XorShiftRandom {
                 return v1 * multiplier;
             }
         }
+    }
+
+    /// Spark's `randstr`: each character from `abs(nextInt() % 62)` over 0-9, a-z, A-Z.
+    fn next_string(&mut self, length: i32) -> String {
+        (0..length)
+            .map(|_| {
+                let value = (self.next_bits(32) as i32 % 62).unsigned_abs() as u8;
+                char::from(match value {
+                    0..=9 => b'0' + value,
+                    10..=35 => b'a' + (value - 10),
+                    _ => b'A' + (value - 36),
+                })
+            })
+            .collect()
     }
 
     /// `java.util.Random.nextDouble` over this generator's bits.
@@ -190,7 +206,9 @@ impl ExecutionPlan for MarkRowsExec {
         let schema = Arc::clone(&self.schema);
         let mark = self.mark;
         let mut random = match mark {
-            RowMark::Draw { seed } | RowMark::Gaussian { seed } => {
+            RowMark::Draw { seed }
+            | RowMark::Gaussian { seed }
+            | RowMark::RandomString { seed, .. } => {
                 Some(XorShiftRandom::new(seed.wrapping_add(partition as i64)))
             }
             RowMark::PartitionId | RowMark::MonotonicId => None,
@@ -202,6 +220,11 @@ impl ExecutionPlan for MarkRowsExec {
             let batch = batch?;
             let rows = batch.num_rows();
             let column: ArrayRef = match (&mut random, mark) {
+                (Some(random), RowMark::RandomString { length, .. }) => Arc::new(
+                    (0..rows)
+                        .map(|_| Some(random.next_string(length)))
+                        .collect::<StringArray>(),
+                ),
                 (Some(random), RowMark::Gaussian { .. }) => Arc::new(
                     (0..rows)
                         .map(|_| random.next_gaussian(&mut cached_gaussian))

@@ -272,6 +272,16 @@ pub(crate) fn call(
             )?
         }
         "date_format" => call_registry(registry, FORMAT_DATETIME, args)?,
+        // Dates and times print with a datetime pattern; numbers take a number format.
+        "to_char" | "to_varchar"
+            if matches!(
+                types.first(),
+                Some(DataType::Date32 | DataType::Date64 | DataType::Timestamp(_, _))
+            ) =>
+        {
+            call_registry(registry, FORMAT_DATETIME, args)?
+        }
+        "to_char" | "to_varchar" => call_registry(registry, "ember_number_to_char", args)?,
         "from_unixtime" => {
             let mut args = args;
             if args.len() == 1 {

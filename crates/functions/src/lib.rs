@@ -21,10 +21,12 @@ mod error;
 mod format_number;
 mod generators;
 mod higher_order;
+mod interval_functions;
 mod json_functions;
 mod math_functions;
 mod misc_functions;
 mod murmur_hash;
+mod number_format;
 mod number_functions;
 mod operators;
 mod positional;
@@ -35,12 +37,13 @@ mod session_time;
 mod split;
 mod string_functions;
 mod timestamp_units;
+mod xpath;
 
 pub use catalog::{call_function, is_aggregate_function};
 pub use error::{FunctionError, FunctionResult};
 pub use generators::POSITIONS;
 pub use positional::{
-    EXPLODE, EXPLODE_OUTER, MONOTONIC_ID, PARTITION_ID, SEEDED_RAND, SEEDED_RANDN,
+    EXPLODE, EXPLODE_OUTER, MONOTONIC_ID, PARTITION_ID, SEEDED_RAND, SEEDED_RANDN, SEEDED_RANDSTR,
 };
 pub use registration::register_spark_functions;
 pub use session_time::{spark_zone_id, FORMAT_DATETIME, LOCAL_TIME, ZONED_TIME};

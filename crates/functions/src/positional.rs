@@ -14,6 +14,7 @@ pub const PARTITION_ID: &str = "spark_partition_id";
 pub const SEEDED_RAND: &str = "ember_seeded_rand";
 pub const SEEDED_RANDN: &str = "ember_seeded_randn";
 pub const MONOTONIC_ID: &str = "monotonically_increasing_id";
+pub const SEEDED_RANDSTR: &str = "ember_seeded_randstr";
 
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Positional {
@@ -44,6 +45,18 @@ impl Positional {
             name: SEEDED_RAND,
             signature: Signature::exact(vec![DataType::Int64], Volatility::Volatile),
             return_type: DataType::Float64,
+        }
+    }
+
+    /// `randstr(length, seed)`: arguments are the length and the seed.
+    pub(crate) fn seeded_randstr() -> Self {
+        Positional {
+            name: SEEDED_RANDSTR,
+            signature: Signature::exact(
+                vec![DataType::Int32, DataType::Int64],
+                Volatility::Volatile,
+            ),
+            return_type: DataType::Utf8,
         }
     }
 

@@ -13,9 +13,9 @@ use crate::FunctionResult;
 pub fn register_spark_functions(registry: &mut dyn FunctionRegistry) -> FunctionResult<()> {
     use crate::{
         aggregates, ansi_divide, cast_functions, contains_null, csv_functions, datetime_functions,
-        datetime_parse, format_number, generators, higher_order, json_functions, murmur_hash,
-        number_functions, positional, raise_error, regex_functions, session_time, split,
-        string_functions, timestamp_units,
+        datetime_parse, format_number, generators, higher_order, interval_functions,
+        json_functions, murmur_hash, number_format, number_functions, positional, raise_error,
+        regex_functions, session_time, split, string_functions, timestamp_units, xpath,
     };
     datafusion_spark::register_all(registry)?;
     for function in cast_functions::cast_functions() {
@@ -34,11 +34,20 @@ pub fn register_spark_functions(registry: &mut dyn FunctionRegistry) -> Function
     scalar(ScalarUDF::new_from_impl(generators::Positions::new()))?;
     scalar(ScalarUDF::new_from_impl(murmur_hash::Murmur3Hash::new()))?;
     scalar(ScalarUDF::new_from_impl(number_functions::Bround::new()))?;
+    scalar(ScalarUDF::new_from_impl(
+        interval_functions::MakeYmInterval::new(),
+    ))?;
     scalar(ScalarUDF::new_from_impl(number_functions::Conv::new()))?;
     scalar(ScalarUDF::new_from_impl(contains_null::ContainsNull::new()))?;
     scalar(ScalarUDF::new_from_impl(contains_null::ArraysOverlap::new()))?;
     for regexp in regex_functions::RegexpFunction::all() {
         scalar(ScalarUDF::new_from_impl(regexp))?;
+    }
+    for function in xpath::XPathFunction::all() {
+        scalar(ScalarUDF::new_from_impl(function))?;
+    }
+    for function in number_format::NumberFormatFunction::all() {
+        scalar(ScalarUDF::new_from_impl(function))?;
     }
     for csv in csv_functions::CsvFunction::all() {
         scalar(ScalarUDF::new_from_impl(csv))?;
@@ -60,6 +69,7 @@ pub fn register_spark_functions(registry: &mut dyn FunctionRegistry) -> Function
         positional::Positional::monotonic_id(),
         positional::Positional::seeded_rand(),
         positional::Positional::seeded_randn(),
+        positional::Positional::seeded_randstr(),
     ] {
         scalar(ScalarUDF::new_from_impl(function))?;
     }

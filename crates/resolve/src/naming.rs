@@ -186,6 +186,16 @@ pub fn function_name(function: &str, arguments: &[String], is_distinct: bool) ->
             format!("{lower}({}, 2147483647)", arguments.join(", "))
         }
         "spark_partition_id" => "SPARK_PARTITION_ID()".into(),
+        "try_make_interval" if arguments.len() < 7 => {
+            let mut shown = arguments.to_vec();
+            shown.resize(7, "0".into());
+            format!("{lower}({})", shown.join(", "))
+        }
+        "make_ym_interval" if arguments.len() < 2 => {
+            let mut shown = arguments.to_vec();
+            shown.resize(2, "0".into());
+            format!("{lower}({})", shown.join(", "))
+        }
         "signum" => format!("SIGNUM({})", arguments.join(", ")),
         // The default limit shows in the name.
         "split" if arguments.len() == 2 => format!("split({}, -1)", arguments.join(", ")),

@@ -19,6 +19,9 @@ pub enum RowMark {
     Draw { seed: i64 },
     /// A standard normal draw from the same generator (Java's `nextGaussian`): `randn(seed)`.
     Gaussian { seed: i64 },
+    /// `randstr(length, seed)`: `length` characters from 0-9, a-z and A-Z, drawn from the
+    /// same generator as `Draw`.
+    RandomString { seed: i64, length: i32 },
     /// The index of the partition the row is in.
     PartitionId,
     /// Spark's `monotonically_increasing_id()`: the partition index in the upper 31 bits and
@@ -32,6 +35,7 @@ impl RowMark {
             RowMark::Draw { .. } | RowMark::Gaussian { .. } => DataType::Float64,
             RowMark::PartitionId => DataType::Int32,
             RowMark::MonotonicId => DataType::Int64,
+            RowMark::RandomString { .. } => DataType::Utf8,
         }
     }
 }
@@ -116,8 +120,8 @@ pub(crate) fn mark_positional(
     exprs: Vec<Expr>,
 ) -> crate::ResolveResult<(LogicalPlan, Vec<Expr>)> {
     use datafusion::common::tree_node::{Transformed, TreeNode};
-    use datafusion::common::{Column, ScalarValue};
-    use ember_functions::{MONOTONIC_ID, PARTITION_ID, SEEDED_RAND, SEEDED_RANDN};
+    use datafusion::common::Column;
+    use ember_functions::{MONOTONIC_ID, PARTITION_ID, SEEDED_RAND, SEEDED_RANDN, SEEDED_RANDSTR};
 
     let mut marks: Vec<(RowMark, String)> = Vec::new();
     let mut exprs_out = Vec::with_capacity(exprs.len());
@@ -129,27 +133,23 @@ pub(crate) fn mark_positional(
             let (mark, name) = match call.func.name() {
                 PARTITION_ID => (RowMark::PartitionId, "__ember_partition_id".to_string()),
                 MONOTONIC_ID => (RowMark::MonotonicId, "__ember_monotonic_id".to_string()),
+                SEEDED_RANDSTR => {
+                    let length = literal_i64(call.args.first(), "length", "randstr")?;
+                    let seed = literal_i64(call.args.get(1), "seed", "randstr")?;
+                    let length = i32::try_from(length).ok().filter(|l| *l >= 0).ok_or_else(|| {
+                        datafusion::error::DataFusionError::Plan(format!(
+                            "[INVALID_PARAMETER_VALUE] the length of randstr must be between 0 and {}, not {length}",
+                            i32::MAX
+                        ))
+                    })?;
+                    (
+                        RowMark::RandomString { seed, length },
+                        format!("__ember_randstr_{seed}_{length}"),
+                    )
+                }
                 SEEDED_RAND | SEEDED_RANDN => {
                     let gaussian = call.func.name() == SEEDED_RANDN;
-                    let seed = match call.args.first() {
-                        Some(Expr::Literal(value, _)) => Some(value.clone()),
-                        Some(Expr::Cast(cast)) => match cast.expr.as_ref() {
-                            Expr::Literal(value, _) => Some(value.clone()),
-                            _ => None,
-                        },
-                        _ => None,
-                    }
-                    .and_then(|v| v.cast_to(&DataType::Int64).ok());
-                    let seed = match seed {
-                        Some(ScalarValue::Int64(Some(seed))) => seed,
-                        Some(ScalarValue::Int64(None)) => 0,
-                        _ => {
-                            return Err(datafusion::error::DataFusionError::Plan(
-                                "[INVALID_PARAMETER_VALUE] the seed of rand must be a literal"
-                                    .into(),
-                            ))
-                        }
-                    };
+                    let seed = literal_i64(call.args.first(), "seed", "rand")?;
                     if gaussian {
                         (RowMark::Gaussian { seed }, format!("__ember_randn_{seed}"))
                     } else {
@@ -235,4 +235,30 @@ pub(crate) fn unnest_generator(
         )?
         .build()?;
     Ok((plan, out))
+}
+
+/// The value of a literal argument (perhaps cast) of a positional function, as an i64; NULL
+/// is 0, as Spark takes a NULL seed.
+fn literal_i64(
+    argument: Option<&Expr>,
+    what: &str,
+    function: &str,
+) -> datafusion::error::Result<i64> {
+    use datafusion::common::ScalarValue;
+    let value = match argument {
+        Some(Expr::Literal(value, _)) => Some(value.clone()),
+        Some(Expr::Cast(cast)) => match cast.expr.as_ref() {
+            Expr::Literal(value, _) => Some(value.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
+    .and_then(|v| v.cast_to(&DataType::Int64).ok());
+    match value {
+        Some(ScalarValue::Int64(Some(value))) => Ok(value),
+        Some(ScalarValue::Int64(None)) => Ok(0),
+        _ => Err(datafusion::error::DataFusionError::Plan(format!(
+            "[INVALID_PARAMETER_VALUE] the {what} of {function} must be a literal"
+        ))),
+    }
 }

@@ -4,9 +4,9 @@ use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use datafusion::arrow::datatypes::{
     DataType as ArrowType, Date32Type, Decimal128Type, DurationMicrosecondType,
     DurationMillisecondType, DurationNanosecondType, DurationSecondType, Float32Type, Float64Type,
-    Int16Type, Int32Type, Int64Type, Int8Type, IntervalMonthDayNanoType, IntervalUnit, TimeUnit,
-    TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
-    TimestampSecondType, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
+    Int16Type, Int32Type, Int64Type, Int8Type, IntervalMonthDayNanoType, IntervalUnit,
+    IntervalYearMonthType, TimeUnit, TimestampMicrosecondType, TimestampMillisecondType,
+    TimestampNanosecondType, TimestampSecondType, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
 };
 use datafusion::common::ScalarValue;
 
@@ -191,6 +191,9 @@ pub fn cell_text(array: &ArrayRef, row: usize) -> Option<String> {
                 }
             };
             timestamp_text(micros)
+        }
+        ArrowType::Interval(IntervalUnit::YearMonth) => {
+            year_month_interval_text(array.as_primitive::<IntervalYearMonthType>().value(row))
         }
         ArrowType::Interval(IntervalUnit::MonthDayNano) => {
             let value = array.as_primitive::<IntervalMonthDayNanoType>().value(row);
@@ -443,4 +446,15 @@ mod tests {
         );
         assert_eq!(truncate_cell("short", 20), "short");
     }
+}
+
+/// `INTERVAL '1-2' YEAR TO MONTH`, as Spark shows a year-month interval.
+fn year_month_interval_text(months: i32) -> String {
+    let sign = if months < 0 { "-" } else { "" };
+    let months = i64::from(months).abs();
+    format!(
+        "INTERVAL '{sign}{}-{}' YEAR TO MONTH",
+        months / 12,
+        months % 12
+    )
 }
