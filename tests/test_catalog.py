@@ -241,3 +241,14 @@ def test_database_with_a_location_keeps_its_tables_there(spark: SparkSession, tm
     finally:
         spark.sql("DROP DATABASE IF EXISTS located CASCADE")
     assert not spark.catalog.databaseExists("located")
+
+
+def test_drop_temporary_function(spark: SparkSession) -> None:
+    spark.udf.register("plus_one_tmp", lambda x: x + 1, "int")
+    assert spark.sql("SELECT plus_one_tmp(1)").first()[0] == 2
+    spark.sql("DROP TEMPORARY FUNCTION plus_one_tmp")
+    with pytest.raises(AnalysisException, match="UNRESOLVED_ROUTINE"):
+        spark.sql("SELECT plus_one_tmp(1)").collect()
+    with pytest.raises(AnalysisException, match="ROUTINE_NOT_FOUND"):
+        spark.sql("DROP TEMPORARY FUNCTION plus_one_tmp")
+    spark.sql("DROP TEMPORARY FUNCTION IF EXISTS plus_one_tmp")

@@ -97,6 +97,18 @@ def test_alter_table_add_and_drop_partitions(spark: SparkSession, sales: str) ->
     spark.sql(f"ALTER TABLE {sales} DROP IF EXISTS PARTITION (day = 'zz')")
 
 
+def test_recover_partitions_checks_the_table(
+    spark: SparkSession, database: str, sales: str
+) -> None:
+    spark.sql(f"INSERT INTO {sales} VALUES ('pen', 3, 'a')")
+    spark.sql(f"ALTER TABLE {sales} RECOVER PARTITIONS")
+    spark.sql(f"MSCK REPAIR TABLE {sales}")
+    assert partitions(spark, sales) == ["day=a"]
+    spark.sql(f"CREATE TABLE {database}.flat (id INT) USING parquet")
+    with pytest.raises(AnalysisException):
+        spark.sql(f"ALTER TABLE {database}.flat RECOVER PARTITIONS")
+
+
 def test_appends_merge_into_existing_partitions(spark: SparkSession, database: str) -> None:
     table = f"{database}.events"
     frame = spark.createDataFrame([(1, "x"), (2, "y")], "id INT, kind STRING")

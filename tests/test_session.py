@@ -33,12 +33,20 @@ from pyspark.sql.types import (
 REPO = Path(__file__).resolve().parent.parent
 
 
+# Sessions the tests stopped, kept until the interpreter exits. A stopped session sits in a
+# reference cycle, so the garbage collector would finalize it at some allocation in any
+# thread; its finalizer shuts the client's shared release thread pool down, which hangs when
+# that thread is a pool thread inside a gRPC call.
+_STOPPED_SESSIONS: list[SparkSession] = []
+
+
 @pytest.fixture
 def other_session(remote_url: str) -> Iterator[SparkSession]:
     """A second, independent session on the same server."""
     session = SparkSession.builder.remote(remote_url).create()
     yield session
     session.stop()
+    _STOPPED_SESSIONS.append(session)
 
 
 def test_version(spark: SparkSession) -> None:

@@ -267,12 +267,44 @@ CASES: list[tuple[str, list[tuple[Any, ...]]]] = [
         [(1, 0), (2, 1), (3, 2)],
     ),
     ("WITH RECURSIVE a AS (SELECT 1 AS x) SELECT * FROM a", [(1,)]),
+    # LATERAL subqueries see the columns to their left.
+    (
+        "SELECT s.id, l.twice FROM staff s, LATERAL (SELECT s.id * 2 AS twice) l "
+        "WHERE s.id <= 2 ORDER BY s.id",
+        [(1, 2), (2, 4)],
+    ),
+    (
+        "SELECT s.name, l.c FROM staff s JOIN LATERAL "
+        "(SELECT count(*) AS c FROM staff t WHERE t.dept = s.dept) l ORDER BY s.id",
+        [("Alice", 2), ("Bob", 2), ("Cara", 2), ("Dan", 2), ("Eve", 1)],
+    ),
+    # Aggregates over the rows a FILTER clause keeps; ordered-set percentiles.
+    (
+        "SELECT count(*) FILTER (WHERE salary > 85), sum(salary) FILTER (WHERE dept = 'eng'), "
+        "count(*) FROM staff",
+        [(2, 180, 5)],
+    ),
+    (
+        "SELECT dept, count(name) FILTER (WHERE salary IS NULL) FROM staff "
+        "GROUP BY dept ORDER BY dept",
+        [("eng", 0), ("ops", 1), ("sales", 0)],
+    ),
+    (
+        "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY salary), "
+        "percentile_cont(0.25) WITHIN GROUP (ORDER BY salary DESC) FROM staff",
+        [(85.0, 92.5)],
+    ),
 ]
 
 
 @pytest.mark.parametrize(("query", "expected"), CASES, ids=[c[0][:60] for c in CASES])
 def test_query(spark: SparkSession, query: str, expected: list[tuple[Any, ...]]) -> None:
     assert run(spark, query) == expected
+
+
+def test_filter_clause_names_its_condition(spark: SparkSession) -> None:
+    df = spark.sql("SELECT count(*) FILTER (WHERE salary > 85) FROM staff")
+    assert df.columns == ["count(1) FILTER (WHERE (salary > 85))"]
 
 
 def test_pivot_names_columns_by_value_and_aggregate(spark: SparkSession) -> None:

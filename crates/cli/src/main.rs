@@ -22,12 +22,16 @@ enum Command {
     },
 }
 
-#[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .init();
-    match Cli::parse().command {
+    let command = Cli::parse().command;
+    ember_connect::server_runtime()?.block_on(run(command))
+}
+
+async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
+    match command {
         Command::Server { host, port } => {
             let listener = tokio::net::TcpListener::bind((host.as_str(), port)).await?;
             println!(

@@ -19,4 +19,6 @@ mod sessions;
 mod streaming;
 
 pub use error::{ConnectError, ConnectResult};
-pub use server::{serve, start_background_server, stop_background_server, SPARK_VERSION};
+pub use server::{
+    serve, server_runtime, start_background_server, stop_background_server, SPARK_VERSION,
+};

@@ -36,6 +36,20 @@ pub async fn serve(
 
 static BACKGROUND: Mutex<Option<HashMap<u16, oneshot::Sender<()>>>> = Mutex::new(None);
 
+/// Stack for each runtime thread. Planning walks plans and expressions recursively, and a
+/// deep plan (a long chain of DataFrame calls, nested subqueries) overflows the 2 MiB
+/// default, which aborts the whole process.
+const THREAD_STACK_BYTES: usize = 32 * 1024 * 1024;
+
+/// The multi-threaded runtime a server runs on.
+pub fn server_runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("ember-server")
+        .thread_stack_size(THREAD_STACK_BYTES)
+        .build()
+}
+
 /// Starts a server on its own runtime thread; returns the bound port once it accepts
 /// connections.
 pub fn start_background_server(host: &str, port: u16) -> std::io::Result<u16> {
@@ -43,15 +57,13 @@ pub fn start_background_server(host: &str, port: u16) -> std::io::Result<u16> {
         .parse()
         .or_else(|_| format!("127.0.0.1:{port}").parse())
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{e}")))?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .thread_name("ember-server")
-        .build()?;
+    let runtime = server_runtime()?;
     let listener = runtime.block_on(tokio::net::TcpListener::bind(addr))?;
     let bound = listener.local_addr()?.port();
     let (stop, stopped) = oneshot::channel::<()>();
     std::thread::Builder::new()
         .name("ember-server-main".into())
+        .stack_size(THREAD_STACK_BYTES)
         .spawn(move || {
             runtime.block_on(async move {
                 let shutdown = async move {

@@ -29,6 +29,11 @@ impl Session {
                 self.forget_cached_table(name);
                 return Ok(());
             }
+            TableChange::RecoverPartitions => {
+                self.table_partitions(&entry, name)?;
+                self.forget_cached_table(name);
+                return Ok(());
+            }
             TableChange::DropPartitions {
                 partitions,
                 if_exists,
@@ -115,7 +120,7 @@ impl Session {
                         metadata: None,
                     });
                 }
-                entry.schema = Some(ember_spec::DataType::Struct(fields).simple_string());
+                entry.schema = Some(ember_spec::DataType::Struct(fields).ddl_string());
             }
         }
         store.put(&entry)?;

@@ -264,6 +264,23 @@ impl Session {
                 let plan = self.logical_plan(table_read(name)).await?;
                 describe(plan.schema().as_arrow()).map(Some)
             }
+            Statement::DropTemporaryFunction { name, if_exists } => {
+                use datafusion::execution::FunctionRegistry;
+                let key = name.to_ascii_lowercase();
+                // Only functions the session registered go; built-ins stay.
+                let registered = self
+                    .context()
+                    .udf(&key)
+                    .is_ok_and(|udf| udf.inner().downcast_ref::<ember_udf::PythonUdf>().is_some());
+                if registered {
+                    self.context().deregister_udf(&key);
+                } else if !if_exists {
+                    return Err(ExecError::Analysis(format!(
+                        "[ROUTINE_NOT_FOUND] The routine `{name}` cannot be found. Verify the spelling and correctness of the schema and catalog."
+                    )));
+                }
+                Ok(None)
+            }
             Statement::DescribeDatabase { name, extended } => {
                 self.describe_database(&name, extended).map(Some)
             }
@@ -425,7 +442,7 @@ impl Session {
             },
             format: format.clone(),
             location: definition.location.clone(),
-            schema: definition.schema.as_ref().map(|s| s.simple_string()),
+            schema: definition.schema.as_ref().map(|s| s.ddl_string()),
             partition_by: definition.partition_by.clone(),
             options: definition.options.clone(),
             properties: definition.properties.clone(),
@@ -810,20 +827,6 @@ fn describe(schema: &Schema) -> ExecResult<RecordBatch> {
     )?)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn show_patterns_are_spark_globs() {
-        assert!(matches_pattern(Some("sales*"), "sales_2024"));
-        assert!(matches_pattern(Some("a|b*"), "bee"));
-        assert!(!matches_pattern(Some("a|b*"), "cab"));
-        assert!(matches_pattern(None, "anything"));
-        assert!(!matches_pattern(Some("t.x"), "tax"));
-    }
-}
-
 /// `CREATE DATABASE ... LOCATION`: the database's directory in the warehouse is a link to the
 /// location, so its tables live there and every lookup by name finds them.
 fn database_at(path: &std::path::Path, location: &str) -> ExecResult<()> {
@@ -846,5 +849,19 @@ fn database_at(path: &std::path::Path, location: &str) -> ExecResult<()> {
         Err(ExecError::Unsupported(
             "CREATE DATABASE ... LOCATION here".into(),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn show_patterns_are_spark_globs() {
+        assert!(matches_pattern(Some("sales*"), "sales_2024"));
+        assert!(matches_pattern(Some("a|b*"), "bee"));
+        assert!(!matches_pattern(Some("a|b*"), "cab"));
+        assert!(matches_pattern(None, "anything"));
+        assert!(!matches_pattern(Some("t.x"), "tax"));
     }
 }

@@ -113,7 +113,7 @@ impl Session {
                 schema: operation
                     .partition_by
                     .is_empty()
-                    .then(|| declared.simple_string()),
+                    .then(|| declared.ddl_string()),
                 partition_by: operation.partition_by.clone(),
                 options: operation.options.clone(),
                 properties: Vec::new(),

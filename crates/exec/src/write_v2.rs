@@ -108,10 +108,7 @@ impl Session {
         ));
         store.put(&TableEntry {
             format: format.to_ascii_lowercase(),
-            schema: write
-                .partition_by
-                .is_empty()
-                .then(|| declared.simple_string()),
+            schema: write.partition_by.is_empty().then(|| declared.ddl_string()),
             partition_by: write.partition_by,
             options: write.options,
             properties: write.properties,

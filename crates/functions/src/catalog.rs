@@ -798,21 +798,6 @@ fn registry_call(
     Err(FunctionError::UnknownFunction(name.to_string()))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::spark_pattern_to_chrono;
-
-    #[test]
-    fn converts_spark_datetime_patterns() {
-        assert_eq!(
-            spark_pattern_to_chrono("yyyy-MM-dd HH:mm:ss"),
-            "%Y-%m-%d %H:%M:%S"
-        );
-        assert_eq!(spark_pattern_to_chrono("dd/MM/yy"), "%d/%m/%y");
-        assert_eq!(spark_pattern_to_chrono("yyyy-MM-dd'T'HH"), "%Y-%m-%dT%H");
-    }
-}
-
 /// A seed for a random function called without one, as Spark picks one per call.
 fn random_seed() -> i64 {
     std::time::SystemTime::now()
@@ -848,4 +833,19 @@ fn uniform_type(low: &DataType, high: &DataType) -> FunctionResult<DataType> {
             )))
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spark_pattern_to_chrono;
+
+    #[test]
+    fn converts_spark_datetime_patterns() {
+        assert_eq!(
+            spark_pattern_to_chrono("yyyy-MM-dd HH:mm:ss"),
+            "%Y-%m-%d %H:%M:%S"
+        );
+        assert_eq!(spark_pattern_to_chrono("dd/MM/yy"), "%d/%m/%y");
+        assert_eq!(spark_pattern_to_chrono("yyyy-MM-dd'T'HH"), "%Y-%m-%dT%H");
+    }
 }

@@ -275,6 +275,10 @@ impl Resolver<'_> {
                 };
                 Ok(Named::new(expr, function_name("when", &names, false)))
             }
+            spec::Expr::AggregateFilter {
+                function,
+                condition,
+            } => self.aggregate_filter(function, condition, schema),
             spec::Expr::ExtractValue { child, extraction } => {
                 let child = self.resolve_expr(child, schema)?;
                 self.extract_value(child, extraction, schema)

@@ -9,6 +9,7 @@
 //! The entry point is [`Resolver::resolve`]; it is async because some relations need data
 //! first (file schemas, pivot values, `show()` text).
 
+mod aggregate_filter;
 mod error;
 mod expression;
 mod generator;

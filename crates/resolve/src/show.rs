@@ -402,6 +402,17 @@ pub fn format_batches_as_show_string(
     out
 }
 
+/// `INTERVAL '1-2' YEAR TO MONTH`, as Spark shows a year-month interval.
+fn year_month_interval_text(months: i32) -> String {
+    let sign = if months < 0 { "-" } else { "" };
+    let months = i64::from(months).abs();
+    format!(
+        "INTERVAL '{sign}{}-{}' YEAR TO MONTH",
+        months / 12,
+        months % 12
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -446,15 +457,4 @@ mod tests {
         );
         assert_eq!(truncate_cell("short", 20), "short");
     }
-}
-
-/// `INTERVAL '1-2' YEAR TO MONTH`, as Spark shows a year-month interval.
-fn year_month_interval_text(months: i32) -> String {
-    let sign = if months < 0 { "-" } else { "" };
-    let months = i64::from(months).abs();
-    format!(
-        "INTERVAL '{sign}{}-{}' YEAR TO MONTH",
-        months / 12,
-        months % 12
-    )
 }

@@ -109,3 +109,27 @@ impl Resolver<'_> {
         )
     }
 }
+
+impl Resolver<'_> {
+    /// `left JOIN LATERAL (subquery)`: the subquery sees the left side's columns as outer
+    /// references; DataFusion's optimizer decorrelates the join.
+    pub(crate) async fn resolve_lateral(
+        &self,
+        input: spec::Plan,
+        left: &LogicalPlan,
+    ) -> ResolveResult<LogicalPlan> {
+        self.push_outer(Arc::clone(left.schema()));
+        let resolved = Box::pin(self.resolve_plan(input)).await;
+        self.pop_outer();
+        let subquery = resolved?;
+        let outer_ref_columns = subquery.all_out_ref_exprs();
+        if outer_ref_columns.is_empty() {
+            return Ok(subquery);
+        }
+        Ok(LogicalPlan::Subquery(Subquery {
+            subquery: Arc::new(subquery),
+            outer_ref_columns,
+            spans: Spans::new(),
+        }))
+    }
+}

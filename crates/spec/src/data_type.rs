@@ -85,6 +85,25 @@ impl DataType {
         }
     }
 
+    /// `simple_string` with struct field names in backquotes where they are not plain
+    /// identifiers (`struct<`odd col`:int>`), so the text parses back to the same type.
+    pub fn ddl_string(&self) -> String {
+        match self {
+            DataType::Array { element, .. } => format!("array<{}>", element.ddl_string()),
+            DataType::Map { key, value, .. } => {
+                format!("map<{},{}>", key.ddl_string(), value.ddl_string())
+            }
+            DataType::Struct(fields) => {
+                let inner: Vec<String> = fields
+                    .iter()
+                    .map(|f| format!("{}:{}", quoted_name(&f.name), f.data_type.ddl_string()))
+                    .collect();
+                format!("struct<{}>", inner.join(","))
+            }
+            other => other.simple_string(),
+        }
+    }
+
     /// The upper-case form Spark uses inside `CAST(x AS INT)` column names.
     pub fn sql_name(&self) -> String {
         match self {
@@ -103,5 +122,19 @@ impl DataType {
             DataType::YearMonthInterval => "INTERVAL YEAR TO MONTH".into(),
             other => other.simple_string().to_uppercase(),
         }
+    }
+}
+
+/// A field name as DDL text: plain identifiers as they are, others in backquotes.
+fn quoted_name(name: &str) -> String {
+    let plain = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if plain {
+        name.to_string()
+    } else {
+        format!("`{}`", name.replace('`', "``"))
     }
 }

@@ -39,6 +39,12 @@ pub enum Expr {
         arguments: Vec<Expr>,
         is_distinct: bool,
     },
+    /// SQL's `agg(...) FILTER (WHERE condition)`: the aggregate over the rows the condition
+    /// holds for.
+    AggregateFilter {
+        function: Box<Expr>,
+        condition: Box<Expr>,
+    },
     /// `col[key]`, `col.field` on a resolved value.
     ExtractValue {
         child: Box<Expr>,
@@ -209,6 +215,13 @@ impl Expr {
                 name: name.clone(),
                 arguments: each(arguments),
                 is_distinct: *is_distinct,
+            },
+            Expr::AggregateFilter {
+                function,
+                condition,
+            } => Expr::AggregateFilter {
+                function: boxed(function),
+                condition: boxed(condition),
             },
             Expr::ExtractValue { child, extraction } => Expr::ExtractValue {
                 child: boxed(child),

@@ -225,6 +225,10 @@ pub enum Relation {
         step: Box<Plan>,
         distinct: bool,
     },
+    /// SQL's `LATERAL (subquery)`: a join's right side that may name the left side's columns.
+    Lateral {
+        input: Box<Plan>,
+    },
     /// Inside a recursive query's step: the rows of the previous round.
     RecursiveReference {
         name: String,

@@ -76,6 +76,11 @@ pub enum Statement {
         extended: bool,
     },
     DescribeQuery(Plan),
+    /// `DROP TEMPORARY FUNCTION [IF EXISTS] name`: a function registered in the session.
+    DropTemporaryFunction {
+        name: String,
+        if_exists: bool,
+    },
     /// `DESCRIBE DATABASE|SCHEMA|NAMESPACE [EXTENDED] name`.
     DescribeDatabase {
         name: String,
@@ -107,6 +112,9 @@ pub enum TableChange {
         partitions: Vec<Vec<(String, String)>>,
         if_not_exists: bool,
     },
+    /// `RECOVER PARTITIONS` / `MSCK REPAIR TABLE`: partitions are found at every read, so
+    /// this checks the table is partitioned.
+    RecoverPartitions,
     /// `DROP [IF EXISTS] PARTITION (a = 1), ...`; a spec may name only some columns.
     DropPartitions {
         partitions: Vec<Vec<(String, String)>>,

@@ -32,6 +32,16 @@ pub(crate) fn table_maintenance(text: &str) -> SqlResult<Option<Statement>> {
             key,
         })));
     }
+    if let Some(rest) = after_words(text, &["DROP", "TEMPORARY", "FUNCTION"]) {
+        let (if_exists, rest) = match after_words(rest, &["IF", "EXISTS"]) {
+            Some(rest) => (true, rest),
+            None => (false, rest),
+        };
+        return Ok(Some(Statement::DropTemporaryFunction {
+            name: unquote(rest.trim()),
+            if_exists,
+        }));
+    }
     if let Some(rest) = after_words(text, &["SHOW", "PARTITIONS"]) {
         let (name, rest) = first_word(rest);
         let partition = match after_words(rest, &["PARTITION"]) {
@@ -77,6 +87,8 @@ pub(crate) fn table_maintenance(text: &str) -> SqlResult<Option<Statement>> {
                 .map(|item| column(&item))
                 .collect::<SqlResult<_>>()?,
         )
+    } else if after_words(rest, &["RECOVER", "PARTITIONS"]).is_some() {
+        TableChange::RecoverPartitions
     } else if let Some(specs) = after_words(rest, &["ADD", "IF", "NOT", "EXISTS"]) {
         TableChange::AddPartitions {
             partitions: partition_specs(specs)?,

@@ -302,6 +302,35 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// A parsed type as Spark's DDL text: the parser prints maps as `Map(K, V)` and struct
+/// fields without the colon, so nested types are written out here.
+pub(crate) fn ast_type_text(data_type: &datafusion::sql::sqlparser::ast::DataType) -> String {
+    use datafusion::sql::sqlparser::ast::{ArrayElemTypeDef, DataType as Ast};
+    match data_type {
+        Ast::Map(key, value) => format!("MAP<{}, {}>", ast_type_text(key), ast_type_text(value)),
+        Ast::Array(
+            ArrayElemTypeDef::AngleBracket(element)
+            | ArrayElemTypeDef::Parenthesis(element)
+            | ArrayElemTypeDef::SquareBracket(element, _),
+        ) => format!("ARRAY<{}>", ast_type_text(element)),
+        Ast::Struct(fields, _) => {
+            let fields: Vec<String> = fields
+                .iter()
+                .map(|f| {
+                    let name = f
+                        .field_name
+                        .as_ref()
+                        .map(|n| format!("`{}`", n.value.replace('`', "``")))
+                        .unwrap_or_default();
+                    format!("{name}: {}", ast_type_text(&f.field_type))
+                })
+                .collect();
+            format!("STRUCT<{}>", fields.join(", "))
+        }
+        other => other.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -333,5 +362,16 @@ mod tests {
             Some("struct<x:int,y:string>".into())
         );
         assert!(parse_data_type("intx").is_err());
+    }
+
+    #[test]
+    fn ddl_strings_parse_back_with_odd_field_names() -> SqlResult<()> {
+        let parsed = parse_data_type("struct<id:int,`odd col`:array<double>,`a``b`:string>")?;
+        assert_eq!(
+            parsed.ddl_string(),
+            "struct<id:int,`odd col`:array<double>,`a``b`:string>"
+        );
+        assert_eq!(parse_data_type(&parsed.ddl_string())?, parsed);
+        Ok(())
     }
 }

@@ -36,12 +36,8 @@ pub fn schema_argument_as_type<E>(
 impl Converter {
     pub(crate) fn function(&mut self, function: ast::Function) -> SqlResult<Expr> {
         let name = object_name(&function.name).join(".");
-        if function.filter.is_some() {
-            return unsupported(format!("FILTER (WHERE ...) on {name}"));
-        }
-        if !function.within_group.is_empty() {
-            return unsupported(format!("WITHIN GROUP on {name}"));
-        }
+        let filter = function.filter.map(|f| self.expr(*f)).transpose()?;
+        let within_group = self.sort_orders(function.within_group)?;
         let mut is_distinct = false;
         let mut arguments = Vec::new();
         match function.args {
@@ -64,11 +60,22 @@ impl Converter {
             }
         }
         schema_argument_as_type(&name, &mut arguments, crate::data_type::parse_data_type)?;
-        let call = Expr::Function {
+        let (name, arguments) = match within_group.as_slice() {
+            [] => (name, arguments),
+            [order] => within_group_call(name, arguments, order)?,
+            _ => return unsupported(format!("WITHIN GROUP with several orderings on {name}")),
+        };
+        let mut call = Expr::Function {
             name,
             arguments,
             is_distinct,
         };
+        if let Some(condition) = filter {
+            call = Expr::AggregateFilter {
+                function: Box::new(call),
+                condition: Box::new(condition),
+            };
+        }
         match function.over {
             None => Ok(call),
             Some(WindowType::NamedWindow(name)) => {
@@ -194,5 +201,35 @@ impl Converter {
                 FrameBoundary::Offset(Box::new(self.expr(*offset)?))
             }
         })
+    }
+}
+
+/// `percentile_cont(p) WITHIN GROUP (ORDER BY x [DESC])`: Spark's `percentile(x, p)`; a
+/// descending order reads the percentage from the other end.
+fn within_group_call(
+    name: String,
+    arguments: Vec<Expr>,
+    order: &ember_spec::SortOrder,
+) -> SqlResult<(String, Vec<Expr>)> {
+    let descending = order.direction == ember_spec::SortDirection::Descending;
+    match (name.to_ascii_lowercase().as_str(), arguments.as_slice()) {
+        ("percentile_cont", [percentage]) => {
+            let percentage = if descending {
+                crate::expression::call(
+                    "-",
+                    vec![
+                        Expr::Literal(ember_spec::Literal::Integer(1)),
+                        percentage.clone(),
+                    ],
+                )
+            } else {
+                percentage.clone()
+            };
+            Ok((
+                "percentile".to_string(),
+                vec![order.child.clone(), percentage],
+            ))
+        }
+        _ => unsupported(format!("WITHIN GROUP on {name}")),
     }
 }

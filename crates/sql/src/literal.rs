@@ -144,7 +144,7 @@ pub(crate) fn typed_literal(typed: ast::TypedString) -> SqlResult<Expr> {
         Value::SingleQuotedString(s) | Value::DoubleQuotedString(s) => s,
         other => other.to_string(),
     };
-    let data_type = parse_data_type(&typed.data_type.to_string())?;
+    let data_type = parse_data_type(&crate::data_type::ast_type_text(&typed.data_type))?;
     if data_type == DataType::Date {
         if let Some(days) = date_days(&text) {
             return Ok(Expr::Literal(Literal::Date(days)));

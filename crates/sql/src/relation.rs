@@ -91,15 +91,19 @@ impl Converter {
                 alias,
                 sample,
             } => {
-                if lateral {
-                    return unsupported("LATERAL subqueries");
-                }
                 let mut plan = self.query(*subquery)?;
                 if let Some(sample) = sample {
                     plan = crate::sample::sampled(plan, sample)?;
                 }
                 // Spark names an unaliased subquery's columns as they are.
-                self.aliased(plan, alias)
+                let plan = self.aliased(plan, alias)?;
+                Ok(if lateral {
+                    Plan::new(Relation::Lateral {
+                        input: Box::new(plan),
+                    })
+                } else {
+                    plan
+                })
             }
             TableFactor::NestedJoin {
                 table_with_joins,

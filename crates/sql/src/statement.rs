@@ -145,7 +145,7 @@ fn column_schema(columns: &[ast::ColumnDef]) -> SqlResult<Option<DataType>> {
             .any(|o| matches!(o.option, ast::ColumnOption::NotNull));
         fields.push(StructField {
             name: column.name.value.clone(),
-            data_type: parse_data_type(&column.data_type.to_string())?,
+            data_type: parse_data_type(&crate::data_type::ast_type_text(&column.data_type))?,
             nullable: !not_null,
             metadata: None,
         });
@@ -320,6 +320,10 @@ impl Converter {
                     Some(other) => return unsupported(format!("SHOW FUNCTIONS {other}")),
                 },
             }),
+            S::Msck(msck) => Statement::AlterTable {
+                name: object_name(&msck.table_name),
+                change: ember_spec::TableChange::RecoverPartitions,
+            },
             S::ShowCreate { obj_type, obj_name } => match obj_type {
                 ast::ShowCreateObject::Table | ast::ShowCreateObject::View => {
                     Statement::Show(ShowKind::CreateTable {
@@ -407,6 +411,9 @@ impl Converter {
             partition_by.extend(columns.iter().map(|c| c.name.value.clone()));
         }
         let (mut properties, mut options) = (Vec::new(), Vec::new());
+        let mut comment = table.comment.clone().map(|c| match c {
+            ast::CommentDef::WithEq(s) | ast::CommentDef::WithoutEq(s) => s,
+        });
         match &table.table_options {
             ast::CreateTableOptions::None => {}
             ast::CreateTableOptions::TableProperties(list) => properties = key_values(list)?,
@@ -419,6 +426,9 @@ impl Converter {
                         SqlOption::KeyValue { key, value } => {
                             options.push((key.value.clone(), option_text(value)))
                         }
+                        SqlOption::Comment(
+                            ast::CommentDef::WithEq(text) | ast::CommentDef::WithoutEq(text),
+                        ) => comment = Some(text.clone()),
                         other => return unsupported(format!("the table option {other}")),
                     }
                 }
@@ -444,14 +454,54 @@ impl Converter {
             format,
             partition_by,
             location,
-            comment: table.comment.map(|c| match c {
-                ast::CommentDef::WithEq(s) | ast::CommentDef::WithoutEq(s) => s,
-            }),
+            comment,
             properties,
             options,
             query,
             like,
         })))
+    }
+}
+
+/// One entry of `PARTITION (p = 'v', q)`: the column, and its static value as text (the
+/// write casts it to the column's type).
+fn partition_value(entry: ast::Expr) -> SqlResult<(String, Option<String>)> {
+    match entry {
+        ast::Expr::Identifier(column) => Ok((column.value, None)),
+        ast::Expr::BinaryOp {
+            left,
+            op: ast::BinaryOperator::Eq,
+            right,
+        } => {
+            let ast::Expr::Identifier(column) = *left else {
+                return unsupported(format!("the partition entry {left}"));
+            };
+            Ok((column.value, Some(static_partition_value(*right)?)))
+        }
+        other => unsupported(format!("the partition entry {other}")),
+    }
+}
+
+fn static_partition_value(value: ast::Expr) -> SqlResult<String> {
+    use ast::Value as V;
+    match value {
+        ast::Expr::Value(value) => match value.value {
+            V::SingleQuotedString(text) | V::DoubleQuotedString(text) => Ok(text),
+            V::Number(number, _) => Ok(number
+                .trim_end_matches(['L', 'l', 'S', 's', 'Y', 'y'])
+                .to_string()),
+            V::Boolean(flag) => Ok(flag.to_string()),
+            other => unsupported(format!("the partition value {other}")),
+        },
+        ast::Expr::UnaryOp {
+            op: ast::UnaryOperator::Minus,
+            expr,
+        } => Ok(format!("-{}", static_partition_value(*expr)?)),
+        ast::Expr::TypedString(typed) => match typed.value.value {
+            V::SingleQuotedString(text) | V::DoubleQuotedString(text) => Ok(text),
+            other => unsupported(format!("the partition value {other}")),
+        },
+        other => unsupported(format!("the partition value {other}")),
     }
 }
 
@@ -603,47 +653,5 @@ mod tests {
             error.to_string().starts_with("[PARSE_SYNTAX_ERROR]"),
             "{error}"
         );
-    }
-}
-
-/// One entry of `PARTITION (p = 'v', q)`: the column, and its static value as text (the
-/// write casts it to the column's type).
-fn partition_value(entry: ast::Expr) -> SqlResult<(String, Option<String>)> {
-    match entry {
-        ast::Expr::Identifier(column) => Ok((column.value, None)),
-        ast::Expr::BinaryOp {
-            left,
-            op: ast::BinaryOperator::Eq,
-            right,
-        } => {
-            let ast::Expr::Identifier(column) = *left else {
-                return unsupported(format!("the partition entry {left}"));
-            };
-            Ok((column.value, Some(static_partition_value(*right)?)))
-        }
-        other => unsupported(format!("the partition entry {other}")),
-    }
-}
-
-fn static_partition_value(value: ast::Expr) -> SqlResult<String> {
-    use ast::Value as V;
-    match value {
-        ast::Expr::Value(value) => match value.value {
-            V::SingleQuotedString(text) | V::DoubleQuotedString(text) => Ok(text),
-            V::Number(number, _) => Ok(number
-                .trim_end_matches(['L', 'l', 'S', 's', 'Y', 'y'])
-                .to_string()),
-            V::Boolean(flag) => Ok(flag.to_string()),
-            other => unsupported(format!("the partition value {other}")),
-        },
-        ast::Expr::UnaryOp {
-            op: ast::UnaryOperator::Minus,
-            expr,
-        } => Ok(format!("-{}", static_partition_value(*expr)?)),
-        ast::Expr::TypedString(typed) => match typed.value.value {
-            V::SingleQuotedString(text) | V::DoubleQuotedString(text) => Ok(text),
-            other => unsupported(format!("the partition value {other}")),
-        },
-        other => unsupported(format!("the partition value {other}")),
     }
 }

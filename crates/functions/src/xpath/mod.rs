@@ -89,10 +89,12 @@ impl XPathFunction {
     fn path(&self, argument: Option<&ColumnarValue>) -> Result<Expr> {
         let text = match argument {
             Some(ColumnarValue::Scalar(ScalarValue::Utf8(Some(text)))) => text.clone(),
-            _ => return plan_err!(
+            _ => {
+                return plan_err!(
                 "[DATATYPE_MISMATCH.NON_FOLDABLE_INPUT] The path of {} must be a constant string.",
                 self.name
-            ),
+            )
+            }
         };
         expression::parse(&text).map_err(|why| {
             DataFusionError::Execution(format!("[INVALID_XPATH] Invalid XPath '{text}': {why}."))

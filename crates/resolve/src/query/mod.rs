@@ -45,7 +45,10 @@ impl Resolver<'_> {
             } => {
                 let (left_id, right_id) = (left.plan_id, right.plan_id);
                 let left = self.resolve_plan(*left).await?;
-                let right = self.resolve_plan(*right).await?;
+                let right = match right.relation {
+                    Relation::Lateral { input } => self.resolve_lateral(*input, &left).await?,
+                    _ => self.resolve_plan(*right).await?,
+                };
                 if natural {
                     using_columns = join::common_column_names(&left, &right);
                 }
@@ -217,6 +220,8 @@ impl Resolver<'_> {
                     .await
             }
             Relation::RecursiveReference { name } => self.recursive_reference(&name),
+            // Not on a join's right side, there is nothing to its left to name.
+            Relation::Lateral { input } => self.resolve_plan(*input).await,
             Relation::WithRelations { root, references } => {
                 for reference in references {
                     self.remember_subquery(reference);
