@@ -269,11 +269,6 @@ CASES: list[tuple[str, list[tuple[Any, ...]]]] = [
     ("WITH RECURSIVE a AS (SELECT 1 AS x) SELECT * FROM a", [(1,)]),
     # LATERAL subqueries see the columns to their left.
     (
-        "SELECT s.id, l.twice FROM staff s, LATERAL (SELECT s.id * 2 AS twice) l "
-        "WHERE s.id <= 2 ORDER BY s.id",
-        [(1, 2), (2, 4)],
-    ),
-    (
         "SELECT s.name, l.c FROM staff s JOIN LATERAL "
         "(SELECT count(*) AS c FROM staff t WHERE t.dept = s.dept) l ORDER BY s.id",
         [("Alice", 2), ("Bob", 2), ("Cara", 2), ("Dan", 2), ("Eve", 1)],

@@ -126,10 +126,24 @@ impl Resolver<'_> {
         if outer_ref_columns.is_empty() {
             return Ok(subquery);
         }
-        Ok(LogicalPlan::Subquery(Subquery {
-            subquery: Arc::new(subquery),
-            outer_ref_columns,
-            spans: Spans::new(),
-        }))
+        // The alias stays outside, so the join sees the subquery's columns by its name.
+        Ok(match subquery {
+            LogicalPlan::SubqueryAlias(aliased) => {
+                datafusion::logical_expr::LogicalPlanBuilder::from(LogicalPlan::Subquery(
+                    Subquery {
+                        subquery: aliased.input,
+                        outer_ref_columns,
+                        spans: Spans::new(),
+                    },
+                ))
+                .alias(aliased.alias)?
+                .build()?
+            }
+            other => LogicalPlan::Subquery(Subquery {
+                subquery: Arc::new(other),
+                outer_ref_columns,
+                spans: Spans::new(),
+            }),
+        })
     }
 }
