@@ -32,6 +32,28 @@ def test_log2(spark: SparkSession) -> None:
     assert rows(spark.range(1).select(F.log2(F.lit(0)))) == [(None,)]
 
 
+def test_exponentials_and_logarithms_carry_sparks_last_digits(spark: SparkSession) -> None:
+    # Spark computes these with java.lang.StrictMath; values from Spark 4.1.1.
+    row = (
+        spark.range(1)
+        .select(
+            F.exp(F.lit(1)),
+            F.cosh(F.lit(1)),
+            F.log2(F.lit(9)),
+            F.log2(F.lit(10)),
+            F.expm1(F.lit(1)),
+        )
+        .first()
+    )
+    assert tuple(row) == (
+        2.7182818284590455,
+        1.543080634815244,
+        3.1699250014423126,
+        3.3219280948873626,
+        1.718281828459045,
+    )
+
+
 def test_conv_between_bases(spark: SparkSession) -> None:
     df = spark.createDataFrame([("100",), ("-10",), (None,)], "n string")
     out = df.select(F.conv("n", 2, 10).alias("b2"), F.conv("n", 16, -10).alias("signed"))

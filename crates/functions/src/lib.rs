@@ -35,6 +35,7 @@ mod regex_functions;
 mod registration;
 mod session_time;
 mod split;
+mod strict_math;
 mod string_functions;
 mod timestamp_units;
 mod xpath;

@@ -70,15 +70,33 @@ pub(crate) fn call(
         }
         "ln" | "log10" | "log2" => {
             let value = cast(first_argument(name, args)?, DataType::Float64);
-            call_registry(registry, name, vec![non_positive_to_null(value)])?
+            strict(registry, name, vec![non_positive_to_null(value)])?
         }
         "log1p" => {
+            // NULL at or below -1, where the logarithm of 1 + x is not defined.
             let value = cast(first_argument(name, args)?, DataType::Float64);
-            let shifted = binary_expr(value, Operator::Plus, lit(1.0f64));
-            call_registry(registry, "ln", vec![non_positive_to_null(shifted)])?
+            let defined = when(value.clone().gt(lit(-1.0f64)), value)
+                .otherwise(lit(ScalarValue::Float64(None)))?;
+            strict(registry, name, vec![defined])?
         }
-        "cbrt" | "degrees" | "radians" | "exp" | "sin" | "cos" | "tan" | "asin" | "acos"
-        | "atan" | "sinh" | "cosh" | "tanh" | "asinh" | "acosh" | "atanh" | "cot" => {
+        "exp" | "expm1" | "sinh" | "cosh" | "tanh" | "cbrt" | "asin" | "acos" | "atan" => {
+            // Spark's math functions are over DOUBLE whatever the input.
+            let value = cast(first_argument(name, args)?, DataType::Float64);
+            strict(registry, name, vec![value])?
+        }
+        "pow" | "power" | "hypot" | "atan2" => {
+            let (left, right) = two_arguments(name, args)?;
+            let name = if name == "power" { "pow" } else { name };
+            strict(
+                registry,
+                name,
+                vec![
+                    cast(left, DataType::Float64),
+                    cast(right, DataType::Float64),
+                ],
+            )?
+        }
+        "degrees" | "radians" | "sin" | "cos" | "tan" | "asinh" | "acosh" | "atanh" | "cot" => {
             // Spark's math functions are over DOUBLE whatever the input.
             let value = cast(first_argument(name, args)?, DataType::Float64);
             call_registry(registry, name, vec![value])?
@@ -119,6 +137,14 @@ pub(crate) fn call(
 }
 
 /// Spark's logarithms give NULL for arguments at or below zero.
+/// Spark's StrictMath version of a function (see `strict_math`).
+fn strict(registry: &dyn FunctionRegistry, name: &str, args: Vec<Expr>) -> FunctionResult<Expr> {
+    match crate::strict_math::strict_name(name) {
+        Some(strict) => call_registry(registry, &strict, args),
+        None => call_registry(registry, name, args),
+    }
+}
+
 fn non_positive_to_null(value: Expr) -> Expr {
     when(value.clone().gt(lit(0.0f64)), value)
         .otherwise(lit(ScalarValue::Float64(None)))

@@ -15,7 +15,8 @@ pub fn register_spark_functions(registry: &mut dyn FunctionRegistry) -> Function
         aggregates, ansi_divide, cast_functions, contains_null, csv_functions, datetime_functions,
         datetime_parse, format_number, generators, higher_order, interval_functions,
         json_functions, murmur_hash, number_format, number_functions, positional, raise_error,
-        regex_functions, session_time, split, string_functions, timestamp_units, xpath,
+        regex_functions, session_time, split, strict_math, string_functions, timestamp_units,
+        xpath,
     };
     datafusion_spark::register_all(registry)?;
     for function in cast_functions::cast_functions() {
@@ -42,6 +43,9 @@ pub fn register_spark_functions(registry: &mut dyn FunctionRegistry) -> Function
     scalar(ScalarUDF::new_from_impl(contains_null::ArraysOverlap::new()))?;
     for regexp in regex_functions::RegexpFunction::all() {
         scalar(ScalarUDF::new_from_impl(regexp))?;
+    }
+    for function in strict_math::StrictMath::all() {
+        scalar(ScalarUDF::new_from_impl(function))?;
     }
     for function in xpath::XPathFunction::all() {
         scalar(ScalarUDF::new_from_impl(function))?;
