@@ -7,6 +7,7 @@ Connect server instead, e.g. Apache Spark 4.1.1, to check that an expected value
 
 from __future__ import annotations
 
+import gc
 import os
 import uuid
 from collections.abc import Iterator
@@ -14,6 +15,17 @@ from collections.abc import Iterator
 import pytest
 from helpers import REMOTE_ENV, session_time_zone
 from pyspark.sql import SparkSession
+
+# The PySpark client's finalizers make gRPC calls and shut down its shared thread pool. Run
+# by the cyclic garbage collector at an allocation inside one of that pool's threads, they
+# deadlock the client. Collection runs between tests instead, on the main thread.
+gc.disable()
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_between_tests() -> Iterator[None]:
+    yield
+    gc.collect()
 
 
 @pytest.fixture(scope="session")
