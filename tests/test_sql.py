@@ -254,6 +254,19 @@ CASES: list[tuple[str, list[tuple[Any, ...]]]] = [
         "UNPIVOT INCLUDE NULLS (v FOR k IN (a, b)) ORDER BY k",
         [(1, "a", 10), (1, "b", None)],
     ),
+    # Sorting the unpivoted rows of a grouped query by key and name.
+    (
+        "SELECT * FROM (SELECT dept, CAST(count(*) AS BIGINT) AS n, CAST(max(id) AS BIGINT) AS top "
+        "FROM staff GROUP BY dept) UNPIVOT (v FOR k IN (n, top)) ORDER BY dept, k",
+        [
+            ("eng", "n", 2),
+            ("eng", "top", 2),
+            ("ops", "n", 2),
+            ("ops", "top", 4),
+            ("sales", "n", 1),
+            ("sales", "top", 5),
+        ],
+    ),
     # Recursive CTEs.
     (
         "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 5) "

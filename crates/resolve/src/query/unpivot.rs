@@ -68,34 +68,53 @@ impl Resolver<'_> {
                 "unpivot without values".into(),
             ));
         };
+        // The ids ride inside each struct too: columns carried beside an unnest keep the
+        // input's functional dependencies (a grouping key stays "unique" though unnest
+        // repeats it), and sorts by (key, name) would then drop the name.
+        let id_fields: Vec<(Expr, String)> = id_items
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id.expr.clone(), format!("id{i}")))
+            .collect();
         let pairs: Vec<Expr> = value_items
             .into_iter()
             .map(|value| {
-                named_struct(vec![
+                let mut fields = Vec::new();
+                for (expr, field) in &id_fields {
+                    fields.push(lit(field.clone()));
+                    fields.push(expr.clone());
+                }
+                fields.extend([
                     lit("name"),
                     lit(value.name),
                     lit("value"),
                     cast(value.expr, common.clone()),
-                ])
+                ]);
+                named_struct(fields)
             })
             .collect();
-        let id_count = id_items.len();
-        let mut items: Vec<Named> = id_items;
-        items.push(Named {
-            expr: make_array(pairs),
-            name: UNPIVOTED.to_string(),
-        });
-        let listed = project_named(input, items, Vec::new())?;
+        let listed = project_named(
+            input,
+            vec![Named {
+                expr: make_array(pairs),
+                name: UNPIVOTED.to_string(),
+            }],
+            Vec::new(),
+        )?;
         let unnested = LogicalPlanBuilder::from(listed)
             .unnest_column(UNPIVOTED)?
             .build()?;
         let pair = || Expr::Column(Column::new_unqualified(UNPIVOTED));
-        let mut output: Vec<Expr> = unnested
-            .schema()
-            .columns()
-            .into_iter()
-            .take(id_count)
-            .map(Expr::Column)
+        let mut output: Vec<Expr> = id_items
+            .iter()
+            .zip(&id_fields)
+            .map(|(id, (_, field))| {
+                let qualifier = match &id.expr {
+                    Expr::Column(column) => column.relation.clone(),
+                    _ => None,
+                };
+                get_field(pair(), field.as_str()).alias_qualified(qualifier, id.name.clone())
+            })
             .collect();
         output.push(get_field(pair(), "name").alias(variable_column_name));
         output.push(get_field(pair(), "value").alias(value_column_name));
