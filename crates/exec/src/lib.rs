@@ -6,6 +6,7 @@
 mod alter_table;
 mod catalog_store;
 mod config;
+mod databases;
 mod error;
 mod file_order;
 mod partitions;

@@ -30,6 +30,7 @@ const FAMILIES: &[Family] = &[
     crate::datetime_functions::call,
     crate::collection_functions::call,
     crate::misc_functions::call,
+    crate::random_functions::call,
 ];
 
 /// True when `name` is an aggregate, so `df.select(sum("x"))` plans as an aggregation.
@@ -228,10 +229,6 @@ pub fn call_function(
                 &rt.unwrap_or(DataType::Null),
             )
         }
-        "rand" | "random" if args.len() == 1 => {
-            let seed = cast(first_argument(name, args)?, DataType::Int64);
-            call_registry(registry, crate::SEEDED_RAND, vec![seed])?
-        }
         // The interval kernel gives NULL where a field overflows, which is what the try_
         // form promises.
         "try_make_interval" if args.len() <= 7 => {
@@ -243,49 +240,6 @@ pub fn call_function(
             let mut args = args;
             args.resize(2, lit(0i32));
             call_registry(registry, "make_ym_interval", args)?
-        }
-        "uniform" if (2..=3).contains(&args.len()) => {
-            let (low_type, high_type) = (
-                types.first().cloned().unwrap_or(DataType::Null),
-                types.get(1).cloned().unwrap_or(DataType::Null),
-            );
-            let result = uniform_type(&low_type, &high_type)?;
-            let mut args = args.into_iter();
-            let (Some(low), Some(high)) = (args.next(), args.next()) else {
-                return Err(FunctionError::UnknownFunction(name.into()));
-            };
-            let seed = match args.next() {
-                Some(seed) => cast(seed, DataType::Int64),
-                None => lit(random_seed()),
-            };
-            let draw = call_registry(registry, crate::SEEDED_RAND, vec![seed])?;
-            let low = cast(low, DataType::Float64);
-            let high = cast(high, DataType::Float64);
-            // Spark: min + (max - min) * rand(seed), cast to the arguments' type.
-            cast(low.clone() + (high - low) * draw, result)
-        }
-        "randstr" if (1..=2).contains(&args.len()) => {
-            let mut args = args.into_iter();
-            let Some(length) = args.next() else {
-                return Err(FunctionError::UnknownFunction(name.into()));
-            };
-            let seed = match args.next() {
-                Some(seed) => cast(seed, DataType::Int64),
-                None => lit(random_seed()),
-            };
-            call_registry(
-                registry,
-                crate::SEEDED_RANDSTR,
-                vec![cast(length, DataType::Int32), seed],
-            )?
-        }
-        "randn" => {
-            // Without a seed, Spark picks one.
-            let seed = match args.is_empty() {
-                true => lit(random_seed()),
-                false => cast(first_argument(name, args)?, DataType::Int64),
-            };
-            call_registry(registry, crate::SEEDED_RANDN, vec![seed])?
         }
         "not" => not(first_argument(name, args)?),
         "negative" => Expr::Negative(Box::new(first_argument(name, args)?)),
@@ -796,43 +750,6 @@ fn registry_call(
         return window_call(registry, name, args);
     }
     Err(FunctionError::UnknownFunction(name.to_string()))
-}
-
-/// A seed for a random function called without one, as Spark picks one per call.
-fn random_seed() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as i64)
-        .unwrap_or_default()
-}
-
-/// `uniform(min, max)`: integers give the wider integer type, otherwise a double (or a float
-/// when that is the widest).
-fn uniform_type(low: &DataType, high: &DataType) -> FunctionResult<DataType> {
-    use DataType::*;
-    let integral = |t: &DataType| matches!(t, Int8 | Int16 | Int32 | Int64);
-    Ok(match (low, high) {
-        (a, b) if integral(a) && integral(b) => {
-            if matches!((a, b), (Int64, _) | (_, Int64)) {
-                Int64
-            } else if matches!((a, b), (Int32, _) | (_, Int32)) {
-                Int32
-            } else if matches!((a, b), (Int16, _) | (_, Int16)) {
-                Int16
-            } else {
-                Int8
-            }
-        }
-        (Float32, Float32)
-        | (Float32, Int8 | Int16 | Int32 | Int64)
-        | (Int8 | Int16 | Int32 | Int64, Float32) => Float32,
-        (a, b) if a.is_numeric() && b.is_numeric() => Float64,
-        (a, b) => {
-            return Err(FunctionError::TypeMismatch(format!(
-                "uniform needs numeric bounds, not {a} and {b}"
-            )))
-        }
-    })
 }
 
 #[cfg(test)]

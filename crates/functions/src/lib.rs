@@ -31,6 +31,7 @@ mod number_functions;
 mod operators;
 mod positional;
 mod raise_error;
+mod random_functions;
 mod regex_functions;
 mod registration;
 mod session_time;
