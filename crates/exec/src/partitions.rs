@@ -136,14 +136,7 @@ pub fn commit_partitions(
                 .collect()
         }
     };
-    let trash = target.with_file_name(format!(
-        ".{}.ember-old-{}",
-        target
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default(),
-        uuid::Uuid::new_v4()
-    ));
+    let trash = aside_path(target);
     let mut moved: Vec<(PathBuf, PathBuf)> = Vec::new();
     for (index, partition) in replaced.iter().enumerate() {
         let aside = trash.join(index.to_string());
@@ -163,6 +156,18 @@ pub fn commit_partitions(
         std::fs::remove_dir_all(&trash).map_err(io_error(&trash))?;
     }
     Ok(())
+}
+
+/// A fresh hidden sibling of `target` where replaced data waits until the new data is in.
+pub fn aside_path(target: &Path) -> PathBuf {
+    target.with_file_name(format!(
+        ".{}.ember-old-{}",
+        target
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default(),
+        uuid::Uuid::new_v4()
+    ))
 }
 
 /// Best effort: the old partitions go back where they were.

@@ -11,7 +11,7 @@ use ember_spec::{SaveMode, WriteOperation};
 use futures::StreamExt;
 use tokio::io::AsyncWriteExt;
 
-use crate::partitions::{commit_partitions, merge_into, OverwriteScope};
+use crate::partitions::{aside_path, commit_partitions, merge_into, OverwriteScope};
 use crate::statements::table_read;
 use crate::{ExecError, ExecResult, Session, TableEntry, TableKind};
 
@@ -563,14 +563,7 @@ async fn commit(staging: &Path, target: &Path, mode: SaveMode) -> ExecResult<()>
                 .map_err(|e| ExecError::Unsupported(format!("the write was cancelled: {e}")))?
         }
         _ => {
-            let trash = target.with_file_name(format!(
-                ".{}.ember-old-{}",
-                target
-                    .file_name()
-                    .map(|n| n.to_string_lossy().to_string())
-                    .unwrap_or_default(),
-                uuid::Uuid::new_v4()
-            ));
+            let trash = aside_path(target);
             tokio::fs::rename(target, &trash)
                 .await
                 .map_err(io_error(target))?;
