@@ -412,3 +412,21 @@ def test_year_month_and_calendar_intervals_from_parts(spark: SparkSession) -> No
     made = parts.select(F.try_make_interval("y", "m", "w", "d", "h"))
     assert made.columns == ["try_make_interval(y, m, w, d, h, 0, 0)"]
     assert "100 years 11 months 8 days 12 hours" in show_string(made, truncate=False)
+
+
+def test_xml_records_parse_and_infer(spark: SparkSession) -> None:
+    inferred = spark.range(1).select(
+        F.schema_of_xml(F.lit("<p><a>1</a><a>2</a></p>")),
+        F.schema_of_xml(F.lit("<root><person><name>Al</name><age>30</age></person></root>")),
+    )
+    assert tuple(inferred.first()) == (
+        "STRUCT<a: ARRAY<BIGINT>>",
+        "STRUCT<person: STRUCT<age: BIGINT, name: STRING>>",
+    )
+    frame = spark.createDataFrame([("<p><a>1</a><a>2</a><b x='3'>t</b></p>",), (None,)], "v STRING")
+    parsed = frame.select(
+        F.from_xml("v", "a ARRAY<BIGINT>, b STRUCT<_VALUE: STRING, _x: BIGINT>").alias("r")
+    ).collect()
+    assert parsed[0].r.a == [1, 2]
+    assert (parsed[0].r.b._VALUE, parsed[0].r.b._x) == ("t", 3)
+    assert parsed[1].r is None

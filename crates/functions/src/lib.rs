@@ -39,6 +39,7 @@ mod split;
 mod strict_math;
 mod string_functions;
 mod timestamp_units;
+mod xml_functions;
 mod xpath;
 
 pub use catalog::{call_function, is_aggregate_function};

@@ -16,7 +16,7 @@ pub fn register_spark_functions(registry: &mut dyn FunctionRegistry) -> Function
         datetime_parse, format_number, generators, higher_order, interval_functions,
         json_functions, murmur_hash, number_format, number_functions, positional, raise_error,
         regex_functions, session_time, split, strict_math, string_functions, timestamp_units,
-        xpath,
+        xml_functions, xpath,
     };
     datafusion_spark::register_all(registry)?;
     for function in cast_functions::cast_functions() {
@@ -45,6 +45,9 @@ pub fn register_spark_functions(registry: &mut dyn FunctionRegistry) -> Function
         scalar(ScalarUDF::new_from_impl(regexp))?;
     }
     for function in strict_math::StrictMath::all() {
+        scalar(ScalarUDF::new_from_impl(function))?;
+    }
+    for function in xml_functions::XmlFunction::all() {
         scalar(ScalarUDF::new_from_impl(function))?;
     }
     for function in xpath::XPathFunction::all() {

@@ -222,11 +222,13 @@ pub fn function_name(function: &str, arguments: &[String], is_distinct: bool) ->
         "try_make_timestamp" if arguments.len() == 7 => {
             format!("{lower}({})", arguments[..6].join(", "))
         }
-        "schema_of_json" | "schema_of_csv" | "to_csv" | "to_json" if arguments.len() == 2 => {
+        "schema_of_json" | "schema_of_csv" | "schema_of_xml" | "to_csv" | "to_json"
+            if arguments.len() == 2 =>
+        {
             format!("{lower}({})", arguments[0])
         }
         // The schema argument does not show.
-        "from_json" | "from_csv" => match arguments.first() {
+        "from_json" | "from_csv" | "from_xml" => match arguments.first() {
             Some(text) => format!("{lower}({text})"),
             None => format!("{lower}()"),
         },

@@ -21,7 +21,10 @@ pub fn schema_argument_as_type<E>(
     arguments: &mut [Expr],
     parse: impl Fn(&str) -> Result<ember_spec::DataType, E>,
 ) -> Result<(), E> {
-    if !matches!(name.to_ascii_lowercase().as_str(), "from_json" | "from_csv") {
+    if !matches!(
+        name.to_ascii_lowercase().as_str(),
+        "from_json" | "from_csv" | "from_xml"
+    ) {
         return Ok(());
     }
     if let Some(schema) = arguments.get_mut(1) {

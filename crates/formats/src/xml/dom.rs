@@ -12,6 +12,21 @@ pub(crate) struct Element {
     pub text: String,
 }
 
+/// The name of the document's outermost element.
+pub(crate) fn root_name(text: &str) -> Result<String, String> {
+    let mut reader = Reader::from_str(text);
+    loop {
+        match reader
+            .read_event()
+            .map_err(|e| format!("at byte {}: {e}", reader.error_position()))?
+        {
+            Event::Start(start) | Event::Empty(start) => return Ok(local_name(&start)),
+            Event::Eof => return Err("no element".into()),
+            _ => {}
+        }
+    }
+}
+
 /// Every element named `row_tag` in the document, outermost first; rows inside rows are part
 /// of the outer row.
 pub(crate) fn parse_rows(text: &str, row_tag: &str) -> Result<Vec<Element>, String> {

@@ -6,7 +6,7 @@ mod infer;
 mod read;
 mod write;
 
-pub use read::read_rows;
+pub use read::{read_records, read_rows};
 pub use write::XmlFileWriter;
 
 /// Spark's XML options that shape rows.

@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::array::{RecordBatch, StructArray};
+use datafusion::arrow::buffer::NullBuffer;
 use datafusion::arrow::datatypes::{DataType, Schema, SchemaRef};
 use datafusion::arrow::json::ReaderBuilder;
 use serde_json::{Map, Number, Value};
@@ -64,6 +65,77 @@ pub fn read_rows(
         }
     }
     Ok((schema, batches))
+}
+
+/// `from_xml` / `schema_of_xml`: each text is one record, its outermost element the row.
+/// Returns the schema (given, or inferred from every record) and a struct per text: NULL
+/// for a NULL text; a text that is not one well-formed element is an error.
+pub fn read_records(
+    texts: &[Option<&str>],
+    schema: Option<SchemaRef>,
+    options: &XmlOptions,
+) -> FormatResult<(SchemaRef, StructArray)> {
+    let mut records = Vec::with_capacity(texts.len());
+    for text in texts {
+        let Some(text) = text else {
+            records.push(None);
+            continue;
+        };
+        let malformed = |message: String| FormatError::MalformedXml {
+            path: "the record".into(),
+            message,
+        };
+        let root = super::dom::root_name(text).map_err(malformed)?;
+        let mut rows = parse_rows(text, &root).map_err(malformed)?;
+        if rows.len() != 1 {
+            return Err(malformed(format!(
+                "{} records where one was expected",
+                rows.len()
+            )));
+        }
+        records.push(rows.pop());
+    }
+    let schema =
+        match schema {
+            Some(schema) => schema,
+            None => {
+                let fields = records.iter().flatten().fold(BTreeMap::new(), |acc, row| {
+                    match Inferred::Struct(acc)
+                        .merge(Inferred::Struct(element_fields(row, options)))
+                    {
+                        Inferred::Struct(fields) => fields,
+                        _ => BTreeMap::new(),
+                    }
+                });
+                Arc::new(Schema::new(struct_fields(&fields)))
+            }
+        };
+    let values: Vec<Value> = records
+        .iter()
+        .map(|record| match record {
+            Some(row) => object(
+                row,
+                schema.fields().iter().map(|f| (f.name(), f.data_type())),
+                options,
+            ),
+            None => Value::Object(Map::new()),
+        })
+        .collect();
+    let mut decoder = ReaderBuilder::new(schema.clone())
+        .with_batch_size(values.len().max(1))
+        .build_decoder()?;
+    decoder.serialize(&values)?;
+    let batch = match decoder.flush()? {
+        Some(batch) => batch,
+        None => RecordBatch::new_empty(schema.clone()),
+    };
+    let valid = NullBuffer::from(records.iter().map(Option::is_some).collect::<Vec<_>>());
+    let structs = StructArray::try_new(
+        schema.fields().clone(),
+        batch.columns().to_vec(),
+        Some(valid),
+    )?;
+    Ok((schema, structs))
 }
 
 /// An element's fields as a JSON object typed for the decoder.
