@@ -276,3 +276,22 @@ def test_order_sensitive_aggregates_follow_a_sorted_input(spark: SparkSession) -
         ("Bob", 5, 5, [5]),
         ("Carl", None, None, []),
     ]
+
+
+def test_sorting_exploded_groups_uses_every_key(spark: SparkSession) -> None:
+    frame = spark.createDataFrame([("a", 3), ("a", 1), ("b", 2), ("a", 2)], "k STRING, v INT")
+    grouped = frame.groupBy("k").agg(F.collect_list("v").alias("vs"))
+    exploded = grouped.select("k", F.explode("vs").alias("v"))
+    assert [tuple(r) for r in exploded.orderBy("k", "v").collect()] == [
+        ("a", 1),
+        ("a", 2),
+        ("a", 3),
+        ("b", 2),
+    ]
+    counted = exploded.groupBy("k", "v").count().orderBy("k", "v")
+    assert [tuple(r) for r in counted.collect()] == [
+        ("a", 1, 1),
+        ("a", 2, 1),
+        ("a", 3, 1),
+        ("b", 2, 1),
+    ]

@@ -117,6 +117,10 @@ fn spark_context(global_views: &GlobalViews) -> ExecResult<SessionContext> {
     // under its old name (`withColumn("a", col("a").withField("d", ...))`), where the field
     // does not exist yet.
     context.remove_optimizer_rule("push_down_leaf_projections");
+    // DataFusion's unnest keeps its input's functional dependencies, though it repeats rows,
+    // so after `explode` a former grouping key still looks unique, and this rule would drop
+    // the sort keys "determined" by it (`orderBy("k", "v")` sorting by k alone).
+    context.remove_optimizer_rule("eliminate_duplicated_expr");
     context.add_optimizer_rule(Arc::new(crate::semi_join_order::StreamOuterSideOfSemiJoins));
     if let Some(catalog) = context.catalog("spark_catalog") {
         catalog.register_schema("global_temp", global_views.clone())?;
