@@ -390,8 +390,6 @@ pub fn call_function(
             .otherwise(call_registry(registry, "size", vec![value])?)?
         }
         "lcase" => call_registry(registry, "lower", args)?,
-        "power" => call_registry(registry, "pow", args)?,
-        "ln" => call_registry(registry, "ln", args)?,
         "day" | "dayofmonth" => date_part(registry, "day", args)?,
         "year" | "month" | "hour" | "minute" | "second" | "quarter" => {
             date_part(registry, &lower, args)?
