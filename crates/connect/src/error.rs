@@ -108,6 +108,7 @@ fn classify(message: String) -> SparkError {
         if let Some(class) = error_class_of(&message) {
             let (classes, state) = match class.split('.').next().unwrap_or_default() {
                 "PARSE_SYNTAX_ERROR" => (PARSE, "42601"),
+                "INVALID_SQL_SYNTAX" => (PARSE, "42000"),
                 "UNRESOLVED_COLUMN" => (ANALYSIS, "42703"),
                 "AMBIGUOUS_REFERENCE" => (ANALYSIS, "42704"),
                 "TABLE_OR_VIEW_NOT_FOUND" => (ANALYSIS, "42P01"),

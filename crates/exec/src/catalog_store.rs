@@ -76,7 +76,11 @@ impl CatalogStore {
         CatalogStore { warehouse }
     }
 
-    fn database_dir(&self, database: &str) -> PathBuf {
+    pub(crate) fn warehouse(&self) -> &Warehouse {
+        &self.warehouse
+    }
+
+    pub(crate) fn database_dir(&self, database: &str) -> PathBuf {
         self.warehouse
             .root()
             .join(STORE_DIR)
@@ -185,6 +189,13 @@ impl CatalogStore {
 }
 
 impl TableCatalog for CatalogStore {
+    fn function(&self, name: &[String]) -> ResolveResult<Option<ember_spec::SqlFunction>> {
+        self.sql_function(name).map_err(|error| match error {
+            ExecError::Resolve(error) => error,
+            other => ember_resolve::ResolveError::Analysis(other.to_string()),
+        })
+    }
+
     fn lookup(&self, name: &[String]) -> ResolveResult<Option<CatalogRelation>> {
         let entry = match self.get(name) {
             Ok(Some(entry)) => entry,

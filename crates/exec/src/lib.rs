@@ -15,6 +15,7 @@ mod row_marks;
 mod semi_join_order;
 mod session;
 mod show_create;
+mod sql_functions;
 mod statements;
 pub mod streaming;
 mod table_cache;

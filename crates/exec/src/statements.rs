@@ -247,22 +247,27 @@ impl Session {
                 let plan = self.logical_plan(table_read(name)).await?;
                 describe(plan.schema().as_arrow()).map(Some)
             }
-            Statement::DropTemporaryFunction { name, if_exists } => {
-                use datafusion::execution::FunctionRegistry;
-                let key = name.to_ascii_lowercase();
-                // Only functions the session registered go; built-ins stay.
-                let registered = self
-                    .context()
-                    .udf(&key)
-                    .is_ok_and(|udf| udf.inner().downcast_ref::<ember_udf::PythonUdf>().is_some());
-                if registered {
-                    self.context().deregister_udf(&key);
-                } else if !if_exists {
-                    return Err(ExecError::Analysis(format!(
-                        "[ROUTINE_NOT_FOUND] The routine `{name}` cannot be found. Verify the spelling and correctness of the schema and catalog."
-                    )));
-                }
+            Statement::DropFunction {
+                name,
+                temporary,
+                if_exists,
+            } => {
+                self.drop_function(name, temporary, if_exists)?;
                 Ok(None)
+            }
+            Statement::CreateFunction {
+                function,
+                temporary,
+                replace,
+                if_not_exists,
+                text,
+            } => {
+                self.create_function(*function, temporary, replace, if_not_exists, text)
+                    .await?;
+                Ok(None)
+            }
+            Statement::DescribeFunction { name, extended } => {
+                self.describe_function(&name, extended).map(Some)
             }
             Statement::DescribeDatabase { name, extended } => {
                 self.describe_database(&name, extended).map(Some)
@@ -631,8 +636,8 @@ impl Session {
                     .collect();
                 string_table(&["col_name"], rows, &[])
             }
-            ShowKind::Functions { pattern } => {
-                let names = self.function_names(pattern.as_deref());
+            ShowKind::Functions { pattern, scope } => {
+                let names = self.listed_functions(pattern.as_deref(), scope);
                 string_table(
                     &["function"],
                     names.into_iter().map(|n| vec![n]).collect(),

@@ -29,6 +29,10 @@ impl TableCatalog for SessionTables {
         }
         self.store.lookup(name)
     }
+
+    fn function(&self, name: &[String]) -> ResolveResult<Option<ember_spec::SqlFunction>> {
+        self.store.function(name)
+    }
 }
 
 impl Session {

@@ -455,6 +455,9 @@ impl Resolver<'_> {
         if let Some(named) = self.resolve_higher_order(name, arguments, schema)? {
             return Ok(named);
         }
+        if let Some((function, display)) = self.sql_function(name, name.contains('.'))? {
+            return self.expand_sql_function(&function, &display, arguments, schema);
+        }
         if let ("typeof", [argument]) = (name.to_ascii_lowercase().as_str(), arguments) {
             // The type is known now: Spark's short name of it, as a constant.
             let resolved = self.resolve_expr(argument, schema)?;
@@ -522,7 +525,21 @@ impl Resolver<'_> {
             return Ok(Named::new(expr, function_name(name, &names, is_distinct)));
         }
         let (exprs, types) = implicit_string_arguments(name, exprs, types);
-        let expr = ember_functions::call_function(&self.state, name, exprs, &types, is_distinct)?;
+        let expr =
+            match ember_functions::call_function(&self.state, name, exprs, &types, is_distinct) {
+                Err(ember_functions::FunctionError::UnknownFunction(unknown)) => {
+                    // Not a built-in: perhaps a persistent SQL function of the current database.
+                    return match self.sql_function(name, true)? {
+                        Some((function, display)) => {
+                            self.expand_sql_function(&function, &display, arguments, schema)
+                        }
+                        None => {
+                            Err(ember_functions::FunctionError::UnknownFunction(unknown).into())
+                        }
+                    };
+                }
+                other => other?,
+            };
         // A registered Python function keeps the spelling it was called by.
         if let Expr::ScalarFunction(call) = &expr {
             if call.func.inner().is::<ember_udf::PythonUdf>() {

@@ -21,6 +21,7 @@ mod resolver;
 mod row_marks;
 mod session_cast;
 mod show;
+mod sql_function;
 mod stream;
 mod struct_fields;
 mod subquery;
@@ -32,6 +33,7 @@ pub use naming::date_text;
 pub use resolver::Resolver;
 pub use row_marks::{MarkRows, RowMark};
 pub use show::{format_batches_as_show_string, ShowOptions};
+pub use sql_function::SqlFunctionUdf;
 pub use stream::{rate_schema, StreamData, StreamInput, StreamSource, STREAM_SOURCE_ALIAS};
 pub use types::{
     client_arrow_type, from_arrow, literal_to_scalar, spark_metadata, to_arrow, SPARK_METADATA_KEY,

@@ -17,6 +17,11 @@ pub const DEFAULT_WAREHOUSE_DIR: &str = "spark-warehouse";
 /// the resolver only asks.
 pub trait TableCatalog: Send + Sync {
     fn lookup(&self, name: &[String]) -> ResolveResult<Option<CatalogRelation>>;
+
+    /// A persistent SQL function (`CREATE FUNCTION`), by its possibly qualified name.
+    fn function(&self, _name: &[String]) -> ResolveResult<Option<ember_spec::SqlFunction>> {
+        Ok(None)
+    }
 }
 
 /// How to read a catalog entry.

@@ -7,6 +7,7 @@
 
 mod data_type;
 mod expression;
+mod function_definition;
 mod literal;
 mod plan;
 mod statement;
@@ -16,9 +17,10 @@ pub use expression::{
     Expr, FrameBoundary, FrameKind, NullOrdering, PythonUdf, SortDirection, SortOrder,
     SubqueryKind, WindowFrame,
 };
+pub use function_definition::{FunctionParameter, SqlFunction};
 pub use literal::Literal;
 pub use plan::{
     GroupBy, GroupType, JoinType, Pivot, Plan, ReadSource, Relation, SaveMode, Select,
     SetOperationKind, TableWrite, TableWriteMode, WriteOperation,
 };
-pub use statement::{ShowKind, Statement, TableChange, TableDefinition};
+pub use statement::{FunctionScope, ShowKind, Statement, TableChange, TableDefinition};

@@ -76,10 +76,26 @@ pub enum Statement {
         extended: bool,
     },
     DescribeQuery(Plan),
-    /// `DROP TEMPORARY FUNCTION [IF EXISTS] name`: a function registered in the session.
-    DropTemporaryFunction {
-        name: String,
+    /// `DROP [TEMPORARY] FUNCTION [IF EXISTS] name`: a function the session registered or
+    /// a persistent SQL function.
+    DropFunction {
+        name: Vec<String>,
+        temporary: bool,
         if_exists: bool,
+    },
+    /// `CREATE [OR REPLACE] [TEMPORARY] FUNCTION [IF NOT EXISTS] name(params) ... RETURN body`.
+    CreateFunction {
+        function: Box<crate::SqlFunction>,
+        temporary: bool,
+        replace: bool,
+        if_not_exists: bool,
+        /// The statement as written, which a persistent function is stored as.
+        text: String,
+    },
+    /// `DESCRIBE FUNCTION [EXTENDED] name`.
+    DescribeFunction {
+        name: Vec<String>,
+        extended: bool,
     },
     /// `DESCRIBE DATABASE|SCHEMA|NAMESPACE [EXTENDED] name`.
     DescribeDatabase {
@@ -95,6 +111,15 @@ pub enum Statement {
         plan: Plan,
         extended: bool,
     },
+}
+
+/// Which functions `SHOW FUNCTIONS` lists: the user's (temporary and persistent), the
+/// built-ins, or both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FunctionScope {
+    All,
+    User,
+    System,
 }
 
 /// What `ALTER TABLE` changes.
@@ -138,8 +163,10 @@ pub enum ShowKind {
     Columns {
         table: Vec<String>,
     },
+    /// `SHOW [USER|SYSTEM|ALL] FUNCTIONS [LIKE pattern]`.
     Functions {
         pattern: Option<String>,
+        scope: FunctionScope,
     },
     CurrentDatabase,
     /// `SHOW TBLPROPERTIES name [('key')]`.

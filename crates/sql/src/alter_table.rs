@@ -32,16 +32,6 @@ pub(crate) fn table_maintenance(text: &str) -> SqlResult<Option<Statement>> {
             key,
         })));
     }
-    if let Some(rest) = after_words(text, &["DROP", "TEMPORARY", "FUNCTION"]) {
-        let (if_exists, rest) = match after_words(rest, &["IF", "EXISTS"]) {
-            Some(rest) => (true, rest),
-            None => (false, rest),
-        };
-        return Ok(Some(Statement::DropTemporaryFunction {
-            name: unquote(rest.trim()),
-            if_exists,
-        }));
-    }
     if let Some(rest) = after_words(text, &["SHOW", "PARTITIONS"]) {
         let (name, rest) = first_word(rest);
         let partition = match after_words(rest, &["PARTITION"]) {
@@ -160,7 +150,7 @@ fn column(item: &str) -> SqlResult<(String, ember_spec::DataType)> {
 }
 
 /// The text after the given leading words (matched whole, ignoring case), if they lead.
-fn after_words<'a>(text: &'a str, words: &[&str]) -> Option<&'a str> {
+pub(crate) fn after_words<'a>(text: &'a str, words: &[&str]) -> Option<&'a str> {
     let mut rest = text.trim_start();
     for word in words {
         let head = rest.get(..word.len())?;
@@ -177,7 +167,7 @@ fn after_words<'a>(text: &'a str, words: &[&str]) -> Option<&'a str> {
 }
 
 /// The first whitespace-separated word (backquoted parts may hold spaces) and the rest.
-fn first_word(text: &str) -> (&str, &str) {
+pub(crate) fn first_word(text: &str) -> (&str, &str) {
     let text = text.trim_start();
     let mut in_quote = false;
     for (i, c) in text.char_indices() {
@@ -191,7 +181,7 @@ fn first_word(text: &str) -> (&str, &str) {
 }
 
 /// The inside of a leading `( ... )`, or None when the text does not start with one.
-fn parenthesized(text: &str) -> SqlResult<Option<String>> {
+pub(crate) fn parenthesized(text: &str) -> SqlResult<Option<String>> {
     let text = text.trim();
     let Some(inner) = text.strip_prefix('(') else {
         return Ok(None);
@@ -206,7 +196,7 @@ fn required_list(text: &str) -> SqlResult<String> {
 }
 
 /// Items separated by commas outside quotes, parentheses and angle brackets.
-fn top_level_items(text: &str) -> Vec<String> {
+pub(crate) fn top_level_items(text: &str) -> Vec<String> {
     let mut items = Vec::new();
     let mut depth = 0i32;
     let mut quote: Option<char> = None;

@@ -17,6 +17,7 @@ mod dialect;
 mod error;
 mod expression;
 mod function;
+mod function_statement;
 mod literal;
 mod query;
 mod relation;

@@ -28,6 +28,9 @@ pub fn parse_statement(text: &str, parameters: Parameters) -> SqlResult<Statemen
     if let Some(statement) = crate::alter_table::table_maintenance(trimmed)? {
         return Ok(statement);
     }
+    if let Some(statement) = crate::function_statement::function_statement(trimmed)? {
+        return Ok(statement);
+    }
     let numbered = crate::converter::number_positional_markers(trimmed);
     let (global_view, text) = strip_global_view(&numbered);
     let text = describe_without_keyword(&text);
@@ -319,6 +322,7 @@ impl Converter {
                     }
                     Some(other) => return unsupported(format!("SHOW FUNCTIONS {other}")),
                 },
+                scope: ember_spec::FunctionScope::All,
             }),
             S::Msck(msck) => Statement::AlterTable {
                 name: object_name(&msck.table_name),
