@@ -286,6 +286,22 @@ CASES: list[tuple[str, list[tuple[Any, ...]]]] = [
         "(SELECT count(*) AS c FROM staff t WHERE t.dept = s.dept) l ORDER BY s.id",
         [("Alice", 2), ("Bob", 2), ("Cara", 2), ("Dan", 2), ("Eve", 1)],
     ),
+    # A LATERAL subquery that only computes from the outer row, with or without a name.
+    (
+        "SELECT s.id, l.* FROM staff s, LATERAL (SELECT s.id * 10 AS c, upper(s.name) AS u) l "
+        "WHERE s.id < 3 ORDER BY s.id",
+        [(1, 10, "ALICE"), (2, 20, "BOB")],
+    ),
+    (
+        "SELECT id, c FROM staff JOIN LATERAL (SELECT id + 1 AS c) ON c > 4 ORDER BY id",
+        [(4, 5), (5, 6)],
+    ),
+    # PIVOT over several columns takes a tuple per value.
+    (
+        "SELECT * FROM (SELECT dept, year(hired) AS y, month(hired) AS m, salary FROM staff) "
+        "PIVOT (sum(salary) FOR (dept, m) IN (('eng', 1) AS eng_jan, ('ops', 2))) ORDER BY y",
+        [(2024, 100, 70)],
+    ),
     # Aggregates over the rows a FILTER clause keeps; ordered-set percentiles.
     (
         "SELECT count(*) FILTER (WHERE salary > 85), sum(salary) FILTER (WHERE dept = 'eng'), "

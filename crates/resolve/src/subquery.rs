@@ -147,3 +147,61 @@ impl Resolver<'_> {
         })
     }
 }
+
+impl Resolver<'_> {
+    /// A lateral subquery that only computes values from the outer row (`LATERAL (SELECT
+    /// t.a + 1 AS c)`) as a projection of the left side: one output row per input row,
+    /// which is what the join would give. DataFusion cannot decorrelate such a projection.
+    /// None when the subquery reads anything else.
+    pub(crate) fn lateral_as_projection(
+        &self,
+        lateral: &LogicalPlan,
+        left: &LogicalPlan,
+    ) -> ResolveResult<Option<LogicalPlan>> {
+        let (alias, body) = match lateral {
+            LogicalPlan::SubqueryAlias(aliased) => {
+                (Some(aliased.alias.clone()), aliased.input.as_ref())
+            }
+            other => (None, other),
+        };
+        let body = match body {
+            LogicalPlan::Subquery(Subquery { subquery, .. }) => subquery.as_ref(),
+            other => other,
+        };
+        let LogicalPlan::Projection(projection) = body else {
+            return Ok(None);
+        };
+        let LogicalPlan::EmptyRelation(empty) = projection.input.as_ref() else {
+            return Ok(None);
+        };
+        if !empty.produce_one_row {
+            return Ok(None);
+        }
+        let mut items: Vec<Expr> = left
+            .schema()
+            .columns()
+            .into_iter()
+            .map(Expr::Column)
+            .collect();
+        for (expr, (_, field)) in projection.expr.iter().zip(projection.schema.iter()) {
+            let inner = match expr {
+                Expr::Alias(alias) => alias.expr.as_ref().clone(),
+                other => other.clone(),
+            };
+            let value = inner
+                .transform_up(|e| match e {
+                    Expr::OuterReferenceColumn(_, column) => {
+                        Ok(Transformed::yes(Expr::Column(column)))
+                    }
+                    other => Ok(Transformed::no(other)),
+                })?
+                .data;
+            items.push(value.alias_qualified(alias.clone(), field.name()));
+        }
+        Ok(Some(
+            datafusion::logical_expr::LogicalPlanBuilder::from(left.clone())
+                .project(items)?
+                .build()?,
+        ))
+    }
+}

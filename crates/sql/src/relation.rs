@@ -4,7 +4,7 @@
 use datafusion::sql::sqlparser::ast::{
     self, FunctionArg, FunctionArgExpr, JoinConstraint, JoinOperator, TableFactor,
 };
-use ember_spec::{Expr, JoinType, Plan, Relation, Select};
+use ember_spec::{Expr, JoinType, Literal, Plan, Relation, Select};
 
 use crate::converter::Converter;
 use crate::error::unsupported;
@@ -330,7 +330,17 @@ fn join(
 }
 
 impl Converter {
-    /// `PIVOT (agg [AS name], ... FOR column IN (value [AS name], ...))`.
+    fn pivot_literal(&mut self, expr: ast::Expr) -> SqlResult<Literal> {
+        match self.expr(expr)? {
+            Expr::Literal(literal) => Ok(literal),
+            other => Err(SqlError::Analysis(format!(
+                "[NON_LITERAL_PIVOT_VALUES] Literal expressions required for pivot values, found {other:?}."
+            ))),
+        }
+    }
+
+    /// `PIVOT (agg [AS name], ... FOR column IN (value [AS name], ...))`; several columns
+    /// (`FOR (a, b) IN ((1, 'x') AS one, ...)`) pivot on their struct.
     fn pivot(
         &mut self,
         input: Plan,
@@ -338,24 +348,46 @@ impl Converter {
         value_column: Vec<ast::Expr>,
         source: ast::PivotValueSource,
     ) -> SqlResult<Plan> {
-        let [column] = <[ast::Expr; 1]>::try_from(value_column)
-            .map_err(|_| SqlError::Unsupported("PIVOT over more than one column".into()))?;
         let ast::PivotValueSource::List(values) = source else {
             return unsupported("PIVOT values from ANY or a subquery");
         };
+        let mut columns = value_column
+            .into_iter()
+            .map(|c| self.expr(c))
+            .collect::<SqlResult<Vec<_>>>()?;
+        let several = columns.len() > 1;
         let mut literals = Vec::new();
         let mut labels = Vec::new();
         for value in values {
-            match self.expr(value.expr)? {
-                Expr::Literal(literal) => literals.push(literal),
-                other => {
+            let literal = match (several, value.expr) {
+                // `FOR (a, b) IN ((1, 'x'), ...)`: each value a struct of one per column.
+                (true, ast::Expr::Tuple(items)) if items.len() == columns.len() => {
+                    let fields = items
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, item)| Ok((format!("col{}", i + 1), self.pivot_literal(item)?)))
+                        .collect::<SqlResult<Vec<_>>>()?;
+                    Literal::Struct { fields }
+                }
+                (true, other) => {
                     return Err(SqlError::Analysis(format!(
-                        "[NON_LITERAL_PIVOT_VALUES] Literal expressions required for pivot values, found {other:?}."
+                        "[PIVOT_VALUE_DATA_TYPE_MISMATCH] Invalid pivot value '{other}': a value for each of the {} pivot columns is required.",
+                        columns.len()
                     )))
                 }
-            }
+                (false, expr) => self.pivot_literal(expr)?,
+            };
+            literals.push(literal);
             labels.push(value.alias.map(|a| a.value));
         }
+        let column = match columns.len() {
+            1 => columns.remove(0),
+            _ => Expr::Function {
+                name: "struct".into(),
+                arguments: columns,
+                is_distinct: false,
+            },
+        };
         let aggregates = aggregates
             .into_iter()
             .map(|a| {
@@ -376,7 +408,7 @@ impl Converter {
             grouping: Vec::new(),
             aggregates,
             pivot: Some(ember_spec::Pivot {
-                column: self.expr(column)?,
+                column,
                 values: literals,
                 labels,
                 group_by_other_columns: true,

@@ -177,8 +177,8 @@ impl Resolver<'_> {
                 Some(Some(label)) => label.clone(),
                 _ => scalar_text(value),
             };
+            let condition = self.pivot_condition(pivot, &column.expr, value, input.schema())?;
             for aggregate in &aggregates {
-                let condition = column.expr.clone().eq(lit(value.clone()));
                 let expr = aggregate
                     .expr
                     .clone()
@@ -208,6 +208,39 @@ impl Resolver<'_> {
             }
         }
         Ok(out)
+    }
+
+    /// The rows a pivot value takes: the column equals it, or for several pivot columns
+    /// (a struct of them against a struct value) each column equals its part.
+    fn pivot_condition(
+        &self,
+        pivot: &Pivot,
+        column: &Expr,
+        value: &ScalarValue,
+        schema: &datafusion::common::DFSchema,
+    ) -> ResolveResult<Expr> {
+        let (
+            spec::Expr::Function {
+                name, arguments, ..
+            },
+            ScalarValue::Struct(parts),
+        ) = (&pivot.column, value)
+        else {
+            return Ok(column.clone().eq(lit(value.clone())));
+        };
+        if !name.eq_ignore_ascii_case("struct") || parts.num_columns() != arguments.len() {
+            return Ok(column.clone().eq(lit(value.clone())));
+        }
+        let mut condition: Option<Expr> = None;
+        for (index, argument) in arguments.iter().enumerate() {
+            let part = ScalarValue::try_from_array(parts.column(index), 0)?;
+            let equal = self.resolve_expr(argument, schema)?.expr.eq(lit(part));
+            condition = Some(match condition {
+                Some(all) => all.and(equal),
+                None => equal,
+            });
+        }
+        Ok(condition.unwrap_or_else(|| lit(true)))
     }
 
     async fn distinct_values(

@@ -18,7 +18,7 @@ mod table_function;
 mod unpivot;
 
 use datafusion::logical_expr::{LogicalPlan, LogicalPlanBuilder};
-use ember_spec::{Plan, Relation};
+use ember_spec::{JoinType, Plan, Relation};
 
 use crate::{ResolveResult, Resolver};
 
@@ -46,7 +46,26 @@ impl Resolver<'_> {
                 let (left_id, right_id) = (left.plan_id, right.plan_id);
                 let left = self.resolve_plan(*left).await?;
                 let right = match right.relation {
-                    Relation::Lateral { input } => self.resolve_lateral(*input, &left).await?,
+                    Relation::Lateral { input } => {
+                        let lateral = self.resolve_lateral(*input, &left).await?;
+                        let every_row = match join_type {
+                            JoinType::Inner | JoinType::Cross => true,
+                            JoinType::LeftOuter => condition.is_none(),
+                            _ => false,
+                        };
+                        let projected = if every_row {
+                            self.lateral_as_projection(&lateral, &left)?
+                        } else {
+                            None
+                        };
+                        if let Some(projected) = projected {
+                            return match &condition {
+                                Some(condition) => self.resolve_query_filter(projected, condition),
+                                None => Ok(projected),
+                            };
+                        }
+                        lateral
+                    }
                     _ => self.resolve_plan(*right).await?,
                 };
                 if natural {
