@@ -36,3 +36,4 @@ SELECT map_keys(map('a', 1, 'b', 2)), map_values(map('a', 1, 'b', 2));
 SELECT md5('spark'), sha1('spark'), crc32('spark');
 SELECT typeof(1), typeof(1L), typeof(1.5), typeof('a'), typeof(DATE '2024-01-01');
 SELECT isnull(NULL), isnotnull(1), nullif(1, 1), nvl2(NULL, 'a', 'b');
+SELECT trim('xa', 'xxaxx'), trim(LEADING 'x' FROM 'xxaxx'), trim(TRAILING 'x' FROM 'xxaxx'), trim('x' FROM 'xxaxx');

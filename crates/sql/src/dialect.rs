@@ -11,6 +11,7 @@ use datafusion::sql::sqlparser::ast::{BinaryOperator, Expr};
 use datafusion::sql::sqlparser::dialect::{DatabricksDialect, Dialect};
 use datafusion::sql::sqlparser::keywords::Keyword;
 use datafusion::sql::sqlparser::parser::{Parser, ParserError};
+use datafusion::sql::sqlparser::tokenizer::Token;
 
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct SparkDialect;
@@ -95,6 +96,34 @@ impl Dialect for SparkDialect {
 
     fn supports_map_literal_with_angle_brackets(&self) -> bool {
         true
+    }
+
+    /// Spark's `trim(chars, str)` call form, which the parser reads only as
+    /// `TRIM([BOTH] chars FROM str)`.
+    fn parse_prefix(&self, parser: &mut Parser) -> Option<Result<Expr, ParserError>> {
+        let is_trim = matches!(
+            parser.peek_tokens(),
+            [Token::Word(word), Token::LParen] if word.keyword == Keyword::TRIM
+        );
+        if !is_trim {
+            return None;
+        }
+        parser
+            .maybe_parse(|parser| {
+                parser.expect_keyword(Keyword::TRIM)?;
+                parser.expect_token(&Token::LParen)?;
+                let characters = parser.parse_expr()?;
+                parser.expect_token(&Token::Comma)?;
+                let text = parser.parse_expr()?;
+                parser.expect_token(&Token::RParen)?;
+                Ok(Expr::Trim {
+                    trim_where: None,
+                    trim_what: Some(Box::new(characters)),
+                    expr: Box::new(text),
+                    trim_characters: None,
+                })
+            })
+            .transpose()
     }
 
     /// `a DIV b`, binding like `*` and `/`.

@@ -357,10 +357,12 @@ impl Converter {
                     Some(TrimWhereField::Trailing) => "rtrim",
                     Some(TrimWhereField::Both) | None => "trim",
                 };
-                let mut arguments = vec![self.boxed(expr)?];
+                // Spark's two-argument trim functions take the characters first.
+                let mut arguments = Vec::with_capacity(2);
                 if let Some(what) = trim_what {
                     arguments.push(self.boxed(what)?);
                 }
+                arguments.push(self.boxed(expr)?);
                 call(name, arguments)
             }
             E::Ceil { expr, field } => self.rounding("ceil", expr, field)?,

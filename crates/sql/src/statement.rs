@@ -39,9 +39,17 @@ pub fn parse_statement(text: &str, parameters: Parameters) -> SqlResult<Statemen
     let (text, table_properties) = crate::statement_text::take_table_properties(&text)?;
     let (text, partition_columns) = take_partition_columns(&text)?;
     let dialect = SparkDialect;
-    let mut statements = Parser::new(&dialect)
-        .try_with_sql(&text)?
-        .parse_statements()?;
+    let parsed = Parser::new(&dialect)
+        .try_with_sql(&text)
+        .and_then(|mut parser| parser.parse_statements());
+    let mut statements = match (parsed, crate::statement_text::values_before_pivot(&text)) {
+        (Ok(statements), _) => statements,
+        // The parser reads no PIVOT after a bare `FROM VALUES`; in a subquery it does.
+        (Err(_), Some(wrapped)) => Parser::new(&dialect)
+            .try_with_sql(&wrapped)?
+            .parse_statements()?,
+        (Err(error), None) => return Err(error.into()),
+    };
     let statement = match statements.len() {
         1 => statements.remove(0),
         0 => return Err(SqlError::syntax("end of input", "no statement")),

@@ -246,6 +246,31 @@ pub(crate) fn take_partition_columns(text: &str) -> SqlResult<(String, Vec<Strin
     Ok((remaining, columns))
 }
 
+/// `FROM VALUES ... AS t(c) PIVOT|UNPIVOT (...)` with the VALUES in a subquery, which the
+/// parser reads; None when the text has no such pivot.
+pub(crate) fn values_before_pivot(text: &str) -> Option<String> {
+    let from = find_keyword(text, "FROM")?;
+    let after_from = &text[from + 4..];
+    let values = from + 4 + (after_from.len() - after_from.trim_start().len());
+    if !text[values..]
+        .get(..6)
+        .is_some_and(|w| w.eq_ignore_ascii_case("VALUES"))
+    {
+        return None;
+    }
+    let pivot = ["PIVOT", "UNPIVOT"]
+        .iter()
+        .filter_map(|word| find_keyword(&text[values..], word))
+        .min()?;
+    let pivot = values + pivot;
+    Some(format!(
+        "{}(SELECT * FROM {}) {}",
+        &text[..values],
+        text[values..pivot].trim_end(),
+        &text[pivot..]
+    ))
+}
+
 /// Where `word` stands alone outside quotes, ignoring case.
 pub(crate) fn find_keyword(text: &str, word: &str) -> Option<usize> {
     let bytes = text.as_bytes();
