@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from helpers import session_conf
-from pyspark.errors import AnalysisException
+from pyspark.errors import AnalysisException, UnsupportedOperationException
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as sf
 
@@ -132,6 +132,11 @@ def test_write_to_creates(spark: SparkSession, database: str) -> None:
     assert props["team"] == "data"
     people.writeTo(f"{database}.parts").using("parquet").partitionedBy("name").create()
     assert partitions(spark, f"{database}.parts") == ["name=ann", "name=bo"]
+    # The built-in catalog keeps plain partition columns only (and buckets, which Ember lacks).
+    dated = people.withColumn("day", sf.current_date())
+    with pytest.raises(UnsupportedOperationException, match="UNSUPPORTED_PARTITION_TRANSFORM"):
+        dated.writeTo(f"{database}.by_year").partitionedBy(sf.partitioning.years("day")).create()
+    assert not spark.catalog.tableExists(f"{database}.by_year")
 
 
 # Spark's built-in catalog refuses the writes below on its (V1) tables with "Cannot write into

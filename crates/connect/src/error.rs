@@ -15,6 +15,8 @@ pub enum ConnectError {
     InvalidPlan(String),
     #[error("[UNSUPPORTED_FEATURE] The feature is not supported: {0}.")]
     Unsupported(String),
+    #[error("[UNSUPPORTED_PARTITION_TRANSFORM] Unsupported partition transform: `{0}`. The supported transforms are `identity`, `bucket`, and `clusterBy`. Ensure your transform expression uses one of these.")]
+    UnsupportedPartitionTransform(String),
     /// The client then turns plan compression off for the session.
     #[error("[CONNECT_INVALID_PLAN.CANNOT_PARSE] Compressed plans are not supported; send the plan uncompressed.")]
     CompressedPlan,
@@ -137,7 +139,7 @@ fn classify(message: String) -> SparkError {
                 "ARITHMETIC_OVERFLOW" => (ARITHMETIC, "22003"),
                 "CAST_INVALID_INPUT" => (NUMBER_FORMAT, "22018"),
                 "SQL_CONF_NOT_FOUND" => (NO_SUCH_ELEMENT, "42K0I"),
-                "UNSUPPORTED_FEATURE" => (UNSUPPORTED, "0A000"),
+                "UNSUPPORTED_FEATURE" | "UNSUPPORTED_PARTITION_TRANSFORM" => (UNSUPPORTED, "0A000"),
                 "INVALID_PARAMETER_VALUE" | "CONNECT_INVALID_PLAN" => (ILLEGAL_ARGUMENT, "22023"),
                 _ => (ANALYSIS, "42000"),
             };

@@ -492,14 +492,35 @@ pub fn write_from_proto(proto: &ProtoWrite) -> ConnectResult<WriteOperation> {
     })
 }
 
-/// `df.writeTo(table)...`: partition columns must be plain column names (transforms such as
-/// `years(col)` are not supported).
+/// `df.writeTo(table)...`: partition columns must be plain column names; transforms such as
+/// `years(col)` get Spark's session-catalog error.
 pub fn table_write_from_proto(proto: &ProtoWriteV2) -> ConnectResult<TableWrite> {
     let input = plan_from_proto(required(proto.input.as_ref(), "write.input")?)?;
     let mut partition_by = Vec::new();
     for expression in &proto.partitioning_columns {
         match expression_from_proto(expression)? {
             Expr::Column { name, .. } => partition_by.push(name.join(".")),
+            // Spark's session catalog stores buckets but no other transform.
+            Expr::Function { name, .. } if name.eq_ignore_ascii_case("bucket") => {
+                return Err(ConnectError::Unsupported(
+                    "bucketed tables (partitionedBy(bucket(...)))".into(),
+                ))
+            }
+            Expr::Function {
+                name, arguments, ..
+            } => {
+                let columns: Vec<String> = arguments
+                    .iter()
+                    .map(|argument| match argument {
+                        Expr::Column { name, .. } => name.join("."),
+                        other => format!("{other:?}"),
+                    })
+                    .collect();
+                return Err(ConnectError::UnsupportedPartitionTransform(format!(
+                    "{name}({})",
+                    columns.join(", ")
+                )));
+            }
             other => {
                 return Err(ConnectError::Unsupported(format!(
                     "partitionedBy with the transform {other:?}"
