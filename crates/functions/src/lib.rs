@@ -35,6 +35,7 @@ mod random_functions;
 mod regex_functions;
 mod registration;
 mod session_time;
+mod sketches;
 mod split;
 mod strict_math;
 mod string_functions;

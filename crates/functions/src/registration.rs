@@ -88,6 +88,14 @@ pub fn register_spark_functions(registry: &mut dyn FunctionRegistry) -> Function
     for function in aggregates::aggregate_functions() {
         registry.register_udaf(Arc::new(function))?;
     }
+    for function in crate::sketches::SketchAggregate::all() {
+        registry.register_udaf(Arc::new(
+            datafusion::logical_expr::AggregateUDF::new_from_impl(function),
+        ))?;
+    }
+    for function in crate::sketches::SketchScalar::all() {
+        registry.register_udf(Arc::new(ScalarUDF::new_from_impl(function)))?;
+    }
     for function in higher_order::higher_order_functions() {
         registry.register_higher_order_function(Arc::new(function))?;
     }

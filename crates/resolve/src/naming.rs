@@ -175,6 +175,14 @@ pub fn function_name(function: &str, arguments: &[String], is_distinct: bool) ->
         "regexp_extract_all" if arguments.len() == 2 => {
             format!("{lower}({}, 1)", arguments.join(", "))
         }
+        "hll_sketch_agg" | "theta_sketch_agg" | "theta_union_agg" if arguments.len() == 1 => {
+            format!("{lower}({}, 12)", arguments[0])
+        }
+        "theta_union" if arguments.len() == 2 => format!("{lower}({}, 12)", arguments.join(", ")),
+        "hll_union_agg" if arguments.len() == 1 => format!("{lower}({}, false)", arguments[0]),
+        "hll_union" if arguments.len() == 2 => {
+            format!("{lower}({}, false)", arguments.join(", "))
+        }
         "regexp_instr" if arguments.len() == 2 => format!("{lower}({}, 0)", arguments.join(", ")),
         "regexp_replace" if arguments.len() == 3 => {
             format!("{lower}({}, 1)", arguments.join(", "))

@@ -1,0 +1,88 @@
+"""DataSketches functions: HLL and Theta distinct counts with their set operations, and KLL
+quantile sketches, built by aggregates and read by scalar functions."""
+
+from __future__ import annotations
+
+import pytest
+from pyspark.errors import PySparkException
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as sf
+
+
+def test_distinct_count_sketches(spark: SparkSession) -> None:
+    df = spark.createDataFrame([(1, "a"), (2, "b"), (2, "b"), (3, None)], "n INT, s STRING")
+    row = df.agg(
+        sf.hll_sketch_estimate(sf.hll_sketch_agg("n")).alias("hll_n"),
+        sf.hll_sketch_estimate(sf.hll_sketch_agg("s", 10)).alias("hll_s"),
+        sf.theta_sketch_estimate(sf.theta_sketch_agg("n")).alias("theta_n"),
+        sf.theta_sketch_estimate(sf.theta_sketch_agg("s")).alias("theta_s"),
+    ).first()
+    assert tuple(row) == (3, 2, 3, 2)
+
+
+def test_set_operations_of_sketches(spark: SparkSession) -> None:
+    df = spark.createDataFrame([(1, 2), (2, 3), (3, 4)], "a INT, b INT").agg(
+        sf.theta_sketch_agg("a").alias("ta"),
+        sf.theta_sketch_agg("b").alias("tb"),
+        sf.hll_sketch_agg("a").alias("ha"),
+        sf.hll_sketch_agg("b").alias("hb"),
+    )
+    row = df.select(
+        sf.theta_sketch_estimate(sf.theta_union("ta", "tb")),
+        sf.theta_sketch_estimate(sf.theta_intersection("ta", "tb")),
+        sf.theta_sketch_estimate(sf.theta_difference("ta", "tb")),
+        sf.hll_sketch_estimate(sf.hll_union("ha", "hb")),
+    ).first()
+    assert tuple(row) == (4, 2, 1, 4)
+
+
+def test_sketch_aggregates_over_sketches(spark: SparkSession) -> None:
+    first = spark.createDataFrame([1, 2, 2, 3], "INT").agg(
+        sf.theta_sketch_agg("value").alias("t"), sf.hll_sketch_agg("value").alias("h")
+    )
+    second = spark.createDataFrame([2, 3, 3, 4], "INT").agg(
+        sf.theta_sketch_agg("value").alias("t"), sf.hll_sketch_agg("value").alias("h")
+    )
+    both = first.union(second)
+    row = both.agg(
+        sf.theta_sketch_estimate(sf.theta_union_agg("t")),
+        sf.theta_sketch_estimate(sf.theta_intersection_agg("t")),
+        sf.hll_sketch_estimate(sf.hll_union_agg("h")),
+    ).first()
+    assert tuple(row) == (4, 2, 4)
+    assert both.columns == ["t", "h"]
+    names = both.agg(sf.hll_sketch_estimate(sf.hll_union_agg("h"))).columns
+    assert names == ["hll_sketch_estimate(hll_union_agg(h, false))"]
+
+
+def test_quantile_sketches(spark: SparkSession) -> None:
+    longs = spark.createDataFrame([1, 2, 3, 4, 5], "INT").agg(
+        sf.kll_sketch_agg_bigint("value").alias("k")
+    )
+    row = longs.select(
+        sf.kll_sketch_get_n_bigint("k"),
+        sf.kll_sketch_get_quantile_bigint("k", sf.lit(0.5)),
+        sf.kll_sketch_get_rank_bigint("k", sf.lit(3)),
+        sf.kll_sketch_get_n_bigint(sf.kll_sketch_merge_bigint("k", "k")),
+    ).first()
+    assert tuple(row) == (5, 3, 0.6, 10)
+    summary = longs.select(sf.kll_sketch_to_string_bigint("k")).first()[0]
+    assert "KllLongsSketch" in summary and "N" in summary
+    doubles = spark.createDataFrame([1.5, 2.5, 3.5, None], "DOUBLE").agg(
+        sf.kll_sketch_agg_double("value").alias("k")
+    )
+    row = doubles.select(
+        sf.kll_sketch_get_n_double("k"),
+        sf.kll_sketch_get_quantile_double("k", sf.lit(1.0)),
+        sf.kll_sketch_get_rank_double("k", sf.lit(2.5)),
+    ).first()
+    assert row[0] == 2 + 1 and row[1] == 3.5 and row[2] == pytest.approx(2 / 3)
+
+
+def test_bad_sketch_input_is_an_error(spark: SparkSession) -> None:
+    with pytest.raises(PySparkException, match="INVALID_INPUT_SKETCH_BUFFER"):
+        spark.sql("SELECT hll_sketch_estimate(X'0102')").collect()
+    with pytest.raises(PySparkException, match="KLL_SKETCH_INVALID_QUANTILE_RANGE"):
+        spark.createDataFrame([1], "INT").agg(sf.kll_sketch_agg_bigint("value").alias("k")).select(
+            sf.kll_sketch_get_quantile_bigint("k", sf.lit(1.5))
+        ).collect()
