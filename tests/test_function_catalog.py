@@ -43,11 +43,7 @@ NOT_SQL_FUNCTIONS = {
 NOT_YET_SUPPORTED = {
     "aes_decrypt",
     "aes_encrypt",
-    "bitmap_and_agg",
-    "bitmap_construct_agg",
-    "bitmap_or_agg",
     "count_min_sketch",
-    "histogram_numeric",
     "is_variant_null",
     "java_method",
     "parse_json",

@@ -86,3 +86,25 @@ def test_bad_sketch_input_is_an_error(spark: SparkSession) -> None:
         spark.createDataFrame([1], "INT").agg(sf.kll_sketch_agg_bigint("value").alias("k")).select(
             sf.kll_sketch_get_quantile_bigint("k", sf.lit(1.5))
         ).collect()
+
+
+def test_bitmap_aggregates(spark: SparkSession) -> None:
+    positions = spark.createDataFrame([(1,), (2,), (3,), (9,)], ["a"])
+    bitmap = positions.select(sf.bitmap_construct_agg(sf.bitmap_bit_position("a"))).first()[0]
+    assert len(bitmap) == 4096 and bitmap[:2] == bytes([0x07, 0x01])
+    hexes = spark.createDataFrame([("F0",), ("70",), ("30",)], ["a"])
+    row = hexes.select(
+        sf.bitmap_or_agg(sf.to_binary("a", sf.lit("hex"))),
+        sf.bitmap_and_agg(sf.to_binary("a", sf.lit("hex"))),
+    ).first()
+    assert row[0][:2] == bytes([0xF0, 0]) and row[1][:2] == bytes([0x30, 0])
+
+
+def test_histogram_numeric_matches_spark_bins(spark: SparkSession) -> None:
+    df = spark.range(100, numPartitions=1).select(sf.histogram_numeric("id", sf.lit(5)))
+    bins = [(b.x, b.y) for b in df.first()[0]]
+    assert bins == [(11, 25.0), (36, 24.0), (59, 23.0), (84, 25.0), (98, 3.0)]
+    # Equal values in different partitions stay separate bins, so the values are distinct.
+    few = spark.createDataFrame([(1.5,), (2.5,), (4.0,), (None,)], "v DOUBLE")
+    bins = few.select(sf.histogram_numeric("v", sf.lit(3))).first()[0]
+    assert [(b.x, b.y) for b in bins] == [(1.5, 1.0), (2.5, 1.0), (4.0, 1.0)]

@@ -2,10 +2,14 @@
 //! `percentile` and `percentile_approx` (`approx_percentile`), and `corr` with Spark's own
 //! update formulas, whose rounding differs from DataFusion's.
 //!
+//! Also Spark's bitmap aggregates and `histogram_numeric`.
+//!
 //! `percentile_approx` keeps every value, so its answer is exact, which is within any
 //! accuracy Spark's sketch promises; the values are kept in Arrow arrays, not per-row objects.
 
+mod bitmap;
 mod correlation;
+mod histogram;
 mod mode;
 mod moments;
 mod percentile;
@@ -37,7 +41,9 @@ mod prelude {
 
 use prelude::*;
 
+use bitmap::{BitmapAggregate, BitmapKind};
 use correlation::Correlation;
+use histogram::HistogramNumeric;
 use mode::Mode;
 use moments::{Moment, MomentKind};
 use percentile::{Percentile, PercentileKind};
@@ -54,6 +60,10 @@ pub(crate) fn aggregate_functions() -> Vec<AggregateUDF> {
         AggregateUDF::new_from_impl(Percentile::new(PercentileKind::Exact)),
         AggregateUDF::new_from_impl(Percentile::new(PercentileKind::Approximate))
             .with_aliases(["approx_percentile"]),
+        AggregateUDF::new_from_impl(BitmapAggregate::new(BitmapKind::Construct)),
+        AggregateUDF::new_from_impl(BitmapAggregate::new(BitmapKind::Or)),
+        AggregateUDF::new_from_impl(BitmapAggregate::new(BitmapKind::And)),
+        AggregateUDF::new_from_impl(HistogramNumeric::new()),
     ]
 }
 
