@@ -104,3 +104,17 @@ def test_show_functions_by_scope(spark: SparkSession) -> None:
         assert every == ["scoped_fn"]
     finally:
         spark.sql("DROP TEMPORARY FUNCTION scoped_fn")
+
+
+def test_class_functions_are_recorded_but_cannot_run(spark: SparkSession, database: str) -> None:
+    spark.sql(f"CREATE FUNCTION {database}.jvm_fn AS 'com.example.Upper'")
+    found = spark.catalog.getFunction(f"{database}.jvm_fn")
+    assert (found.name, found.catalog, found.namespace) == ("jvm_fn", "spark_catalog", [database])
+    assert found.className == "com.example.Upper" and not found.isTemporary
+    assert spark.catalog.getFunction(f"spark_catalog.{database}.jvm_fn").name == "jvm_fn"
+    assert spark.catalog.getFunction("upper").isTemporary
+    with pytest.raises(AnalysisException, match="CANNOT_LOAD_FUNCTION_CLASS"):
+        spark.sql(f"SELECT {database}.jvm_fn('a')").collect()
+    with pytest.raises(AnalysisException, match="UNRESOLVED_ROUTINE"):
+        spark.catalog.getFunction(f"{database}.missing_fn")
+    spark.sql(f"DROP FUNCTION {database}.jvm_fn")

@@ -141,6 +141,44 @@ fn namespace_field() -> Field {
     )
 }
 
+/// Rows of `spark.catalog.Function`: name, catalog, namespace, description, class, temporary.
+fn function_rows(infos: &[ember_exec::FunctionInfo]) -> ConnectResult<RecordBatch> {
+    let mut namespace = ListBuilder::new(StringBuilder::new());
+    for info in infos {
+        for part in &info.namespace {
+            namespace.values().append_value(part);
+        }
+        namespace.append(!info.namespace.is_empty());
+    }
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("name", ArrowType::Utf8, false),
+        Field::new("catalog", ArrowType::Utf8, true),
+        namespace_field(),
+        Field::new("description", ArrowType::Utf8, true),
+        Field::new("className", ArrowType::Utf8, false),
+        Field::new("isTemporary", ArrowType::Boolean, false),
+    ]));
+    Ok(RecordBatch::try_new(
+        schema,
+        vec![
+            Arc::new(StringArray::from_iter_values(infos.iter().map(|i| &i.name))),
+            Arc::new(StringArray::from_iter(
+                infos.iter().map(|i| i.catalog.clone()),
+            )),
+            Arc::new(namespace.finish()),
+            Arc::new(StringArray::from_iter(
+                infos.iter().map(|i| i.description.clone()),
+            )),
+            Arc::new(StringArray::from_iter_values(
+                infos.iter().map(|i| &i.class_name),
+            )),
+            Arc::new(BooleanArray::from_iter(
+                infos.iter().map(|i| Some(i.is_temporary)),
+            )),
+        ],
+    )?)
+}
+
 fn empty_result() -> ConnectResult<RecordBatch> {
     single("result", Arc::new(StringArray::from(Vec::<String>::new())))
 }
@@ -315,31 +353,26 @@ pub async fn run_catalog(session: &Session, catalog: &Catalog) -> ConnectResult<
             empty_result()
         }
         CatType::ListFunctions(list) => {
-            let names = session.function_names(list.pattern.as_deref());
-            let count = names.len();
-            let mut namespace = ListBuilder::new(StringBuilder::new());
-            for _ in 0..count {
-                namespace.append(false);
+            let infos: Vec<ember_exec::FunctionInfo> = session
+                .function_names(list.pattern.as_deref())
+                .into_iter()
+                .map(|name| ember_exec::FunctionInfo {
+                    name,
+                    catalog: None,
+                    namespace: Vec::new(),
+                    description: None,
+                    class_name: String::new(),
+                    is_temporary: true,
+                })
+                .collect();
+            function_rows(&infos)
+        }
+        CatType::GetFunction(get) => {
+            let mut name = ember_sql_identifier(&get.function_name);
+            if let Some(database) = &get.db_name {
+                name.insert(0, database.clone());
             }
-            let schema = Arc::new(Schema::new(vec![
-                Field::new("name", ArrowType::Utf8, false),
-                Field::new("catalog", ArrowType::Utf8, true),
-                namespace_field(),
-                Field::new("description", ArrowType::Utf8, true),
-                Field::new("className", ArrowType::Utf8, false),
-                Field::new("isTemporary", ArrowType::Boolean, false),
-            ]));
-            Ok(RecordBatch::try_new(
-                schema,
-                vec![
-                    Arc::new(StringArray::from(names)),
-                    Arc::new(StringArray::from(vec![None::<String>; count])),
-                    Arc::new(namespace.finish()),
-                    Arc::new(StringArray::from(vec![None::<String>; count])),
-                    Arc::new(StringArray::from(vec![""; count])),
-                    Arc::new(BooleanArray::from(vec![true; count])),
-                ],
-            )?)
+            function_rows(&[session.function_info(&name)?])
         }
         CatType::CreateTable(create) => {
             let schema = create

@@ -26,4 +26,5 @@ pub use catalog_store::{CatalogStore, TableEntry, TableKind};
 pub use config::SessionConfigValues;
 pub use error::{ExecError, ExecResult};
 pub use session::{reads_a_stream, GlobalViews, Session, StorageLevel};
+pub use sql_functions::FunctionInfo;
 pub use statements::matches_pattern;

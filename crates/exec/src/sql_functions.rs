@@ -14,12 +14,26 @@ use crate::{ExecError, ExecResult, Session};
 
 const FUNCTIONS_DIR: &str = "_functions";
 
-/// A persistent SQL function: the statement that created it, parsed again when called.
+/// A persistent function: a SQL function's statement, parsed again when called, or the JVM
+/// class a function was declared with (which cannot be loaded here).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FunctionEntry {
     pub name: String,
     pub database: String,
     pub text: String,
+    #[serde(default)]
+    pub class_name: Option<String>,
+}
+
+/// What `spark.catalog.getFunction` and `listFunctions` show of a function.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FunctionInfo {
+    pub name: String,
+    pub catalog: Option<String>,
+    pub namespace: Vec<String>,
+    pub description: Option<String>,
+    pub class_name: String,
+    pub is_temporary: bool,
 }
 
 impl CatalogStore {
@@ -102,6 +116,12 @@ impl CatalogStore {
         let Some(entry) = self.function_entry(name)? else {
             return Ok(None);
         };
+        if let Some(class) = &entry.class_name {
+            return Err(ExecError::Analysis(format!(
+                "[CANNOT_LOAD_FUNCTION_CLASS] Cannot load class {class} when registering the function `spark_catalog`.`{}`.`{}`, please make sure it is on the classpath.",
+                entry.database, entry.name
+            )));
+        }
         match ember_sql::parse_statement(&entry.text, ember_sql::Parameters::default()) {
             Ok(ember_spec::Statement::CreateFunction { function, .. }) => Ok(Some(*function)),
             Ok(_) => Err(ExecError::Analysis(format!(
@@ -179,9 +199,88 @@ impl Session {
                 name,
                 database,
                 text,
+                class_name: None,
             })?;
         }
         Ok(())
+    }
+
+    /// `CREATE FUNCTION name AS 'class'`: recorded as Spark records it; calls fail, since
+    /// no JVM is here to load the class.
+    pub(crate) fn create_class_function(
+        &self,
+        name: &[String],
+        class_name: String,
+        replace: bool,
+        if_not_exists: bool,
+    ) -> ExecResult<()> {
+        let store = self.catalog_store();
+        if store.function_entry(name)?.is_some() {
+            if if_not_exists {
+                return Ok(());
+            }
+            if !replace {
+                return Err(ExecError::Analysis(format!(
+                    "[ROUTINE_ALREADY_EXISTS] Cannot create the routine `{}` because a routine of that name already exists. Choose a different name, drop or replace the existing routine, or add the IF NOT EXISTS clause to tolerate a pre-existing routine.",
+                    name.join(".")
+                )));
+            }
+        }
+        let (database, function) = self.warehouse().qualify(name)?;
+        if !self.warehouse().database_exists(&database) {
+            return Err(ExecError::DatabaseNotFound(database));
+        }
+        store.put_function(&FunctionEntry {
+            text: format!("CREATE FUNCTION {database}.{function} AS '{class_name}'"),
+            name: function,
+            database,
+            class_name: Some(class_name),
+        })
+    }
+
+    /// A function as the catalog API shows it: a persistent one of the catalog, or one the
+    /// session can call (built-in or registered).
+    pub fn function_info(&self, name: &[String]) -> ExecResult<FunctionInfo> {
+        let lower = name.join(".").to_ascii_lowercase();
+        if name.len() == 1 {
+            // Spark shows built-ins and session functions alike as temporary.
+            if let Ok(udf) = self.context().udf(&lower) {
+                return Ok(FunctionInfo {
+                    name: lower,
+                    catalog: None,
+                    namespace: Vec::new(),
+                    description: udf.documentation().map(|d| d.description.clone()),
+                    class_name: String::new(),
+                    is_temporary: true,
+                });
+            }
+            if self.function_names(None).contains(&lower) {
+                return Ok(FunctionInfo {
+                    name: lower,
+                    catalog: None,
+                    namespace: Vec::new(),
+                    description: None,
+                    class_name: String::new(),
+                    is_temporary: true,
+                });
+            }
+        }
+        let store = self.catalog_store();
+        match store.function_entry(name)? {
+            Some(entry) => Ok(FunctionInfo {
+                name: entry.name.clone(),
+                catalog: Some(ember_resolve::CATALOG_NAME.to_string()),
+                namespace: vec![entry.database.clone()],
+                description: None,
+                class_name: entry.class_name.clone().unwrap_or_default(),
+                is_temporary: false,
+            }),
+            None => Err(ExecError::Analysis(format!(
+                "[UNRESOLVED_ROUTINE] Cannot resolve routine `{}` on search path [`system`.`builtin`, `system`.`session`, `spark_catalog`.`{}`].",
+                name.join("`.`"),
+                self.warehouse().current_database()
+            ))),
+        }
     }
 
     pub(crate) fn drop_function(

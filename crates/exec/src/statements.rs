@@ -266,6 +266,15 @@ impl Session {
                     .await?;
                 Ok(None)
             }
+            Statement::CreateClassFunction {
+                name,
+                class_name,
+                replace,
+                if_not_exists,
+            } => {
+                self.create_class_function(&name, class_name, replace, if_not_exists)?;
+                Ok(None)
+            }
             Statement::DescribeFunction { name, extended } => {
                 self.describe_function(&name, extended).map(Some)
             }

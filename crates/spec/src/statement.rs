@@ -92,6 +92,14 @@ pub enum Statement {
         /// The statement as written, which a persistent function is stored as.
         text: String,
     },
+    /// `CREATE [OR REPLACE] FUNCTION [IF NOT EXISTS] name AS 'class'`: a persistent
+    /// function implemented by a JVM class, kept in the catalog as Spark keeps it.
+    CreateClassFunction {
+        name: Vec<String>,
+        class_name: String,
+        replace: bool,
+        if_not_exists: bool,
+    },
     /// `DESCRIBE FUNCTION [EXTENDED] name`.
     DescribeFunction {
         name: Vec<String>,

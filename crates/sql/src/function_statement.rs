@@ -80,11 +80,19 @@ pub(crate) fn function_statement(text: &str) -> SqlResult<Option<Statement>> {
     let (name, rest) = first_word(rest);
     let name = identifier_parts(name)?;
     if let Some(class) = after_words(rest, &["AS"]) {
-        // A JVM class: there is no JVM to load it into.
-        let class = first_word(class).0;
+        let class = unquote(first_word(class).0);
+        // Spark records a persistent one and loads the class only when it is called.
+        if !temporary {
+            return Ok(Some(Statement::CreateClassFunction {
+                name,
+                class_name: class,
+                replace,
+                if_not_exists,
+            }));
+        }
+        // A temporary one loads its class now: there is no JVM to load it into.
         return Err(SqlError::Analysis(format!(
-            "[CANNOT_LOAD_FUNCTION_CLASS] Cannot load class {} when registering the function `{}`, please make sure it is on the classpath.",
-            unquote(class),
+            "[CANNOT_LOAD_FUNCTION_CLASS] Cannot load class {class} when registering the function `{}`, please make sure it is on the classpath.",
             name.join(".")
         )));
     }
