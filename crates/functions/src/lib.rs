@@ -22,6 +22,7 @@ mod format_number;
 mod generators;
 mod higher_order;
 mod interval_functions;
+mod interval_scale;
 mod json_functions;
 mod math_functions;
 mod misc_functions;

@@ -26,6 +26,11 @@ pub(crate) fn call(
                 _ => (Operator::Multiply, "*"),
             };
             let (left, right) = two_arguments(name, args)?;
+            if let Some(scaled) =
+                crate::catalog::scaled_interval(registry, op, true, &left, &right, types)?
+            {
+                return Ok(Ok(scaled));
+            }
             if let (Some(lt), Some(rt)) = (types.first(), types.get(1)) {
                 if let Some(tolerant) = checked_integer_arithmetic(true, op, &left, &right, lt, rt)
                 {
