@@ -7,6 +7,7 @@
 //! ([`register_spark_functions`]); the few whose Spark behaviour differs in shape
 //! (`count(*)`, `/` on integers, `when`, `in`, ...) are built here.
 
+mod aes_functions;
 mod aggregates;
 mod ansi_divide;
 mod cast_functions;

@@ -47,6 +47,9 @@ pub fn register_spark_functions(registry: &mut dyn FunctionRegistry) -> Function
     for function in strict_math::StrictMath::all() {
         scalar(ScalarUDF::new_from_impl(function))?;
     }
+    for function in crate::aes_functions::AesFunction::all() {
+        scalar(ScalarUDF::new_from_impl(function))?;
+    }
     for function in crate::interval_scale::IntervalScale::all() {
         scalar(ScalarUDF::new_from_impl(function))?;
     }

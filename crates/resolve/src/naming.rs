@@ -175,6 +175,19 @@ pub fn function_name(function: &str, arguments: &[String], is_distinct: bool) ->
         "regexp_extract_all" if arguments.len() == 2 => {
             format!("{lower}({}, 1)", arguments.join(", "))
         }
+        // Unset mode, padding, IV and AAD show as their defaults.
+        "aes_encrypt" if arguments.len() < 6 => {
+            let defaults = ["", "", "GCM", "DEFAULT", "", ""];
+            let mut shown = arguments.to_vec();
+            shown.extend(defaults[arguments.len()..].iter().map(|d| d.to_string()));
+            format!("{lower}({})", shown.join(", "))
+        }
+        "aes_decrypt" | "try_aes_decrypt" if arguments.len() < 5 => {
+            let defaults = ["", "", "GCM", "DEFAULT", ""];
+            let mut shown = arguments.to_vec();
+            shown.extend(defaults[arguments.len()..].iter().map(|d| d.to_string()));
+            format!("{lower}({})", shown.join(", "))
+        }
         "hll_sketch_agg" | "theta_sketch_agg" | "theta_union_agg" if arguments.len() == 1 => {
             format!("{lower}({}, 12)", arguments[0])
         }
