@@ -430,3 +430,14 @@ def test_xml_records_parse_and_infer(spark: SparkSession) -> None:
     assert parsed[0].r.a == [1, 2]
     assert (parsed[0].r.b._VALUE, parsed[0].r.b._x) == ("t", 3)
     assert parsed[1].r is None
+
+
+def test_record_parsers_take_a_schema_inferred_from_a_constant(spark: SparkSession) -> None:
+    csv = spark.createDataFrame([("1,2,3",)], ["value"])
+    parsed = csv.select(F.from_csv("value", F.schema_of_csv("1,2,3")).alias("r"))
+    assert [tuple(r.r) for r in parsed.collect()] == [(1, 2, 3)]
+    assert parsed.columns == ["r"]
+    js = spark.createDataFrame([('{"a": 1, "b": [1.5]}',)], ["value"])
+    read = js.select(F.from_json("value", F.schema_of_json('{"a": 0, "b": [0.5]}')).alias("r"))
+    assert read.schema["r"].dataType.simpleString() == "struct<a:bigint,b:array<double>>"
+    assert read.first().r.b == [1.5]

@@ -36,6 +36,7 @@ mod raise_error;
 mod random_functions;
 mod regex_functions;
 mod registration;
+mod schema_inference;
 mod session_time;
 mod sketches;
 mod split;
@@ -52,4 +53,5 @@ pub use positional::{
     EXPLODE, EXPLODE_OUTER, MONOTONIC_ID, PARTITION_ID, SEEDED_RAND, SEEDED_RANDN, SEEDED_RANDSTR,
 };
 pub use registration::register_spark_functions;
+pub use schema_inference::infer_schema_text;
 pub use session_time::{spark_zone_id, FORMAT_DATETIME, LOCAL_TIME, ZONED_TIME};

@@ -15,11 +15,14 @@ use crate::literal::negate_literal;
 use crate::SqlResult;
 
 /// `from_json(s, 'a INT')` and its CSV twin take their schema as text; it becomes a NULL of
-/// that type, so the analyzer sees the result type as an argument type.
+/// that type, so the analyzer sees the result type as an argument type. A schema inferred
+/// from a constant sample (`schema_of_csv('1,abc')`) is folded first by `infer`, which
+/// returns the inferred DDL text (None when it cannot).
 pub fn schema_argument_as_type<E>(
     name: &str,
     arguments: &mut [Expr],
     parse: impl Fn(&str) -> Result<ember_spec::DataType, E>,
+    infer: impl Fn(&str, &str) -> Option<String>,
 ) -> Result<(), E> {
     if !matches!(
         name.to_ascii_lowercase().as_str(),
@@ -28,8 +31,20 @@ pub fn schema_argument_as_type<E>(
         return Ok(());
     }
     if let Some(schema) = arguments.get_mut(1) {
-        if let Expr::Literal(ember_spec::Literal::String(text)) = schema {
-            let data_type = parse(text)?;
+        let text = match schema {
+            Expr::Literal(ember_spec::Literal::String(text)) => Some(text.clone()),
+            Expr::Function {
+                name: inferrer,
+                arguments: sample,
+                ..
+            } => match sample.as_slice() {
+                [Expr::Literal(ember_spec::Literal::String(sample))] => infer(inferrer, sample),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(text) = text {
+            let data_type = parse(&text)?;
             *schema = Expr::Literal(ember_spec::Literal::Null(data_type));
         }
     }
@@ -62,7 +77,13 @@ impl Converter {
                 });
             }
         }
-        schema_argument_as_type(&name, &mut arguments, crate::data_type::parse_data_type)?;
+        // SQL text leaves a `schema_of_*` schema to the analyzer.
+        schema_argument_as_type(
+            &name,
+            &mut arguments,
+            crate::data_type::parse_data_type,
+            |_, _| None,
+        )?;
         let (name, arguments) = match within_group.as_slice() {
             [] => (name, arguments),
             [order] => within_group_call(name, arguments, order)?,

@@ -74,6 +74,7 @@ pub fn expression_from_proto(proto: &Expression) -> ConnectResult<Expr> {
                 &function.function_name,
                 &mut arguments,
                 crate::convert::data_type::parse_schema_text,
+                ember_functions::infer_schema_text,
             )?;
             Expr::Function {
                 name: function.function_name.clone(),
