@@ -52,12 +52,7 @@ impl AggregateUDFImpl for HistogramNumeric {
         let Some(bins) = args.exprs.get(1) else {
             return plan_err!("histogram_numeric takes a column and a number of bins");
         };
-        let batch = RecordBatch::try_new_with_options(
-            Arc::new(Schema::empty()),
-            vec![],
-            &RecordBatchOptions::new().with_row_count(Some(1)),
-        )?;
-        let bins = bins.evaluate(&batch)?.into_array(1)?;
+        let bins = constant_argument(bins)?;
         let bins = cast(&bins, &DataType::Int64)?;
         let bins = bins.as_primitive::<Int64Type>();
         let count = if bins.is_null(0) { 0 } else { bins.value(0) };

@@ -20,7 +20,7 @@ mod prelude {
     pub(super) use std::collections::HashMap;
     pub(super) use std::sync::Arc;
 
-    pub(super) use super::{as_f64, state_field};
+    pub(super) use super::{as_f64, constant_argument, state_field};
     pub(super) use datafusion::arrow::array::{
         new_empty_array, Array, ArrayRef, AsArray, Float64Array, Int64Array, RecordBatch,
         RecordBatchOptions,
@@ -65,6 +65,17 @@ pub(crate) fn aggregate_functions() -> Vec<AggregateUDF> {
         AggregateUDF::new_from_impl(BitmapAggregate::new(BitmapKind::And)),
         AggregateUDF::new_from_impl(HistogramNumeric::new()),
     ]
+}
+
+/// The value of an aggregate's constant argument (a percentage, a bin count, a sketch size),
+/// evaluated once against a one-row empty batch.
+pub(crate) fn constant_argument(expr: &Arc<dyn PhysicalExpr>) -> Result<ArrayRef> {
+    let batch = RecordBatch::try_new_with_options(
+        Arc::new(Schema::empty()),
+        vec![],
+        &RecordBatchOptions::new().with_row_count(Some(1)),
+    )?;
+    expr.evaluate(&batch)?.into_array(1)
 }
 
 pub(super) fn as_f64(array: &ArrayRef) -> Result<Float64Array> {

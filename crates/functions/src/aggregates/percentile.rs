@@ -30,12 +30,7 @@ impl Percentile {
 
 /// The percentages a call asks for, from its constant second argument.
 fn percentages(expr: &Arc<dyn PhysicalExpr>) -> Result<(Vec<f64>, bool)> {
-    let batch = RecordBatch::try_new_with_options(
-        Arc::new(Schema::empty()),
-        vec![],
-        &RecordBatchOptions::new().with_row_count(Some(1)),
-    )?;
-    let value = expr.evaluate(&batch)?.into_array(1)?;
+    let value = constant_argument(expr)?;
     let (values, many) = match value.data_type() {
         DataType::List(_) => (value.as_list::<i32>().value(0), true),
         _ => (value, false),

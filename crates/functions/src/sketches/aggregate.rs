@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{ArrayRef, RecordBatch, RecordBatchOptions};
-use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Schema};
+use datafusion::arrow::array::ArrayRef;
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::common::{exec_err, plan_err, ScalarValue};
 use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
@@ -79,12 +79,7 @@ fn constant(expr: Option<&Arc<dyn PhysicalExpr>>) -> Result<Option<ScalarValue>>
     let Some(expr) = expr else {
         return Ok(None);
     };
-    let batch = RecordBatch::try_new_with_options(
-        Arc::new(Schema::empty()),
-        vec![],
-        &RecordBatchOptions::new().with_row_count(Some(1)),
-    )?;
-    let value = expr.evaluate(&batch)?.into_array(1)?;
+    let value = crate::aggregates::constant_argument(expr)?;
     Ok(Some(ScalarValue::try_from_array(&value, 0)?))
 }
 

@@ -324,69 +324,61 @@ fn rank_out_of_range(name: &str, rank: f64) -> datafusion::error::DataFusionErro
     ))
 }
 
+/// The item at `rank` (inclusive) of one sketch.
+fn kll_quantile<T: KllValue + Ord>(bytes: &[u8], rank: f64, name: &str) -> Result<Option<T>> {
+    if !(0.0..=1.0).contains(&rank) {
+        return Err(rank_out_of_range(name, rank));
+    }
+    kll::<T>(bytes, name)?
+        .quantile(rank, SearchCriteria::Inclusive)
+        .map_err(|e| datafusion::error::DataFusionError::Execution(e.to_string()))
+}
+
 fn kll_quantiles(
     kind: KllKind,
     sketches: &[Option<Vec<u8>>],
     ranks: &[Option<f64>],
     name: &str,
 ) -> Result<ArrayRef> {
-    let external = |e: datasketches::error::Error| {
-        datafusion::error::DataFusionError::Execution(e.to_string())
-    };
-    let rows = sketches.iter().zip(ranks);
+    let rows = sketches
+        .iter()
+        .zip(ranks)
+        .map(|(bytes, rank)| match (bytes, rank) {
+            (Some(bytes), Some(rank)) => Some((bytes.as_slice(), *rank)),
+            _ => None,
+        });
     Ok(match kind {
         KllKind::Bigint => {
             let mut out = Int64Builder::new();
-            for (bytes, rank) in rows {
-                let (Some(bytes), Some(rank)) = (bytes, rank) else {
-                    out.append_null();
-                    continue;
-                };
-                if !(0.0..=1.0).contains(rank) {
-                    return Err(rank_out_of_range(name, *rank));
-                }
-                let sketch = kll::<i64>(bytes, name)?;
-                out.append_option(
-                    sketch
-                        .quantile(*rank, SearchCriteria::Inclusive)
-                        .map_err(external)?,
-                );
+            for row in rows {
+                out.append_option(match row {
+                    Some((bytes, rank)) => kll_quantile::<i64>(bytes, rank, name)?,
+                    None => None,
+                });
             }
             Arc::new(out.finish())
         }
         KllKind::Float => {
             let mut out = Float32Builder::new();
-            for (bytes, rank) in rows {
-                let (Some(bytes), Some(rank)) = (bytes, rank) else {
-                    out.append_null();
-                    continue;
-                };
-                if !(0.0..=1.0).contains(rank) {
-                    return Err(rank_out_of_range(name, *rank));
-                }
-                let sketch = kll::<KllFloat<f32>>(bytes, name)?;
-                let value = sketch
-                    .quantile(*rank, SearchCriteria::Inclusive)
-                    .map_err(external)?;
-                out.append_option(value.map(KllFloat::into_inner));
+            for row in rows {
+                out.append_option(match row {
+                    Some((bytes, rank)) => {
+                        kll_quantile::<KllFloat<f32>>(bytes, rank, name)?.map(KllFloat::into_inner)
+                    }
+                    None => None,
+                });
             }
             Arc::new(out.finish())
         }
         KllKind::Double => {
             let mut out = Float64Builder::new();
-            for (bytes, rank) in rows {
-                let (Some(bytes), Some(rank)) = (bytes, rank) else {
-                    out.append_null();
-                    continue;
-                };
-                if !(0.0..=1.0).contains(rank) {
-                    return Err(rank_out_of_range(name, *rank));
-                }
-                let sketch = kll::<KllFloat<f64>>(bytes, name)?;
-                let value = sketch
-                    .quantile(*rank, SearchCriteria::Inclusive)
-                    .map_err(external)?;
-                out.append_option(value.map(KllFloat::into_inner));
+            for row in rows {
+                out.append_option(match row {
+                    Some((bytes, rank)) => {
+                        kll_quantile::<KllFloat<f64>>(bytes, rank, name)?.map(KllFloat::into_inner)
+                    }
+                    None => None,
+                });
             }
             Arc::new(out.finish())
         }
