@@ -296,6 +296,12 @@ CASES: list[tuple[str, list[tuple[Any, ...]]]] = [
         "SELECT id, c FROM staff JOIN LATERAL (SELECT id + 1 AS c) ON c > 4 ORDER BY id",
         [(4, 5), (5, 6)],
     ),
+    # A group without the pivot value has NULL there, counts included.
+    (
+        "SELECT * FROM (SELECT dept, name FROM staff) "
+        "PIVOT (count(name) FOR dept IN ('eng', 'hr')) ",
+        [(2, None)],
+    ),
     # PIVOT over several columns takes a tuple per value.
     (
         "SELECT * FROM (SELECT dept, year(hired) AS y, month(hired) AS m, salary FROM staff) "

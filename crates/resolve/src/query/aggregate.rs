@@ -199,6 +199,17 @@ impl Resolver<'_> {
                         other => Ok(Transformed::no(other)),
                     })?
                     .data;
+                let expr = match expr {
+                    Expr::Alias(alias) => *alias.expr,
+                    other => other,
+                };
+                // Spark pivots grouped results: a group without the value has NULL there,
+                // even for counts.
+                let present = datafusion::functions_aggregate::expr_fn::count(
+                    when(condition.clone(), lit(1i32)).end()?,
+                )
+                .gt(lit(0i64));
+                let expr = when(present, expr).end()?;
                 let name = if aggregates.len() == 1 {
                     label.clone()
                 } else {
