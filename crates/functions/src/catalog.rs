@@ -33,36 +33,6 @@ const FAMILIES: &[Family] = &[
     crate::random_functions::call,
 ];
 
-/// `interval * number`, `number * interval` and `interval / number` on calendar intervals,
-/// which DataFusion's operators do not scale; None for other operands.
-pub(crate) fn scaled_interval(
-    registry: &dyn FunctionRegistry,
-    op: Operator,
-    tolerant: bool,
-    left: &Expr,
-    right: &Expr,
-    types: &[DataType],
-) -> FunctionResult<Option<Expr>> {
-    use crate::interval_scale::{IntervalScale, Scaling};
-    let scaling = match op {
-        Operator::Multiply => Scaling::Multiply,
-        Operator::Divide => Scaling::Divide,
-        _ => return Ok(None),
-    };
-    let (Some(lt), Some(rt)) = (types.first(), types.get(1)) else {
-        return Ok(None);
-    };
-    let Some((function, swapped)) = IntervalScale::function_name(scaling, tolerant, lt, rt) else {
-        return Ok(None);
-    };
-    let args = if swapped {
-        vec![right.clone(), left.clone()]
-    } else {
-        vec![left.clone(), right.clone()]
-    };
-    Ok(Some(call_registry(registry, function, args)?))
-}
-
 /// True when `name` is an aggregate, so `df.select(sum("x"))` plans as an aggregation.
 pub fn is_aggregate_function(registry: &dyn FunctionRegistry, name: &str) -> bool {
     let name = canonical_name(name);
@@ -128,7 +98,9 @@ pub fn call_function(
     }
     if let Some(op) = binary_operator(&lower) {
         let (left, right) = two_arguments(name, args)?;
-        if let Some(scaled) = scaled_interval(registry, op, false, &left, &right, types)? {
+        if let Some(scaled) =
+            crate::interval_scale::scaled_interval(registry, op, false, &left, &right, types)?
+        {
             return Ok(scaled);
         }
         if let Some(shifted) = date_plus_days(registry, op, &left, &right, types)? {
@@ -159,9 +131,14 @@ pub fn call_function(
     let expr = match lower.as_str() {
         "/" => {
             let (left, right) = two_arguments(name, args)?;
-            if let Some(scaled) =
-                scaled_interval(registry, Operator::Divide, false, &left, &right, types)?
-            {
+            if let Some(scaled) = crate::interval_scale::scaled_interval(
+                registry,
+                Operator::Divide,
+                false,
+                &left,
+                &right,
+                types,
+            )? {
                 return Ok(scaled);
             }
             let (lt, rt) = (types.first().cloned(), types.get(1).cloned());
@@ -257,9 +234,14 @@ pub fn call_function(
         "try_divide" => {
             // NULL where the divisor is zero, instead of an error.
             let (left, right) = two_arguments(name, args)?;
-            if let Some(scaled) =
-                scaled_interval(registry, Operator::Divide, true, &left, &right, types)?
-            {
+            if let Some(scaled) = crate::interval_scale::scaled_interval(
+                registry,
+                Operator::Divide,
+                true,
+                &left,
+                &right,
+                types,
+            )? {
                 return Ok(scaled);
             }
             let (lt, rt) = (types.first().cloned(), types.get(1).cloned());

@@ -15,6 +15,11 @@ use datafusion::arrow::datatypes::{
     IntervalUnit, TimeUnit,
 };
 use datafusion::common::exec_err;
+use datafusion::execution::FunctionRegistry;
+use datafusion::logical_expr::{Expr, Operator};
+
+use crate::catalog::call_registry;
+use crate::FunctionResult;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
@@ -198,4 +203,33 @@ impl ScalarUDFImpl for IntervalScale {
         }
         Ok(ColumnarValue::Array(Arc::new(out.finish())))
     }
+}
+
+/// `interval * number`, `number * interval` and `interval / number` on calendar intervals,
+/// which DataFusion's operators do not scale; None for other operands.
+pub(crate) fn scaled_interval(
+    registry: &dyn FunctionRegistry,
+    op: Operator,
+    tolerant: bool,
+    left: &Expr,
+    right: &Expr,
+    types: &[DataType],
+) -> FunctionResult<Option<Expr>> {
+    let scaling = match op {
+        Operator::Multiply => Scaling::Multiply,
+        Operator::Divide => Scaling::Divide,
+        _ => return Ok(None),
+    };
+    let (Some(lt), Some(rt)) = (types.first(), types.get(1)) else {
+        return Ok(None);
+    };
+    let Some((function, swapped)) = IntervalScale::function_name(scaling, tolerant, lt, rt) else {
+        return Ok(None);
+    };
+    let args = if swapped {
+        vec![right.clone(), left.clone()]
+    } else {
+        vec![left.clone(), right.clone()]
+    };
+    Ok(Some(call_registry(registry, function, args)?))
 }

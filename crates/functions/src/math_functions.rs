@@ -27,7 +27,7 @@ pub(crate) fn call(
             };
             let (left, right) = two_arguments(name, args)?;
             if let Some(scaled) =
-                crate::catalog::scaled_interval(registry, op, true, &left, &right, types)?
+                crate::interval_scale::scaled_interval(registry, op, true, &left, &right, types)?
             {
                 return Ok(Ok(scaled));
             }
