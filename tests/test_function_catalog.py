@@ -58,8 +58,6 @@ NOT_YET_SUPPORTED = {
     "to_xml",
     "try_parse_json",
     "try_reflect",
-    "time_diff",
-    "try_to_time",
     "try_variant_get",
     "variant_get",
 }

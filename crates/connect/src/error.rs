@@ -123,6 +123,8 @@ fn classify(message: String) -> SparkError {
                 "DUPLICATED_MAP_KEY" => (RUNTIME, "23505"),
                 "NULL_MAP_KEY" => (RUNTIME, "2200E"),
                 "CANNOT_PARSE_TIMESTAMP" => (DATETIME, "22007"),
+                "CANNOT_PARSE_TIME" => (DATETIME, "22010"),
+                "DATETIME_FIELD_OUT_OF_BOUNDS" | "INVALID_TIMEZONE" => (DATETIME, "22023"),
                 "DATETIME_OVERFLOW" => (DATETIME, "22008"),
                 "PYTHON_EXCEPTION" => (PYTHON, "38000"),
                 "PYTHON_WORKER_FAILED" => (GENERIC, "38000"),

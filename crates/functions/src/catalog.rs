@@ -103,6 +103,9 @@ pub fn call_function(
         {
             return Ok(scaled);
         }
+        if let Some(elapsed) = crate::time_functions::time_minus_time(op, &left, &right, types) {
+            return Ok(elapsed);
+        }
         if let Some(shifted) = date_plus_days(registry, op, &left, &right, types)? {
             return Ok(shifted);
         }

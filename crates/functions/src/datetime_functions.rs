@@ -7,7 +7,7 @@ use std::sync::Arc;
 use datafusion::arrow::array::{Array, AsArray, BooleanArray, Float64Builder};
 use datafusion::arrow::compute::cast as cast_array;
 use datafusion::arrow::datatypes::{DataType, TimeUnit, TimestampMicrosecondType};
-use datafusion::common::{exec_err, plan_err};
+use datafusion::common::{exec_err, plan_datafusion_err, plan_err};
 use datafusion::error::Result;
 use datafusion::execution::FunctionRegistry;
 use datafusion::logical_expr::{
@@ -18,6 +18,7 @@ use datafusion::logical_expr::{
 use crate::catalog::{call_function, call_registry, first_argument};
 use crate::datetime_parse::{parser_name, Target};
 use crate::session_time::{FORMAT_DATETIME, LOCAL_TIME, ZONED_TIME};
+use crate::time_functions::time_type;
 use crate::{FunctionError, FunctionResult};
 
 const MICROS_PER_SECOND: i64 = 1_000_000;
@@ -173,16 +174,36 @@ pub(crate) fn call(
             );
             let wall_clock =
                 micros_to_timestamp(binary_expr(whole, Operator::Plus, fraction), true);
-            match zone {
-                _ if ntz => wall_clock,
-                Some(zone) => call_registry(
-                    registry,
-                    "to_utc_timestamp",
-                    vec![cast(wall_clock, timestamp_type()), zone_id(registry, zone)?],
-                )?,
-                None => call_registry(registry, ZONED_TIME, vec![wall_clock])?,
-            }
+            wall_clock_in_zone(registry, wall_clock, zone, ntz)?
         }
+        // make_timestamp(date, time[, zone]).
+        "make_timestamp"
+        | "make_timestamp_ltz"
+        | "make_timestamp_ntz"
+        | "try_make_timestamp"
+        | "try_make_timestamp_ltz"
+        | "try_make_timestamp_ntz"
+            if matches!(types.get(1), Some(DataType::Time64(_)))
+                && (args.len() == 2 || (args.len() == 3 && !name.ends_with("_ntz"))) =>
+        {
+            let ntz = name.ends_with("_ntz");
+            let mut args = args.into_iter();
+            let (Some(date), Some(time)) = (args.next(), args.next()) else {
+                return Err(FunctionError::UnknownFunction(name.into()));
+            };
+            let days = cast(cast(date, DataType::Date32), DataType::Int32);
+            let day_micros = binary_expr(
+                cast(days, DataType::Int64),
+                Operator::Multiply,
+                lit(MICROS_PER_DAY),
+            );
+            let time_micros =
+                binary_expr(cast(time, DataType::Int64), Operator::Divide, lit(1_000i64));
+            let wall_clock =
+                micros_to_timestamp(binary_expr(day_micros, Operator::Plus, time_micros), true);
+            wall_clock_in_zone(registry, wall_clock, args.next(), ntz)?
+        }
+        "current_time" if args.len() <= 1 => current_time(registry, args.first())?,
         "make_timestamp"
         | "make_timestamp_ltz"
         | "make_timestamp_ntz"
@@ -581,6 +602,55 @@ fn tumbling_window(args: Vec<Expr>, types: &[DataType]) -> FunctionResult<Expr> 
 }
 
 /// A zone argument in the form Arrow reads: a constant converted now, a column as it runs.
+/// `current_time([precision])`: the session's wall clock now, to `precision` digits.
+fn current_time(registry: &dyn FunctionRegistry, precision: Option<&Expr>) -> FunctionResult<Expr> {
+    let precision = match precision {
+        None => 6,
+        Some(Expr::Literal(value, _)) => match value.cast_to(&DataType::Int64) {
+            Ok(datafusion::common::ScalarValue::Int64(Some(p))) if (0..=6).contains(&p) => p,
+            _ => return Err(plan_datafusion_err!(
+                "[INVALID_PARAMETER_VALUE.TIME_PRECISION] The value of parameter(s) `precision` in `current_time` is invalid: expects an integer from 0 to 6, but got {value}."
+            )
+            .into()),
+        },
+        Some(other) => {
+            return Err(plan_datafusion_err!(
+                "[DATATYPE_MISMATCH.NON_FOLDABLE_INPUT] The precision of `current_time` must be a constant, got {other}."
+            )
+            .into())
+        }
+    };
+    let now = call_registry(registry, "now", vec![])?;
+    let local = call_registry(registry, LOCAL_TIME, vec![now])?;
+    let nanos = cast(cast(local, time_type()), DataType::Int64);
+    let step = 10i64.pow(9 - precision as u32);
+    let truncated = binary_expr(
+        binary_expr(nanos, Operator::Divide, lit(step)),
+        Operator::Multiply,
+        lit(step),
+    );
+    Ok(cast(truncated, time_type()))
+}
+
+/// A wall clock as a TIMESTAMP_NTZ, or as the instant it names in `zone` (the session's
+/// when None).
+fn wall_clock_in_zone(
+    registry: &dyn FunctionRegistry,
+    wall_clock: Expr,
+    zone: Option<Expr>,
+    ntz: bool,
+) -> FunctionResult<Expr> {
+    Ok(match zone {
+        _ if ntz => wall_clock,
+        Some(zone) => call_registry(
+            registry,
+            "to_utc_timestamp",
+            vec![cast(wall_clock, timestamp_type()), zone_id(registry, zone)?],
+        )?,
+        None => call_registry(registry, ZONED_TIME, vec![wall_clock])?,
+    })
+}
+
 fn zone_id(registry: &dyn FunctionRegistry, zone: Expr) -> FunctionResult<Expr> {
     match &zone {
         Expr::Literal(datafusion::common::ScalarValue::Utf8(Some(z)), _) => {

@@ -42,6 +42,7 @@ mod sketches;
 mod split;
 mod strict_math;
 mod string_functions;
+mod time_functions;
 mod timestamp_units;
 mod xml_functions;
 mod xpath;
@@ -55,3 +56,4 @@ pub use positional::{
 pub use registration::register_spark_functions;
 pub use schema_inference::infer_schema_text;
 pub use session_time::{spark_zone_id, FORMAT_DATETIME, LOCAL_TIME, ZONED_TIME};
+pub use time_functions::{time_text, TIME_FROM_TEXT, TIME_TEXT, TRY_TIME_FROM_TEXT};

@@ -74,6 +74,9 @@ pub fn register_spark_functions(registry: &mut dyn FunctionRegistry) -> Function
     for function in timestamp_units::TimestampUnits::all() {
         scalar(ScalarUDF::new_from_impl(function))?;
     }
+    for function in crate::time_functions::TimeFunction::all() {
+        scalar(ScalarUDF::new_from_impl(function))?;
+    }
     for parser in datetime_parse::ParseDatetime::all() {
         scalar(ScalarUDF::new_from_impl(parser))?;
     }

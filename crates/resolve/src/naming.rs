@@ -33,6 +33,7 @@ pub fn literal_name(literal: &Literal) -> String {
                 None => prefix.into(),
             }
         }
+        Literal::Time(nanos) => format!("TIME '{}'", ember_functions::time_text(*nanos)),
         Literal::DayTimeInterval(v) => format!("INTERVAL '{v}' MICROSECOND"),
         Literal::YearMonthInterval(v) => format!("INTERVAL '{v}' MONTH"),
         Literal::Array { elements, .. } => {
@@ -97,20 +98,10 @@ fn chrono_like_timestamp(micros: i64) -> Option<String> {
     let days = micros.div_euclid(86_400_000_000);
     let rest = micros.rem_euclid(86_400_000_000);
     let date = date_text(i32::try_from(days).ok()?);
-    let seconds = rest / 1_000_000;
-    let fraction = rest % 1_000_000;
-    let time = format!(
-        "{:02}:{:02}:{:02}",
-        seconds / 3600,
-        (seconds / 60) % 60,
-        seconds % 60
-    );
-    if fraction == 0 {
-        Some(format!("{date} {time}"))
-    } else {
-        let text = format!("{fraction:06}");
-        Some(format!("{date} {time}.{}", text.trim_end_matches('0')))
-    }
+    Some(format!(
+        "{date} {}",
+        ember_functions::time_text(rest * 1_000)
+    ))
 }
 
 /// The name Spark gives a call of `function` on children named `arguments`.

@@ -47,6 +47,19 @@ impl Resolver<'_> {
                 vec![cast(expr.clone(), ntz.clone())],
                 &[ntz],
             )?,
+            (T::Time64(_), T::Utf8 | T::LargeUtf8) => call(
+                ember_functions::TIME_TEXT,
+                vec![expr.clone()],
+                std::slice::from_ref(source),
+            )?,
+            (T::Utf8 | T::LargeUtf8, T::Time64(_)) => {
+                let parser = if is_try {
+                    ember_functions::TRY_TIME_FROM_TEXT
+                } else {
+                    ember_functions::TIME_FROM_TEXT
+                };
+                call(parser, vec![expr.clone()], &[T::Utf8])?
+            }
             _ => return Ok(None),
         }))
     }

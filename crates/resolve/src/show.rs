@@ -5,8 +5,9 @@ use datafusion::arrow::datatypes::{
     DataType as ArrowType, Date32Type, Decimal128Type, DurationMicrosecondType,
     DurationMillisecondType, DurationNanosecondType, DurationSecondType, Float32Type, Float64Type,
     Int16Type, Int32Type, Int64Type, Int8Type, IntervalMonthDayNanoType, IntervalUnit,
-    IntervalYearMonthType, TimeUnit, TimestampMicrosecondType, TimestampMillisecondType,
-    TimestampNanosecondType, TimestampSecondType, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
+    IntervalYearMonthType, Time64NanosecondType, TimeUnit, TimestampMicrosecondType,
+    TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType, UInt16Type, UInt32Type,
+    UInt64Type, UInt8Type,
 };
 use datafusion::common::ScalarValue;
 
@@ -83,20 +84,7 @@ fn timestamp_text(micros: i64) -> String {
     let days = micros.div_euclid(86_400_000_000);
     let rest = micros.rem_euclid(86_400_000_000);
     let date = date_text(i32::try_from(days).unwrap_or(0));
-    let seconds = rest / 1_000_000;
-    let fraction = rest % 1_000_000;
-    let time = format!(
-        "{:02}:{:02}:{:02}",
-        seconds / 3600,
-        (seconds / 60) % 60,
-        seconds % 60
-    );
-    if fraction == 0 {
-        format!("{date} {time}")
-    } else {
-        let digits = format!("{fraction:06}");
-        format!("{date} {time}.{}", digits.trim_end_matches('0'))
-    }
+    format!("{date} {}", ember_functions::time_text(rest * 1_000))
 }
 
 /// A day-time interval as Spark prints it: `INTERVAL '1 12:30:01.001001' DAY TO SECOND`.
@@ -191,6 +179,9 @@ pub fn cell_text(array: &ArrayRef, row: usize) -> Option<String> {
                 }
             };
             timestamp_text(micros)
+        }
+        ArrowType::Time64(TimeUnit::Nanosecond) => {
+            ember_functions::time_text(array.as_primitive::<Time64NanosecondType>().value(row))
         }
         ArrowType::Interval(IntervalUnit::YearMonth) => {
             year_month_interval_text(array.as_primitive::<IntervalYearMonthType>().value(row))

@@ -29,6 +29,7 @@ pub fn to_arrow(data_type: &DataType) -> ResolveResult<ArrowType> {
             ArrowType::Timestamp(TimeUnit::Microsecond, Some(TIMESTAMP_ZONE.into()))
         }
         DataType::TimestampNtz => ArrowType::Timestamp(TimeUnit::Microsecond, None),
+        DataType::Time(_) => ArrowType::Time64(TimeUnit::Nanosecond),
         DataType::DayTimeInterval => ArrowType::Duration(TimeUnit::Microsecond),
         DataType::YearMonthInterval => ArrowType::Interval(IntervalUnit::YearMonth),
         DataType::CalendarInterval => ArrowType::Interval(IntervalUnit::MonthDayNano),
@@ -132,7 +133,7 @@ pub fn from_arrow(data_type: &ArrowType) -> DataType {
         ),
         ArrowType::Dictionary(_, value) => from_arrow(value),
         ArrowType::RunEndEncoded(_, value) => from_arrow(value.data_type()),
-        ArrowType::Time32(_) | ArrowType::Time64(_) => DataType::TimestampNtz,
+        ArrowType::Time32(_) | ArrowType::Time64(_) => DataType::Time(6),
         ArrowType::Union(..) => DataType::Null,
     }
 }
@@ -164,6 +165,7 @@ pub fn literal_to_scalar(literal: &Literal) -> ResolveResult<ScalarValue> {
             ScalarValue::TimestampMicrosecond(Some(*v), Some(TIMESTAMP_ZONE.into()))
         }
         Literal::TimestampNtz(v) => ScalarValue::TimestampMicrosecond(Some(*v), None),
+        Literal::Time(v) => ScalarValue::Time64Nanosecond(Some(*v)),
         Literal::DayTimeInterval(v) => ScalarValue::DurationMicrosecond(Some(*v)),
         Literal::YearMonthInterval(v) => ScalarValue::IntervalYearMonth(Some(*v)),
         Literal::Array {

@@ -20,6 +20,8 @@ pub enum DataType {
     Date,
     Timestamp,
     TimestampNtz,
+    /// Time of day with `precision` fractional second digits (0 to 6).
+    Time(u8),
     DayTimeInterval,
     YearMonthInterval,
     CalendarInterval,
@@ -67,6 +69,7 @@ impl DataType {
             DataType::Date => "date".into(),
             DataType::Timestamp => "timestamp".into(),
             DataType::TimestampNtz => "timestamp_ntz".into(),
+            DataType::Time(precision) => format!("time({precision})"),
             DataType::DayTimeInterval => "interval day to second".into(),
             DataType::YearMonthInterval => "interval year to month".into(),
             DataType::CalendarInterval => "interval".into(),

@@ -25,6 +25,8 @@ pub enum Literal {
     Timestamp(i64),
     /// Microseconds since the Unix epoch, wall clock without time zone.
     TimestampNtz(i64),
+    /// Nanoseconds since midnight.
+    Time(i64),
     /// Microseconds.
     DayTimeInterval(i64),
     /// Months.

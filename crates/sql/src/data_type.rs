@@ -221,6 +221,19 @@ impl<'a> Cursor<'a> {
             "date" => DataType::Date,
             "timestamp" | "timestamp_ltz" => DataType::Timestamp,
             "timestamp_ntz" => DataType::TimestampNtz,
+            "time" => {
+                let precision = if self.eat('(') {
+                    let precision = self.number()?;
+                    self.expect(')')?;
+                    u8::try_from(precision)
+                        .ok()
+                        .filter(|p| *p <= 6)
+                        .ok_or_else(|| self.error("a TIME precision from 0 to 6"))?
+                } else {
+                    6
+                };
+                DataType::Time(precision)
+            }
             "void" | "null" => DataType::Null,
             "char" | "character" | "varchar" => {
                 self.expect('(')?;

@@ -150,11 +150,27 @@ pub(crate) fn typed_literal(typed: ast::TypedString) -> SqlResult<Expr> {
             return Ok(Expr::Literal(Literal::Date(days)));
         }
     }
+    if data_type == DataType::Time(6) {
+        if let Some(nanos) = time_nanos(&text) {
+            return Ok(Expr::Literal(Literal::Time(nanos)));
+        }
+    }
     Ok(Expr::Cast {
         expr: Box::new(Expr::Literal(Literal::String(text))),
         data_type,
         is_try: false,
     })
+}
+
+/// `HH:mm[:ss[.fraction]]` as nanoseconds since midnight, kept to microseconds as TIME(6).
+fn time_nanos(text: &str) -> Option<i64> {
+    use chrono::Timelike;
+    let text = text.trim();
+    let time = chrono::NaiveTime::parse_from_str(text, "%H:%M:%S%.f")
+        .or_else(|_| chrono::NaiveTime::parse_from_str(text, "%H:%M"))
+        .ok()?;
+    let micros = i64::from(time.nanosecond() / 1_000);
+    Some(i64::from(time.num_seconds_from_midnight()) * 1_000_000_000 + micros * 1_000)
 }
 
 fn date_days(text: &str) -> Option<i32> {

@@ -25,6 +25,7 @@ pub fn literal_from_proto(proto: &ProtoLiteral) -> ConnectResult<Literal> {
         LiteralType::Date(v) => Literal::Date(*v),
         LiteralType::Timestamp(v) => Literal::Timestamp(*v),
         LiteralType::TimestampNtz(v) => Literal::TimestampNtz(*v),
+        LiteralType::Time(t) => Literal::Time(t.nano),
         LiteralType::YearMonthInterval(v) => Literal::YearMonthInterval(*v),
         LiteralType::DayTimeInterval(v) => Literal::DayTimeInterval(*v),
         LiteralType::Array(array) => {
