@@ -140,6 +140,7 @@ def test_tumbling_window_groups_by_interval(spark: SparkSession) -> None:
     )
     out = df.groupBy(F.window("dt", "5 seconds")).agg(F.sum("v")).orderBy("window")
     assert out.columns == ["window", "sum(v)"]
+    assert out.schema["window"].nullable is False
     got = [(r["window"]["start"], r["window"]["end"], r[1]) for r in out.collect()]
     assert got == [
         (datetime.datetime(2016, 3, 11, 9, 0, 5), datetime.datetime(2016, 3, 11, 9, 0, 10), 3),
@@ -441,3 +442,18 @@ def test_record_parsers_take_a_schema_inferred_from_a_constant(spark: SparkSessi
     read = js.select(F.from_json("value", F.schema_of_json('{"a": 0, "b": [0.5]}')).alias("r"))
     assert read.schema["r"].dataType.simpleString() == "struct<a:bigint,b:array<double>>"
     assert read.first().r.b == [1.5]
+
+
+def test_structs_are_never_null(spark: SparkSession) -> None:
+    df = spark.createDataFrame([(1, None)], "a long, b string")
+    built = df.select(
+        F.struct(F.lit(1).alias("x"), "a", "b").alias("s"),
+        F.named_struct(F.lit("k"), F.lit("v")).alias("n"),
+    )
+    s, n = built.schema.fields
+    assert (s.nullable, n.nullable) == (False, False)
+    assert built.first().s.b is None  # type: ignore[union-attr]
+    # Structs from different values still mix in one array.
+    mixed = spark.sql("SELECT array(struct(1, 'a'), struct(2, NULL)) AS s").first()
+    assert mixed is not None and mixed.s[1].col2 is None
+    assert spark.sql("SELECT named_struct('a', 1, 'b', NULL).a AS a").first().a == 1  # type: ignore[union-attr]

@@ -143,3 +143,32 @@ def test_crashing_worker_fails_the_query_only(people: DataFrame) -> None:
         people.select(crash("id")).collect()
     plus_one = sf.udf(lambda x: x + 1, "long")
     assert [r[0] for r in people.select(plus_one("id")).collect()] == [2, 3]
+
+
+def test_udf_arguments_bind_by_keyword(spark: SparkSession) -> None:
+    @sf.udf(returnType="int")
+    def calc(a: int, b: int | None) -> int:
+        return a + 10 * b if b else a
+
+    df = spark.range(2).select(calc(b=sf.col("id") * 10, a=sf.col("id")).alias("r"))
+    assert [r.r for r in df.collect()] == [0, 101]
+    mixed = spark.range(2).select(calc(sf.col("id"), b=sf.col("id") * 10))
+    assert mixed.columns == ["calc(id, b => (id * 10))"]
+    assert [r[0] for r in mixed.collect()] == [0, 101]
+
+    @sf.pandas_udf("long")  # type: ignore[call-overload]
+    def minus(a: pd.Series, b: pd.Series) -> pd.Series:
+        return a - b
+
+    rows = spark.range(3).select(minus(b=sf.col("id"), a=sf.col("id") * 5)).collect()
+    assert [r[0] for r in rows] == [0, 4, 8]
+
+
+def test_arrow_udf_gets_arrays(spark: SparkSession) -> None:
+    @sf.udf(returnType=IntegerType())  # type: ignore[call-overload]
+    def pa_calc(a: pa.Array, b: pa.Array) -> pa.Array:
+        return pa.compute.add(a, pa.compute.multiply(b, 10))
+
+    df = spark.range(3).select(pa_calc(b=sf.col("id") * 10, a="id").alias("r"))
+    assert [r.r for r in df.collect()] == [0, 101, 202]
+    assert df.schema["r"].dataType == IntegerType()

@@ -593,7 +593,7 @@ fn tumbling_window(args: Vec<Expr>, types: &[DataType]) -> FunctionResult<Expr> 
     );
     let window_start = binary_expr(micros, Operator::Minus, offset);
     let window_end = binary_expr(window_start.clone(), Operator::Plus, lit(size));
-    Ok(datafusion::functions::expr_fn::named_struct(vec![
+    Ok(crate::spark_struct::named_struct(vec![
         lit("start"),
         micros_to_timestamp(window_start, ntz),
         lit("end"),
@@ -601,7 +601,6 @@ fn tumbling_window(args: Vec<Expr>, types: &[DataType]) -> FunctionResult<Expr> 
     ]))
 }
 
-/// A zone argument in the form Arrow reads: a constant converted now, a column as it runs.
 /// `current_time([precision])`: the session's wall clock now, to `precision` digits.
 fn current_time(registry: &dyn FunctionRegistry, precision: Option<&Expr>) -> FunctionResult<Expr> {
     let precision = match precision {
@@ -651,6 +650,7 @@ fn wall_clock_in_zone(
     })
 }
 
+/// A zone argument in the form Arrow reads: a constant converted now, a column as it runs.
 fn zone_id(registry: &dyn FunctionRegistry, zone: Expr) -> FunctionResult<Expr> {
     match &zone {
         Expr::Literal(datafusion::common::ScalarValue::Utf8(Some(z)), _) => {

@@ -39,6 +39,7 @@ mod registration;
 mod schema_inference;
 mod session_time;
 mod sketches;
+mod spark_struct;
 mod split;
 mod strict_math;
 mod string_functions;
@@ -56,4 +57,5 @@ pub use positional::{
 pub use registration::register_spark_functions;
 pub use schema_inference::infer_schema_text;
 pub use session_time::{spark_zone_id, FORMAT_DATETIME, LOCAL_TIME, ZONED_TIME};
+pub use spark_struct::named_struct;
 pub use time_functions::{time_text, TIME_FROM_TEXT, TIME_TEXT, TRY_TIME_FROM_TEXT};

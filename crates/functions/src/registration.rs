@@ -24,6 +24,9 @@ pub fn register_spark_functions(registry: &mut dyn FunctionRegistry) -> Function
     }
     let mut scalar = |function: ScalarUDF| registry.register_udf(Arc::new(function)).map(|_| ());
     scalar(ScalarUDF::new_from_impl(raise_error::RaiseError::new()))?;
+    scalar(ScalarUDF::new_from_impl(
+        crate::spark_struct::NamedStruct::new(),
+    ))?;
     scalar(ScalarUDF::new_from_impl(ansi_divide::TryDivide::new()))?;
     scalar(ScalarUDF::new_from_impl(format_number::FormatNumber::new()))?;
     scalar(ScalarUDF::new_from_impl(split::Split::new()))?;

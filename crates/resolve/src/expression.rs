@@ -521,7 +521,7 @@ impl Resolver<'_> {
                 pairs.push(lit(field));
                 pairs.push(expr);
             }
-            let expr = datafusion::functions::expr_fn::named_struct(pairs);
+            let expr = ember_functions::named_struct(pairs);
             return Ok(Named::new(expr, function_name(name, &names, is_distinct)));
         }
         let (exprs, types) = implicit_string_arguments(name, exprs, types);

@@ -19,7 +19,12 @@ impl Resolver<'_> {
     ) -> ResolveResult<Named> {
         let mut args = Vec::with_capacity(udf.arguments.len());
         let mut names = Vec::with_capacity(udf.arguments.len());
+        let mut keywords = Vec::with_capacity(udf.arguments.len());
         for argument in &udf.arguments {
+            keywords.push(match argument {
+                spec::Expr::NamedArgument { key, .. } => Some(key.clone()),
+                _ => None,
+            });
             let resolved = self.resolve_expr(argument, schema)?;
             args.push(resolved.expr);
             names.push(resolved.name);
@@ -54,6 +59,7 @@ impl Resolver<'_> {
             to_arrow(&udf.output_type)?,
             udf.deterministic,
         )
+        .with_keywords(keywords)
         .into_scalar_udf();
         let expr = Expr::ScalarFunction(datafusion::logical_expr::expr::ScalarFunction::new_udf(
             function, args,

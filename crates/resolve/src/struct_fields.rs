@@ -91,5 +91,5 @@ fn rebuild_struct(
     if args.is_empty() {
         return unsupported("a struct without fields");
     }
-    Ok(datafusion::functions::expr_fn::named_struct(args))
+    Ok(ember_functions::named_struct(args))
 }

@@ -22,6 +22,8 @@ pub enum EvalType {
     ArrowBatched,
     /// `pandas_udf` returning a Series: called once per batch with Series.
     ScalarPandas,
+    /// `udf` on `pyarrow.Array` arguments: called once per batch with Arrow arrays.
+    ScalarArrow,
 }
 
 impl EvalType {
@@ -31,6 +33,7 @@ impl EvalType {
             100 => Some(EvalType::Batched),
             101 => Some(EvalType::ArrowBatched),
             200 => Some(EvalType::ScalarPandas),
+            250 => Some(EvalType::ScalarArrow),
             _ => None,
         }
     }
@@ -40,6 +43,7 @@ impl EvalType {
             EvalType::Batched => 100,
             EvalType::ArrowBatched => 101,
             EvalType::ScalarPandas => 200,
+            EvalType::ScalarArrow => 250,
         }
     }
 }
@@ -50,8 +54,14 @@ pub struct PythonUdf {
     command: Vec<u8>,
     eval_type: EvalType,
     return_type: DataType,
+    /// The keyword each argument is passed under (`f(b=..., a=...)`); None for positional.
+    keywords: Vec<Option<String>>,
     signature: Signature,
 }
+
+/// Arguments reach the worker as columns named `a0`, `a1`, ... or, when passed by keyword,
+/// with this prefix before the keyword.
+const KEYWORD_PREFIX: &str = "kw:";
 
 impl PythonUdf {
     pub fn new(
@@ -71,11 +81,18 @@ impl PythonUdf {
             command,
             eval_type,
             return_type,
+            keywords: Vec::new(),
             signature: Signature::one_of(
                 vec![TypeSignature::Nullary, TypeSignature::VariadicAny],
                 volatility,
             ),
         }
+    }
+
+    /// Passes the arguments with a keyword by that keyword.
+    pub fn with_keywords(mut self, keywords: Vec<Option<String>>) -> Self {
+        self.keywords = keywords;
+        self
     }
 
     pub fn into_scalar_udf(self) -> Arc<ScalarUDF> {
@@ -105,7 +122,13 @@ impl ScalarUDFImpl for PythonUdf {
         let mut fields: Vec<Field> = arrays
             .iter()
             .enumerate()
-            .map(|(i, a)| Field::new(format!("a{i}"), a.data_type().clone(), true))
+            .map(|(i, a)| {
+                let name = match self.keywords.get(i) {
+                    Some(Some(keyword)) => format!("{KEYWORD_PREFIX}{keyword}"),
+                    _ => format!("a{i}"),
+                };
+                Field::new(name, a.data_type().clone(), true)
+            })
             .collect();
         let mut columns = arrays;
         if columns.is_empty() {

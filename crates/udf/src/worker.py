@@ -22,6 +22,7 @@ GROUPED_MAP_PANDAS_UDF = 201
 GROUPED_AGG_PANDAS_UDF = 202
 MAP_PANDAS_ITER_UDF = 205
 MAP_ARROW_ITER_UDF = 207
+SCALAR_ARROW_UDF = 250
 
 
 def read_exact(stream: BinaryIO, size: int) -> bytes:
@@ -95,19 +96,34 @@ def converter(data_type: pa.DataType) -> Callable[[Any], Any] | None:
     return None
 
 
+KEYWORD_PREFIX = "kw:"
+
+
 def evaluate(eval_type: int, function: Callable[..., Any], batch: pa.RecordBatch) -> Any:
-    named = zip(batch.columns, batch.schema, strict=True)
-    columns = [column for column, field in named if not field.name.startswith("__")]
-    if eval_type == SCALAR_PANDAS_UDF:
+    named = [(c, f.name) for c, f in zip(batch.columns, batch.schema, strict=True)]
+    named = [(c, name) for c, name in named if not name.startswith("__")]
+    # Columns named with the keyword prefix are passed by that keyword, after the others.
+    columns = [c for c, name in named if not name.startswith(KEYWORD_PREFIX)]
+    keywords = [name[len(KEYWORD_PREFIX) :] for _, name in named if name.startswith(KEYWORD_PREFIX)]
+    columns += [c for c, name in named if name.startswith(KEYWORD_PREFIX)]
+    positional = len(columns) - len(keywords)
+    if eval_type in (SCALAR_PANDAS_UDF, GROUPED_AGG_PANDAS_UDF):
         series = [c.to_pandas() for c in columns]
-        return function(*series)
-    if eval_type == GROUPED_AGG_PANDAS_UDF:
-        series = [c.to_pandas() for c in columns]
-        return [function(*series)]
+        result = function(
+            *series[:positional], **dict(zip(keywords, series[positional:], strict=True))
+        )
+        return [result] if eval_type == GROUPED_AGG_PANDAS_UDF else result
+    if eval_type == SCALAR_ARROW_UDF:
+        return function(
+            *columns[:positional], **dict(zip(keywords, columns[positional:], strict=True))
+        )
     if not columns:
         return [function() for _ in range(batch.num_rows)]
     values = [python_values(c) for c in columns]
-    return [function(*row) for row in zip(*values, strict=True)]
+    return [
+        function(*row[:positional], **dict(zip(keywords, row[positional:], strict=True)))
+        for row in zip(*values, strict=True)
+    ]
 
 
 def java_string(value: Any) -> str | None:
@@ -120,6 +136,10 @@ def java_string(value: Any) -> str | None:
 
 
 def to_arrow(result: Any, field: pa.Field) -> pa.Array:
+    if isinstance(result, pa.ChunkedArray):
+        result = result.combine_chunks()
+    if isinstance(result, pa.Array):
+        return result.cast(field.type)
     if isinstance(result, list):
         if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
             # A row UDF declared to return strings gives str() of what it returns, as Spark's
