@@ -42,24 +42,16 @@ NOT_SQL_FUNCTIONS = {
 # the second assertion until it leaves this list.
 NOT_YET_SUPPORTED = {
     "count_min_sketch",
-    "is_variant_null",
     "java_method",
-    "parse_json",
     "reflect",
-    "schema_of_variant",
-    "schema_of_variant_agg",
     "session_window",
     "st_asbinary",
     "st_geogfromwkb",
     "st_geomfromwkb",
     "st_setsrid",
     "st_srid",
-    "to_variant_object",
     "to_xml",
-    "try_parse_json",
     "try_reflect",
-    "try_variant_get",
-    "variant_get",
 }
 
 

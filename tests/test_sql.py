@@ -423,3 +423,14 @@ def test_star_except_unknown_column(spark: SparkSession) -> None:
 def test_order_by_position_out_of_range(spark: SparkSession) -> None:
     with pytest.raises(AnalysisException, match="ORDER_BY_POS_OUT_OF_RANGE"):
         spark.sql("SELECT id FROM staff ORDER BY 3").collect()
+
+
+def test_string_literals_read_backslash_escapes(spark: SparkSession) -> None:
+    row = spark.sql(
+        r"SELECT 'a\nb' AS nl, 'a\\nb' AS slash, 'it\'s' AS quote, 'u\u00e9' AS uni, "
+        r"'x\%y' AS wildcard, 'a\\b' RLIKE '^a\\\\b$' AS rx, '123' RLIKE '^\\d+$' AS digits"
+    ).first()
+    assert row is not None
+    assert (row.nl, row.slash, row.quote, row.uni) == ("a\nb", "a\\nb", "it's", "ué")
+    assert row.wildcard == "x\\%y"
+    assert (row.rx, row.digits) == (True, True)

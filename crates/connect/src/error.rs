@@ -124,6 +124,8 @@ fn classify(message: String) -> SparkError {
                 "NULL_MAP_KEY" => (RUNTIME, "2200E"),
                 "CANNOT_PARSE_TIMESTAMP" => (DATETIME, "22007"),
                 "CANNOT_PARSE_TIME" => (DATETIME, "22010"),
+                "INVALID_VARIANT_CAST" | "INVALID_VARIANT_GET_PATH" => (RUNTIME, "22023"),
+                "MALFORMED_RECORD_IN_PARSING" | "MALFORMED_VARIANT" => (RUNTIME, "22023"),
                 "DATETIME_FIELD_OUT_OF_BOUNDS" | "INVALID_TIMEZONE" => (DATETIME, "22023"),
                 "DATETIME_OVERFLOW" => (DATETIME, "22008"),
                 "PYTHON_EXCEPTION" => (PYTHON, "38000"),

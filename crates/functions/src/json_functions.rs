@@ -218,7 +218,7 @@ impl ScalarUDFImpl for JsonFunction {
 
 /// Decodes each row as a value of `target`; rows that are NULL, malformed or of another
 /// shape give NULL.
-fn from_json(texts: &StringArray, target: &DataType) -> Result<ArrayRef> {
+pub(crate) fn from_json(texts: &StringArray, target: &DataType) -> Result<ArrayRef> {
     let field = Arc::new(Field::new("value", target.clone(), true));
     let decode = |lines: &[&str]| -> Option<ArrayRef> {
         let mut decoder = ReaderBuilder::new_with_field(Arc::clone(&field))

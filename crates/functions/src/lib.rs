@@ -24,6 +24,7 @@ mod generators;
 mod higher_order;
 mod interval_functions;
 mod interval_scale;
+mod java_text;
 mod json_functions;
 mod math_functions;
 mod misc_functions;
@@ -45,12 +46,14 @@ mod strict_math;
 mod string_functions;
 mod time_functions;
 mod timestamp_units;
+mod variant;
 mod xml_functions;
 mod xpath;
 
 pub use catalog::{call_function, is_aggregate_function};
 pub use error::{FunctionError, FunctionResult};
 pub use generators::POSITIONS;
+pub use java_text::java_double;
 pub use positional::{
     EXPLODE, EXPLODE_OUTER, MONOTONIC_ID, PARTITION_ID, SEEDED_RAND, SEEDED_RANDN, SEEDED_RANDSTR,
 };
@@ -59,3 +62,4 @@ pub use schema_inference::infer_schema_text;
 pub use session_time::{spark_zone_id, FORMAT_DATETIME, LOCAL_TIME, ZONED_TIME};
 pub use spark_struct::named_struct;
 pub use time_functions::{time_text, TIME_FROM_TEXT, TIME_TEXT, TRY_TIME_FROM_TEXT};
+pub use variant::{is_variant, variant_json, variant_type, VARIANT_TO_JSON};

@@ -105,6 +105,17 @@ pub fn register_spark_functions(registry: &mut dyn FunctionRegistry) -> Function
             datafusion::logical_expr::AggregateUDF::new_from_impl(function),
         ))?;
     }
+    registry.register_udaf(Arc::new(
+        datafusion::logical_expr::AggregateUDF::new_from_impl(
+            crate::variant::SchemaOfVariantAgg::new(),
+        ),
+    ))?;
+    for function in crate::variant::VariantFunction::all() {
+        registry.register_udf(Arc::new(ScalarUDF::new_from_impl(function)))?;
+    }
+    for function in crate::variant::VariantGet::all() {
+        registry.register_udf(Arc::new(ScalarUDF::new_from_impl(function)))?;
+    }
     for function in crate::sketches::SketchScalar::all() {
         registry.register_udf(Arc::new(ScalarUDF::new_from_impl(function)))?;
     }

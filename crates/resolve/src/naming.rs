@@ -244,6 +244,9 @@ pub fn function_name(function: &str, arguments: &[String], is_distinct: bool) ->
             Some(text) => format!("{lower}({text})"),
             None => format!("{lower}()"),
         },
+        "variant_get" | "try_variant_get" if arguments.len() == 3 => {
+            format!("{lower}({})", arguments[..2].join(", "))
+        }
         "~" => format!("~{}", arguments.join(", ")),
         "e" if arguments.is_empty() => "E()".into(),
         "negative" => format!("negative({})", arguments.join(", ")),

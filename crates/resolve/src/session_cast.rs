@@ -47,6 +47,28 @@ impl Resolver<'_> {
                 vec![cast(expr.clone(), ntz.clone())],
                 &[ntz],
             )?,
+            (variant, T::Utf8 | T::LargeUtf8) if ember_functions::is_variant(variant) => call(
+                ember_functions::VARIANT_TO_JSON,
+                vec![expr.clone()],
+                std::slice::from_ref(source),
+            )?,
+            (variant, target) if ember_functions::is_variant(variant) => {
+                let function = if is_try {
+                    "try_variant_get"
+                } else {
+                    "variant_get"
+                };
+                let null_of_target = datafusion::common::ScalarValue::try_from(target)?;
+                call(
+                    function,
+                    vec![
+                        expr.clone(),
+                        datafusion::logical_expr::lit("$"),
+                        datafusion::logical_expr::lit(null_of_target),
+                    ],
+                    &[source.clone(), T::Utf8, target.clone()],
+                )?
+            }
             (T::Time64(_), T::Utf8 | T::LargeUtf8) => call(
                 ember_functions::TIME_TEXT,
                 vec![expr.clone()],

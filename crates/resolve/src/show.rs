@@ -29,45 +29,6 @@ pub fn scalar_text(value: &ScalarValue) -> String {
     }
 }
 
-/// Java's `Double.toString`, which Spark uses for doubles.
-fn java_double(value: f64) -> String {
-    if value.is_nan() {
-        return "NaN".into();
-    }
-    if value.is_infinite() {
-        return if value > 0.0 {
-            "Infinity".into()
-        } else {
-            "-Infinity".into()
-        };
-    }
-    if value == 0.0 {
-        return if value.is_sign_negative() {
-            "-0.0".into()
-        } else {
-            "0.0".into()
-        };
-    }
-    let magnitude = value.abs();
-    if (1e-3..1e7).contains(&magnitude) {
-        let text = format!("{value}");
-        if text.contains('.') {
-            text
-        } else {
-            format!("{text}.0")
-        }
-    } else {
-        let text = format!("{value:e}");
-        let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
-        let mantissa = if mantissa.contains('.') {
-            mantissa.to_string()
-        } else {
-            format!("{mantissa}.0")
-        };
-        format!("{mantissa}E{exponent}")
-    }
-}
-
 fn java_float(value: f32) -> String {
     if value.is_finite() && value != 0.0 && (1e-3..1e7).contains(&value.abs()) {
         let text = format!("{value}");
@@ -77,7 +38,7 @@ fn java_float(value: f32) -> String {
             format!("{text}.0")
         };
     }
-    java_double(f64::from(value))
+    ember_functions::java_double(f64::from(value))
 }
 
 fn timestamp_text(micros: i64) -> String {
@@ -155,7 +116,9 @@ pub fn cell_text(array: &ArrayRef, row: usize) -> Option<String> {
         ArrowType::UInt32 => array.as_primitive::<UInt32Type>().value(row).to_string(),
         ArrowType::UInt64 => array.as_primitive::<UInt64Type>().value(row).to_string(),
         ArrowType::Float32 => java_float(array.as_primitive::<Float32Type>().value(row)),
-        ArrowType::Float64 => java_double(array.as_primitive::<Float64Type>().value(row)),
+        ArrowType::Float64 => {
+            ember_functions::java_double(array.as_primitive::<Float64Type>().value(row))
+        }
         ArrowType::Decimal128(_, scale) => {
             decimal_text(array.as_primitive::<Decimal128Type>().value(row), *scale)
         }
@@ -235,6 +198,16 @@ pub fn cell_text(array: &ArrayRef, row: usize) -> Option<String> {
                 .map(|i| cell_text(&values, i).unwrap_or_else(|| "NULL".into()))
                 .collect();
             format!("[{}]", items.join(", "))
+        }
+        variant if ember_functions::is_variant(variant) => {
+            let parts = array.as_struct();
+            let bytes = |name: &str| {
+                parts
+                    .column_by_name(name)
+                    .map(|c| c.as_binary::<i32>().value(row).to_vec())
+            };
+            let (metadata, value) = (bytes("metadata")?, bytes("value")?);
+            ember_functions::variant_json(&metadata, &value)?
         }
         ArrowType::Struct(_) => {
             let structs = array.as_struct();
@@ -410,10 +383,10 @@ mod tests {
 
     #[test]
     fn doubles_print_like_java() {
-        assert_eq!(java_double(1.0), "1.0");
-        assert_eq!(java_double(0.5), "0.5");
-        assert_eq!(java_double(1e10), "1.0E10");
-        assert_eq!(java_double(1.5e-5), "1.5E-5");
+        assert_eq!(ember_functions::java_double(1.0), "1.0");
+        assert_eq!(ember_functions::java_double(0.5), "0.5");
+        assert_eq!(ember_functions::java_double(1e10), "1.0E10");
+        assert_eq!(ember_functions::java_double(1.5e-5), "1.5E-5");
     }
 
     #[test]

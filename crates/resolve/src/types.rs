@@ -57,6 +57,7 @@ pub fn to_arrow(data_type: &DataType) -> ResolveResult<ArrowType> {
             ArrowType::Map(Arc::new(entries), false)
         }
         DataType::Struct(fields) => ArrowType::Struct(to_arrow_fields(fields)?),
+        DataType::Variant => ember_functions::variant_type(),
         DataType::Unparsed(text) => return unsupported(format!("unparsed type {text}")),
     })
 }
@@ -120,6 +121,7 @@ pub fn from_arrow(data_type: &ArrowType) -> DataType {
             },
             _ => DataType::Null,
         },
+        variant if ember_functions::is_variant(variant) => DataType::Variant,
         ArrowType::Struct(fields) => DataType::Struct(
             fields
                 .iter()

@@ -35,6 +35,8 @@ pub enum DataType {
         value_contains_null: bool,
     },
     Struct(Vec<StructField>),
+    /// Semi-structured values (`parse_json`).
+    Variant,
     /// A type given as DDL text (`"a INT, b STRING"`), parsed by the analyzer's caller.
     Unparsed(String),
 }
@@ -84,6 +86,7 @@ impl DataType {
                     .collect();
                 format!("struct<{}>", inner.join(","))
             }
+            DataType::Variant => "variant".into(),
             DataType::Unparsed(text) => text.clone(),
         }
     }

@@ -221,6 +221,7 @@ impl<'a> Cursor<'a> {
             "date" => DataType::Date,
             "timestamp" | "timestamp_ltz" => DataType::Timestamp,
             "timestamp_ntz" => DataType::TimestampNtz,
+            "variant" => DataType::Variant,
             "time" => {
                 let precision = if self.eat('(') {
                     let precision = self.number()?;

@@ -37,6 +37,16 @@ impl Dialect for SparkDialect {
         true
     }
 
+    /// Spark reads `'a\nb'` as a newline and `'it\'s'` as a quote ...
+    fn supports_string_literal_backslash_escape(&self) -> bool {
+        true
+    }
+
+    /// ... but keeps `\%` and `\_` for LIKE patterns to read.
+    fn ignores_wildcard_escapes(&self) -> bool {
+        true
+    }
+
     fn supports_filter_during_aggregation(&self) -> bool {
         true
     }
@@ -145,5 +155,68 @@ impl Dialect for SparkDialect {
                     right: Box::new(right),
                 }),
         )
+    }
+}
+
+/// `\uXXXX` escapes inside string literals written out as their characters, which Spark
+/// reads and the tokenizer does not (it knows the one-letter escapes only).
+pub(crate) fn unicode_escapes(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains("\\u") {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut quote: Option<char> = None;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (None, '\'' | '"' | '`') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (Some('\'' | '"'), '\\') => {
+                let Some(next) = chars.next() else {
+                    out.push(c);
+                    break;
+                };
+                let hex: String = chars.clone().take(4).collect();
+                let decoded = (next == 'u' && hex.len() == 4)
+                    .then(|| u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32))
+                    .flatten();
+                match decoded {
+                    Some(decoded) => {
+                        for _ in 0..4 {
+                            chars.next();
+                        }
+                        // A decoded quote or backslash stays escaped for the tokenizer.
+                        if matches!(decoded, '\'' | '"' | '\\') {
+                            out.push('\\');
+                        }
+                        out.push(decoded);
+                    }
+                    None => {
+                        out.push(c);
+                        out.push(next);
+                    }
+                }
+                continue;
+            }
+            _ => {}
+        }
+        out.push(c);
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod escape_tests {
+    use super::unicode_escapes;
+
+    #[test]
+    fn unicode_escapes_are_decoded_in_strings_only() {
+        assert_eq!(unicode_escapes(r"SELECT 'u\u00e9'"), "SELECT 'ué'");
+        assert_eq!(
+            unicode_escapes(r"SELECT `\u00e9`, 'a\'\u0041'"),
+            r"SELECT `\u00e9`, 'a\'A'"
+        );
+        assert_eq!(unicode_escapes(r"SELECT '\u0027'"), r"SELECT '\''");
+        assert_eq!(unicode_escapes(r"SELECT '\u12'"), r"SELECT '\u12'");
     }
 }

@@ -24,13 +24,12 @@ pub fn schema_argument_as_type<E>(
     parse: impl Fn(&str) -> Result<ember_spec::DataType, E>,
     infer: impl Fn(&str, &str) -> Option<String>,
 ) -> Result<(), E> {
-    if !matches!(
-        name.to_ascii_lowercase().as_str(),
-        "from_json" | "from_csv" | "from_xml"
-    ) {
-        return Ok(());
-    }
-    if let Some(schema) = arguments.get_mut(1) {
+    let position = match name.to_ascii_lowercase().as_str() {
+        "from_json" | "from_csv" | "from_xml" => 1,
+        "variant_get" | "try_variant_get" => 2,
+        _ => return Ok(()),
+    };
+    if let Some(schema) = arguments.get_mut(position) {
         let text = match schema {
             Expr::Literal(ember_spec::Literal::String(text)) => Some(text.clone()),
             Expr::Function {

@@ -27,6 +27,7 @@ pub fn data_type_from_proto(proto: &ProtoType) -> ConnectResult<DataType> {
         Kind::Date(_) => DataType::Date,
         Kind::Timestamp(_) => DataType::Timestamp,
         Kind::TimestampNtz(_) => DataType::TimestampNtz,
+        Kind::Variant(_) => DataType::Variant,
         Kind::Time(t) => {
             DataType::Time(t.precision.and_then(|p| u8::try_from(p).ok()).unwrap_or(6))
         }
@@ -174,6 +175,7 @@ pub fn data_type_to_proto(data_type: &DataType) -> ProtoType {
         DataType::Date => kind(Kind::Date(dt::Date::default())),
         DataType::Timestamp => kind(Kind::Timestamp(dt::Timestamp::default())),
         DataType::TimestampNtz => kind(Kind::TimestampNtz(dt::TimestampNtz::default())),
+        DataType::Variant => kind(Kind::Variant(dt::Variant::default())),
         DataType::Time(precision) => kind(Kind::Time(dt::Time {
             precision: Some(i32::from(*precision)),
             ..Default::default()
