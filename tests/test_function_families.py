@@ -457,3 +457,9 @@ def test_structs_are_never_null(spark: SparkSession) -> None:
     mixed = spark.sql("SELECT array(struct(1, 'a'), struct(2, NULL)) AS s").first()
     assert mixed is not None and mixed.s[1].col2 is None
     assert spark.sql("SELECT named_struct('a', 1, 'b', NULL).a AS a").first().a == 1  # type: ignore[union-attr]
+
+
+def test_to_json_writes_dates_in_the_date_format(spark: SparkSession) -> None:
+    df = spark.createDataFrame([(datetime.date(2022, 2, 22), 1)], "d date, n int")
+    out = df.select(F.to_json(F.struct("d", "n"), {"dateFormat": "yyyy/MM/dd"}).alias("j"))
+    assert out.first().j == '{"d":"2022/02/22","n":1}'  # type: ignore[union-attr]

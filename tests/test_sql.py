@@ -434,3 +434,15 @@ def test_string_literals_read_backslash_escapes(spark: SparkSession) -> None:
     assert (row.nl, row.slash, row.quote, row.uni) == ("a\nb", "a\\nb", "it's", "ué")
     assert row.wildcard == "x\\%y"
     assert (row.rx, row.digits) == (True, True)
+
+
+def test_lateral_view_columns_answer_to_the_view_name(spark: SparkSession) -> None:
+    spark.createDataFrame(
+        [(1, [10, 20]), (2, [30])], "id int, xs array<int>"
+    ).createOrReplaceTempView("lv_source")
+    df = spark.sql(
+        "SELECT lv_source.id, t.c, u.d FROM lv_source LATERAL VIEW explode(xs) t AS c "
+        "LATERAL VIEW explode(array(t.c, t.c + 1)) u AS d ORDER BY d"
+    )
+    assert df.columns == ["id", "c", "d"]
+    assert [tuple(r) for r in df.collect()][:3] == [(1, 10, 10), (1, 10, 11), (1, 20, 20)]

@@ -92,3 +92,13 @@ def test_to_variant_object_takes_structs_maps_and_arrays(spark: SparkSession) ->
     assert row is not None and row.t == '{"a":1,"b":[1,2]}'
     with pytest.raises(PySparkException, match="VARIANT"):
         spark.sql("SELECT to_variant_object(1)").collect()
+
+
+def test_variant_get_takes_a_path_per_row(spark: SparkSession) -> None:
+    df = spark.createDataFrame(
+        [('{"a": 1, "b": "x"}', "$.a"), ('{"a": 2}', "$.b")], "j string, p string"
+    )
+    rows = df.select(sf.variant_get(sf.parse_json("j"), df.p, "int").alias("r")).collect()
+    assert [r.r for r in rows] == [1, None]
+    as_bytes = df.select(sf.try_variant_get(sf.parse_json("j"), "$.a", "binary").alias("r"))
+    assert [r.r for r in as_bytes.collect()] == [None, None]

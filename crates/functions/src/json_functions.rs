@@ -138,12 +138,15 @@ impl ScalarUDFImpl for JsonFunction {
             }
             JsonKind::ToJson => {
                 let mut out = StringBuilder::new();
+                // `dateFormat` spells dates with a Spark pattern instead of ISO.
+                let date_format = option_value(arrays.get(1), "dateFormat")
+                    .map(|pattern| crate::catalog::spark_pattern_to_chrono(&pattern));
                 for row in 0..input.len() {
                     if input.is_null(row) {
                         out.append_null();
                     } else {
                         let mut text = String::new();
-                        write_json(input, row, &mut text)?;
+                        write_json_with(input, row, &mut text, date_format.as_deref())?;
                         out.append_value(text);
                     }
                 }
@@ -294,7 +297,13 @@ fn shape_matches(value: &Value, target: &DataType) -> bool {
 
 /// One cell as JSON text, as Spark's `to_json` writes it: struct fields in their order,
 /// NULL fields left out.
-pub(crate) fn write_json(array: &ArrayRef, row: usize, out: &mut String) -> Result<()> {
+/// Dates follow `date_format` (a chrono pattern) when one is given.
+fn write_json_with(
+    array: &ArrayRef,
+    row: usize,
+    out: &mut String,
+    date_format: Option<&str>,
+) -> Result<()> {
     let quoted = |text: &str| Value::String(text.to_string()).to_string();
     match array.data_type() {
         _ if array.is_null(row) => out.push_str("null"),
@@ -313,7 +322,7 @@ pub(crate) fn write_json(array: &ArrayRef, row: usize, out: &mut String) -> Resu
                 first = false;
                 out.push_str(&quoted(field.name()));
                 out.push(':');
-                write_json(column, row, out)?;
+                write_json_with(column, row, out, date_format)?;
             }
             out.push('}');
         }
@@ -327,7 +336,7 @@ pub(crate) fn write_json(array: &ArrayRef, row: usize, out: &mut String) -> Resu
                 if i > 0 {
                     out.push(',');
                 }
-                write_json(&items, i, out)?;
+                write_json_with(&items, i, out, date_format)?;
             }
             out.push(']');
         }
@@ -342,9 +351,27 @@ pub(crate) fn write_json(array: &ArrayRef, row: usize, out: &mut String) -> Resu
                 }
                 out.push_str(&quoted(keys.value(i)));
                 out.push(':');
-                write_json(entries.column(1), i, out)?;
+                write_json_with(entries.column(1), i, out, date_format)?;
             }
             out.push('}');
+        }
+        DataType::Date32 if date_format.is_some() => {
+            let days = array.as_primitive::<Date32Type>().value(row);
+            let date = chrono::NaiveDate::from_ymd_opt(1970, 1, 1)
+                .and_then(|epoch| epoch.checked_add_signed(chrono::Duration::days(days.into())));
+            let mut text = String::new();
+            // A pattern chrono cannot print falls back to the ISO date.
+            let printed = match (date, date_format) {
+                (Some(date), Some(pattern)) => {
+                    std::fmt::Write::write_fmt(&mut text, format_args!("{}", date.format(pattern)))
+                        .is_ok()
+                }
+                _ => false,
+            };
+            if !printed {
+                text = crate::datetime_functions::date_text(days);
+            }
+            out.push_str(&quoted(&text));
         }
         _ => out.push_str(&json_value(array, row)?.to_string()),
     }

@@ -28,6 +28,9 @@ pub(crate) struct Converter {
     windows: Vec<HashMap<String, WindowSpec>>,
     /// How many times a recursive CTE's step has named the CTE itself.
     pub(crate) recursive_references: usize,
+    /// The names of `LATERAL VIEW gen(...) name AS col` views (lower case): `name.col`
+    /// means the generated column `col`.
+    pub(crate) lateral_views: std::collections::HashSet<String>,
 }
 
 impl Converter {

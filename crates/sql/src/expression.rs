@@ -135,10 +135,16 @@ impl Converter {
                     plan_id: None,
                 },
             },
-            E::CompoundIdentifier(parts) => Expr::Column {
-                name: parts.into_iter().map(|p| p.value).collect(),
-                plan_id: None,
-            },
+            E::CompoundIdentifier(parts) => {
+                let mut name: Vec<String> = parts.into_iter().map(|p| p.value).collect();
+                if name.len() == 2 && self.lateral_views.contains(&name[0].to_lowercase()) {
+                    name.remove(0);
+                }
+                Expr::Column {
+                    name,
+                    plan_id: None,
+                }
+            }
             E::Value(value) => match value.value {
                 Value::Placeholder(marker) => self.parameter(&marker)?,
                 other => Expr::Literal(value_literal(other)?),

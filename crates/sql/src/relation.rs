@@ -286,6 +286,13 @@ impl Converter {
                 )))
             }
         };
+        if let Some(view_name) = view.lateral_view_name.0.last() {
+            let view_name = match view_name {
+                ast::ObjectNamePart::Identifier(ident) => ident.value.to_lowercase(),
+                ast::ObjectNamePart::Function(function) => function.name.value.to_lowercase(),
+            };
+            self.lateral_views.insert(view_name);
+        }
         let generated = match view.lateral_col_alias.as_slice() {
             [] => generator,
             names => Expr::Alias {

@@ -1,7 +1,7 @@
 //! `variant_get(v, path, type)` / `try_variant_get`: the value at a JSON path (`$.a.b[0]`,
 //! `$['key']`), as a variant or cast to a type. The type travels as a NULL of that type.
 
-use datafusion::arrow::array::{new_null_array, ArrayRef};
+use datafusion::arrow::array::{new_null_array, Array, ArrayRef, AsArray};
 use datafusion::arrow::compute::CastOptions;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{exec_err, plan_err, ScalarValue};
@@ -160,6 +160,10 @@ impl VariantGet {
                     .or_else(|_| self.cannot_cast(variant, target));
             }
             _ if nested => return self.cannot_cast(variant, target),
+            // Only binary values read as BINARY (Spark casts no number to bytes).
+            DataType::Binary if !matches!(variant, Variant::Binary(_)) => {
+                return self.cannot_cast(variant, target)
+            }
             _ => scalar(variant),
         };
         let options = CastOptions {
@@ -217,30 +221,41 @@ impl ScalarUDFImpl for VariantGet {
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let target = args.return_field.data_type().clone();
-        let path = match args.args.get(1) {
-            Some(ColumnarValue::Scalar(ScalarValue::Utf8(Some(path)))) => path.clone(),
-            _ => {
-                return exec_err!(
-                    "[INVALID_VARIANT_GET_PATH] The path of `{}` must be a constant string.",
-                    self.name
-                )
-            }
-        };
-        let Some(steps) = parse_path(&path) else {
-            return exec_err!(
-                "[INVALID_VARIANT_GET_PATH] The path `{path}` is not a valid variant extraction path in `{}`.",
-                self.name
-            );
-        };
         let rows = args.number_rows;
-        let Some(input) = args.args.first() else {
-            return exec_err!("{} takes a variant", self.name);
+        let (Some(input), Some(paths)) = (args.args.first(), args.args.get(1)) else {
+            return exec_err!("{} takes a variant and a path", self.name);
         };
         let input = input.to_array(rows)?;
+        // A path column is read row by row; a repeated path is parsed once.
+        let paths = paths.to_array(rows)?;
+        let paths = paths.as_string::<i32>();
+        let mut parsed: Option<(String, Vec<Step>)> = None;
+        let mut steps_at = |row: usize| -> Result<Option<Vec<Step>>> {
+            if paths.is_null(row) {
+                return Ok(None);
+            }
+            let path = paths.value(row);
+            if let Some((text, steps)) = &parsed {
+                if text == path {
+                    return Ok(Some(steps.clone()));
+                }
+            }
+            let Some(steps) = parse_path(path) else {
+                return exec_err!(
+                    "[INVALID_VARIANT_GET_PATH] The path `{path}` is not a valid variant extraction path in `{}`.",
+                    self.name
+                );
+            };
+            parsed = Some((path.to_string(), steps.clone()));
+            Ok(Some(steps))
+        };
+        let mut row = 0;
         let out: ArrayRef = if is_variant(&target) {
             let mut out = VariantColumn::with_capacity(rows);
             for_each_variant(&input, |variant| {
-                let found = variant.and_then(|v| follow(v, &steps));
+                let steps = steps_at(row)?;
+                row += 1;
+                let found = variant.zip(steps).and_then(|(v, steps)| follow(v, &steps));
                 out.push(found.map(|v| encode(&v)).transpose()?);
                 Ok(())
             })?;
@@ -248,7 +263,10 @@ impl ScalarUDFImpl for VariantGet {
         } else {
             let mut values = Vec::with_capacity(rows);
             for_each_variant(&input, |variant| {
-                values.push(match variant.and_then(|v| follow(v, &steps)) {
+                let steps = steps_at(row)?;
+                row += 1;
+                let found = variant.zip(steps).and_then(|(v, steps)| follow(v, &steps));
+                values.push(match found {
                     Some(found) => self.convert(&found, &target)?,
                     None => ScalarValue::try_from(&target)?,
                 });
