@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from helpers import rows, sorted_rows
+from pyspark.errors import ArithmeticException
 from pyspark.sql import DataFrame, Row, SparkSession, Window
 from pyspark.sql import functions as F
 
@@ -294,4 +297,55 @@ def test_sorting_exploded_groups_uses_every_key(spark: SparkSession) -> None:
         ("a", 2, 1),
         ("a", 3, 1),
         ("b", 2, 1),
+    ]
+
+
+def test_average_of_decimals_stays_a_decimal(spark: SparkSession) -> None:
+    df = spark.createDataFrame(
+        [(Decimal("1.5"), "a"), (Decimal(2), "a"), (Decimal("-0.00005"), "b"), (None, "c")],
+        "n decimal(10,1), k string",
+    )
+    out = df.select(F.avg("n"), F.try_avg("n"))
+    assert [f.dataType.simpleString() for f in out.schema] == ["decimal(14,5)"] * 2
+    assert tuple(out.first()) == (Decimal("1.16667"), Decimal("1.16667"))  # type: ignore[arg-type]
+    grouped = df.groupBy("k").agg(F.avg("n").alias("m")).orderBy("k").collect()
+    assert [r.m for r in grouped] == [Decimal("1.75000"), Decimal("0.00000"), None]
+    distinct = spark.sql(
+        "SELECT avg(DISTINCT x) AS d FROM VALUES (CAST(1.25 AS DECIMAL(5,2))), "
+        "(CAST(1.25 AS DECIMAL(5,2))), (CAST(-2.5 AS DECIMAL(5,2))) AS t(x)"
+    ).first()
+    assert distinct is not None and distinct.d == Decimal("-0.625000")
+    sliding = spark.sql(
+        "SELECT avg(x) OVER (ORDER BY x ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS m "
+        "FROM VALUES (CAST(1 AS DECIMAL(3,0))), (CAST(2 AS DECIMAL(3,0))), "
+        "(CAST(4 AS DECIMAL(3,0))) AS t(x)"
+    )
+    assert [r.m for r in sliding.collect()] == [
+        Decimal("1.0000"),
+        Decimal("1.5000"),
+        Decimal("3.0000"),
+    ]
+
+
+def test_average_that_overflows_fails_or_is_null(spark: SparkSession) -> None:
+    df = spark.createDataFrame([(Decimal("1" * 38),), (Decimal(0),)], "n decimal(38,0)")
+    assert df.select(F.try_avg("n").alias("m")).first().m is None  # type: ignore[union-attr]
+    with pytest.raises(ArithmeticException, match="NUMERIC_VALUE_OUT_OF_RANGE"):
+        df.select(F.avg("n")).collect()
+    assert (
+        spark.sql("SELECT avg(DISTINCT x) AS m FROM VALUES (1), (1), (4) AS t(x)").first().m == 2.5
+    )  # type: ignore[union-attr]
+
+
+def test_window_frame_names_follow_how_they_were_written(spark: SparkSession) -> None:
+    df = spark.range(3)
+    api = df.select(F.sum("id").over(Window.orderBy("id").rowsBetween(-1, 2)))
+    assert api.columns == [
+        "sum(id) OVER (ORDER BY id ASC NULLS FIRST ROWS BETWEEN -1 FOLLOWING AND 2 FOLLOWING)"
+    ]
+    sql = spark.sql(
+        "SELECT sum(id) OVER (ORDER BY id ROWS BETWEEN 2 PRECEDING AND 1 FOLLOWING) FROM range(3)"
+    )
+    assert sql.columns == [
+        "sum(id) OVER (ORDER BY id ASC NULLS FIRST ROWS BETWEEN 2 PRECEDING AND 1 FOLLOWING)"
     ]

@@ -140,7 +140,7 @@ fn classify(message: String) -> SparkError {
                 | "UNSUPPORTED_DATATYPE"
                 | "INVALID_COLUMN_OR_FIELD_DATA_TYPE" => (ANALYSIS, "42K09"),
                 "DIVIDE_BY_ZERO" | "INTERVAL_DIVIDED_BY_ZERO" => (ARITHMETIC, "22012"),
-                "ARITHMETIC_OVERFLOW" => (ARITHMETIC, "22003"),
+                "ARITHMETIC_OVERFLOW" | "NUMERIC_VALUE_OUT_OF_RANGE" => (ARITHMETIC, "22003"),
                 "CAST_INVALID_INPUT" => (NUMBER_FORMAT, "22018"),
                 "SQL_CONF_NOT_FOUND" => (NO_SUCH_ELEMENT, "42K0I"),
                 "UNSUPPORTED_FEATURE" | "UNSUPPORTED_PARTITION_TRANSFORM" => (UNSUPPORTED, "0A000"),

@@ -119,7 +119,11 @@ pub fn call_function(
         }
         return Ok(binary_expr(left, op, right));
     }
-    let mut args = args;
+    let mut args =
+        match crate::aggregates::decimal_average(registry, &lower, args, types, is_distinct)? {
+            Ok(average) => return Ok(average),
+            Err(args) => args,
+        };
     // `listagg(DISTINCT x)` arrives as listagg with the flag; families see the name only.
     let lower = match lower.as_str() {
         "listagg" | "string_agg" if is_distinct => format!("{lower}_distinct"),

@@ -640,41 +640,9 @@ impl Resolver<'_> {
         if !order_names.is_empty() {
             spec_text.push(format!("ORDER BY {}", order_names.join(", ")));
         }
-        spec_text.push(frame_text(frame, !order_names.is_empty()));
+        spec_text.push(crate::naming::frame_text(frame, !order_names.is_empty()));
         let name = format!("{} OVER ({})", function.name, spec_text.join(" "));
         Ok(Named::new(Expr::WindowFunction(Box::new(window)), name))
-    }
-}
-
-fn frame_text(frame: Option<&spec::WindowFrame>, ordered: bool) -> String {
-    let bound = |b: &FrameBoundary| match b {
-        FrameBoundary::UnboundedPreceding => "UNBOUNDED PRECEDING".to_string(),
-        FrameBoundary::UnboundedFollowing => "UNBOUNDED FOLLOWING".to_string(),
-        FrameBoundary::CurrentRow => "CURRENT ROW".to_string(),
-        FrameBoundary::Offset(e) => match e.as_ref() {
-            spec::Expr::Literal(l) => {
-                let text = literal_name(l);
-                match text.strip_prefix('-') {
-                    Some(positive) => format!("-{positive}"),
-                    None => text,
-                }
-            }
-            _ => "offset".to_string(),
-        },
-    };
-    match frame {
-        Some(f) => format!(
-            "{} BETWEEN {} AND {}",
-            if f.kind == FrameKind::Rows {
-                "ROWS"
-            } else {
-                "RANGE"
-            },
-            bound(&f.lower),
-            bound(&f.upper)
-        ),
-        None if ordered => "RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW".into(),
-        None => "ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING".into(),
     }
 }
 
@@ -688,7 +656,7 @@ fn convert_frame(frame: &spec::WindowFrame) -> ResolveResult<WindowFrame> {
             FrameBoundary::UnboundedPreceding => WindowFrameBound::Preceding(ScalarValue::Null),
             FrameBoundary::UnboundedFollowing => WindowFrameBound::Following(ScalarValue::Null),
             FrameBoundary::CurrentRow => WindowFrameBound::CurrentRow,
-            FrameBoundary::Offset(e) => {
+            FrameBoundary::Offset(e) | FrameBoundary::SqlOffset(e) => {
                 let spec::Expr::Literal(l) = e.as_ref() else {
                     return unsupported("non-literal window frame boundary");
                 };

@@ -1,7 +1,7 @@
 //! Spark's output column names (`(a + b)`, `count(1)`, `CAST(x AS INT)`), built from the
 //! names of already-resolved children, because users read columns back by these names.
 
-use ember_spec::{DataType, Literal};
+use ember_spec::{self as spec, DataType, FrameBoundary, FrameKind, Literal};
 
 pub fn literal_name(literal: &Literal) -> String {
     match literal {
@@ -304,6 +304,43 @@ pub(crate) fn is_internal_column(name: &str) -> bool {
 pub fn cast_name(child: &str, data_type: &DataType, is_try: bool) -> String {
     let keyword = if is_try { "TRY_CAST" } else { "CAST" };
     format!("{keyword}({child} AS {})", data_type.sql_name())
+}
+
+/// A window frame as Spark prints it inside a column name.
+pub(crate) fn frame_text(frame: Option<&spec::WindowFrame>, ordered: bool) -> String {
+    let bound = |b: &FrameBoundary| match b {
+        FrameBoundary::UnboundedPreceding => "UNBOUNDED PRECEDING".to_string(),
+        FrameBoundary::UnboundedFollowing => "UNBOUNDED FOLLOWING".to_string(),
+        FrameBoundary::CurrentRow => "CURRENT ROW".to_string(),
+        FrameBoundary::Offset(e) => match e.as_ref() {
+            spec::Expr::Literal(l) => format!("{} FOLLOWING", literal_name(l)),
+            _ => "offset".to_string(),
+        },
+        FrameBoundary::SqlOffset(e) => match e.as_ref() {
+            spec::Expr::Literal(l) => {
+                let text = literal_name(l);
+                match text.strip_prefix('-') {
+                    Some(positive) => format!("{positive} PRECEDING"),
+                    None => format!("{text} FOLLOWING"),
+                }
+            }
+            _ => "offset".to_string(),
+        },
+    };
+    match frame {
+        Some(f) => format!(
+            "{} BETWEEN {} AND {}",
+            if f.kind == FrameKind::Rows {
+                "ROWS"
+            } else {
+                "RANGE"
+            },
+            bound(&f.lower),
+            bound(&f.upper)
+        ),
+        None if ordered => "RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW".into(),
+        None => "ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING".into(),
+    }
 }
 
 #[cfg(test)]

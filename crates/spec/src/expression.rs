@@ -160,6 +160,9 @@ pub enum FrameBoundary {
     CurrentRow,
     /// Offset relative to the current row: negative precedes, positive follows.
     Offset(Box<Expr>),
+    /// The same, written in SQL as `n PRECEDING` / `n FOLLOWING`, which Spark's column
+    /// names repeat (the DataFrame API's offsets print as `-1 FOLLOWING`).
+    SqlOffset(Box<Expr>),
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -218,10 +218,10 @@ impl Converter {
                     Expr::Literal(literal) => Expr::Literal(negate_literal(literal)),
                     other => crate::expression::call("-", vec![other]),
                 };
-                FrameBoundary::Offset(Box::new(offset))
+                FrameBoundary::SqlOffset(Box::new(offset))
             }
             WindowFrameBound::Following(Some(offset)) => {
-                FrameBoundary::Offset(Box::new(self.expr(*offset)?))
+                FrameBoundary::SqlOffset(Box::new(self.expr(*offset)?))
             }
         })
     }

@@ -9,6 +9,7 @@
 
 mod bitmap;
 mod correlation;
+mod decimal_average;
 mod histogram;
 mod mode;
 mod moments;
@@ -43,6 +44,7 @@ use prelude::*;
 
 use bitmap::{BitmapAggregate, BitmapKind};
 use correlation::Correlation;
+use decimal_average::DecimalAverage;
 use histogram::HistogramNumeric;
 use mode::Mode;
 use moments::{Moment, MomentKind};
@@ -64,7 +66,43 @@ pub(crate) fn aggregate_functions() -> Vec<AggregateUDF> {
         AggregateUDF::new_from_impl(BitmapAggregate::new(BitmapKind::Or)),
         AggregateUDF::new_from_impl(BitmapAggregate::new(BitmapKind::And)),
         AggregateUDF::new_from_impl(HistogramNumeric::new()),
+        AggregateUDF::new_from_impl(DecimalAverage::new(false)),
+        AggregateUDF::new_from_impl(DecimalAverage::new(true)),
     ]
+}
+
+/// `avg`, `mean` and `try_avg` of a decimal keep it a decimal, as Spark does; the arguments
+/// back for every other call.
+pub(crate) fn decimal_average(
+    registry: &dyn datafusion::execution::FunctionRegistry,
+    name: &str,
+    args: Vec<datafusion::logical_expr::Expr>,
+    types: &[DataType],
+    is_distinct: bool,
+) -> crate::FunctionResult<
+    Result<datafusion::logical_expr::Expr, Vec<datafusion::logical_expr::Expr>>,
+> {
+    // DISTINCT takes DataFusion's own average, which removes duplicates (and keeps a
+    // decimal a decimal of Spark's type); `datafusion-spark`'s has no DISTINCT form.
+    if is_distinct && matches!(name, "avg" | "mean" | "try_avg") {
+        let average = datafusion::functions_aggregate::average::avg_udaf();
+        return Ok(Ok(datafusion::logical_expr::Expr::AggregateFunction(
+            datafusion::logical_expr::expr::AggregateFunction::new_udf(
+                average,
+                args,
+                true,
+                None,
+                vec![],
+                None,
+            ),
+        )));
+    }
+    let function = match (name, types) {
+        ("avg" | "mean", [DataType::Decimal128(..)]) => decimal_average::DECIMAL_AVG,
+        ("try_avg", [DataType::Decimal128(..)]) => decimal_average::TRY_DECIMAL_AVG,
+        _ => return Ok(Err(args)),
+    };
+    crate::catalog::aggregate_call(registry, function, args, is_distinct).map(Ok)
 }
 
 /// The value of an aggregate's constant argument (a percentage, a bin count, a sketch size),
