@@ -108,3 +108,34 @@ def test_histogram_numeric_matches_spark_bins(spark: SparkSession) -> None:
     few = spark.createDataFrame([(1.5,), (2.5,), (4.0,), (None,)], "v DOUBLE")
     bins = few.select(sf.histogram_numeric("v", sf.lit(3))).first()[0]
     assert [(b.x, b.y) for b in bins] == [(1.5, 1.0), (2.5, 1.0), (4.0, 1.0)]
+
+
+def test_count_min_sketch_bytes_match_sparks(spark: SparkSession) -> None:
+    def sketch_hex(*args: object) -> str:
+        row = spark.range(100).select(sf.hex(sf.count_min_sketch("id", *args)).alias("h")).first()
+        assert row is not None
+        return str(row.h)
+
+    assert sketch_hex(sf.lit(3.0), sf.lit(0.1), sf.lit(1)) == (
+        "0000000100000000000000640000000100000001000000005D8D6AB90000000000000064"
+    )
+    assert sketch_hex(sf.lit(1.5), 0.2, 1111111111111111111) == (
+        "00000001000000000000006400000001000000020000000044078BA100000000000000320000000000000032"
+    )
+    strings = spark.sql(
+        "SELECT hex(count_min_sketch(s, 0.5d, 0.9d, 3)) AS h FROM VALUES ('a'), ('b'), ('a'), "
+        "(NULL) AS t(s)"
+    ).first()
+    assert strings is not None
+    assert strings.h.startswith("0000000100000000000000030000000400000004000000005D9349A6")
+    merged = (
+        spark.range(1000)
+        .repartition(3)
+        .select(sf.hex(sf.count_min_sketch("id", sf.lit(0.5), sf.lit(0.5), sf.lit(42))).alias("h"))
+        .first()
+    )
+    assert merged is not None
+    assert merged.h == (
+        "0000000100000000000003E80000000100000004000000005D20CE9A"
+        "000000000000010000000000000000F4000000000000010000000000000000F4"
+    )

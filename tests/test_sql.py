@@ -446,3 +446,8 @@ def test_lateral_view_columns_answer_to_the_view_name(spark: SparkSession) -> No
     )
     assert df.columns == ["id", "c", "d"]
     assert [tuple(r) for r in df.collect()][:3] == [(1, 10, 10), (1, 10, 11), (1, 20, 20)]
+
+
+def test_raw_string_literals_keep_backslashes(spark: SparkSession) -> None:
+    row = spark.sql(r"SELECT r'a\nb' AS r, R'\d+' AS d, '1' RLIKE r'^\d$' AS m").first()
+    assert row is not None and (row.r, row.d, row.m) == ("a\\nb", "\\d+", True)

@@ -20,7 +20,8 @@ use crate::{parse_data_type, SqlError, SqlResult};
 /// Parses one expression, as `expr("...")` and `filter("...")` take it.
 pub fn parse_expression(text: &str) -> SqlResult<Expr> {
     let dialect = SparkDialect;
-    let mut parser = Parser::new(&dialect).try_with_sql(&crate::dialect::unicode_escapes(text))?;
+    let mut parser =
+        Parser::new(&dialect).try_with_sql(&crate::string_literals::spark_string_literals(text))?;
     let parsed = parser.parse_expr()?;
     expect_end(&mut parser, text)?;
     let mut converter = Converter::new(Parameters::default());
@@ -32,7 +33,8 @@ pub fn parse_expression(text: &str) -> SqlResult<Expr> {
 /// Parses an expression that may carry an alias or be a star, as `selectExpr("...")` takes it.
 pub fn parse_named_expression(text: &str) -> SqlResult<Expr> {
     let dialect = SparkDialect;
-    let mut parser = Parser::new(&dialect).try_with_sql(&crate::dialect::unicode_escapes(text))?;
+    let mut parser =
+        Parser::new(&dialect).try_with_sql(&crate::string_literals::spark_string_literals(text))?;
     let item = parser.parse_select_item()?;
     expect_end(&mut parser, text)?;
     let mut converter = Converter::new(Parameters::default());

@@ -24,6 +24,7 @@ mod relation;
 mod sample;
 mod statement;
 mod statement_text;
+mod string_literals;
 
 pub use converter::Parameters;
 pub use data_type::{parse_data_type, parse_schema};

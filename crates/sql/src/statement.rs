@@ -39,7 +39,7 @@ pub fn parse_statement(text: &str, parameters: Parameters) -> SqlResult<Statemen
     let (text, table_properties) = crate::statement_text::take_table_properties(&text)?;
     let (text, partition_columns) = take_partition_columns(&text)?;
     let dialect = SparkDialect;
-    let text = crate::dialect::unicode_escapes(&text).into_owned();
+    let text = crate::string_literals::spark_string_literals(&text).into_owned();
     let parsed = Parser::new(&dialect)
         .try_with_sql(&text)
         .and_then(|mut parser| parser.parse_statements());

@@ -93,7 +93,7 @@ struct HistogramAccumulator {
 
 /// The linear congruential generator of `java.util.Random`, whose sequence breaks ties.
 #[derive(Debug)]
-struct JavaRandom {
+pub(super) struct JavaRandom {
     seed: u64,
 }
 
@@ -101,9 +101,27 @@ impl JavaRandom {
     const MULTIPLIER: u64 = 0x5DEE_CE66D;
     const MASK: u64 = (1 << 48) - 1;
 
-    fn new(seed: u64) -> Self {
+    pub(super) fn new(seed: u64) -> Self {
         Self {
             seed: (seed ^ Self::MULTIPLIER) & Self::MASK,
+        }
+    }
+
+    /// `java.util.Random.nextInt(bound)`.
+    pub(super) fn next_int(&mut self, bound: i32) -> i32 {
+        let bound = i64::from(bound.max(1));
+        let mut r = self.next(31) as i64;
+        let m = bound - 1;
+        if bound & m == 0 {
+            return ((bound * r) >> 31) as i32;
+        }
+        let mut u = r;
+        loop {
+            r = u % bound;
+            if u - r + m <= i64::from(i32::MAX) {
+                return r as i32;
+            }
+            u = self.next(31) as i64;
         }
     }
 

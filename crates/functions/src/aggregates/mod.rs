@@ -9,6 +9,7 @@
 
 mod bitmap;
 mod correlation;
+mod count_min_sketch;
 mod decimal_average;
 mod histogram;
 mod mode;
@@ -66,6 +67,7 @@ pub(crate) fn aggregate_functions() -> Vec<AggregateUDF> {
         AggregateUDF::new_from_impl(BitmapAggregate::new(BitmapKind::Or)),
         AggregateUDF::new_from_impl(BitmapAggregate::new(BitmapKind::And)),
         AggregateUDF::new_from_impl(HistogramNumeric::new()),
+        AggregateUDF::new_from_impl(count_min_sketch::CountMinSketch::new()),
         AggregateUDF::new_from_impl(DecimalAverage::new(false)),
         AggregateUDF::new_from_impl(DecimalAverage::new(true)),
     ]
