@@ -74,6 +74,15 @@ impl Resolver<'_> {
                 }
                 Ok(columns)
             }
+            // A column cast at the top keeps the column's name (`id`), as Spark names it;
+            // inside other expressions it reads `CAST(id AS INT)`.
+            spec::Expr::Cast { expr: inner, .. }
+                if matches!(**inner, spec::Expr::Column { .. }) =>
+            {
+                let cast = self.resolve_expr(expr, schema)?;
+                let column = self.resolve_expr(inner, schema)?;
+                Ok(vec![Named::new(cast.expr, column.name)])
+            }
             other => match self.resolve_generator(other, schema)? {
                 Some(columns) => Ok(columns),
                 None => Ok(vec![self.resolve_expr(other, schema)?]),
@@ -226,11 +235,7 @@ impl Resolver<'_> {
             } => {
                 let inner = self.resolve_expr(expr, schema)?;
                 let target = to_arrow(data_type)?;
-                let name = if matches!(**expr, spec::Expr::Column { .. }) {
-                    inner.name.clone()
-                } else {
-                    cast_name(&inner.name, data_type, *is_try)
-                };
+                let name = cast_name(&inner.name, data_type, *is_try);
                 let source = inner.expr.get_type(schema)?;
                 let expr = match self.session_cast(&inner.expr, &source, &target, *is_try)? {
                     Some(expr) => expr,
