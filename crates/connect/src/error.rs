@@ -144,7 +144,9 @@ fn classify(message: String) -> SparkError {
                 "CAST_INVALID_INPUT" => (NUMBER_FORMAT, "22018"),
                 "SQL_CONF_NOT_FOUND" => (NO_SUCH_ELEMENT, "42K0I"),
                 "UNSUPPORTED_FEATURE" | "UNSUPPORTED_PARTITION_TRANSFORM" => (UNSUPPORTED, "0A000"),
-                "INVALID_PARAMETER_VALUE" | "CONNECT_INVALID_PLAN" => (ILLEGAL_ARGUMENT, "22023"),
+                "INVALID_PARAMETER_VALUE" | "CONNECT_INVALID_PLAN" | "ILLEGAL_ARGUMENT" => {
+                    (ILLEGAL_ARGUMENT, "22023")
+                }
                 _ => (ANALYSIS, "42000"),
             };
             (class, classes, state)

@@ -26,6 +26,7 @@ type Family = fn(
 /// Tried in order before the special shapes below and the registry.
 const FAMILIES: &[Family] = &[
     crate::variant::call,
+    crate::vector::call,
     crate::math_functions::call,
     crate::string_functions::call,
     crate::datetime_functions::call,

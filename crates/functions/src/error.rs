@@ -12,6 +12,9 @@ pub enum FunctionError {
     },
     #[error("[DATATYPE_MISMATCH] {0}")]
     TypeMismatch(String),
+    /// Spark's `IllegalArgumentException` without an error class of its own.
+    #[error("[ILLEGAL_ARGUMENT] {0}")]
+    InvalidArgument(String),
     #[error(transparent)]
     DataFusion(#[from] datafusion::error::DataFusionError),
 }

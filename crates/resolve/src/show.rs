@@ -99,6 +99,29 @@ fn calendar_interval_text(months: i32, days: i32, micros: i64) -> String {
     parts.join(" ")
 }
 
+/// An ML vector as Spark prints it: `[1.0,2.0]` dense, `(3,[1],[5.0])` sparse.
+fn vector_text(array: &ArrayRef, row: usize) -> Option<String> {
+    let vectors = ember_functions::read_vectors(array.slice(row, 1).as_ref()).ok()?;
+    let doubles = |values: &[f64]| {
+        values
+            .iter()
+            .map(|v| ember_functions::java_double(*v))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    Some(match vectors.into_iter().next()?? {
+        ember_functions::Vector::Dense(values) => format!("[{}]", doubles(&values)),
+        ember_functions::Vector::Sparse {
+            size,
+            indices,
+            values,
+        } => {
+            let indices: Vec<String> = indices.iter().map(ToString::to_string).collect();
+            format!("({size},[{}],[{}])", indices.join(","), doubles(&values))
+        }
+    })
+}
+
 /// One cell as Spark prints it; `None` for NULL.
 pub fn cell_text(array: &ArrayRef, row: usize) -> Option<String> {
     // A NullArray has no null buffer, yet every value is NULL.
@@ -209,6 +232,7 @@ pub fn cell_text(array: &ArrayRef, row: usize) -> Option<String> {
             let (metadata, value) = (bytes("metadata")?, bytes("value")?);
             ember_functions::variant_json(&metadata, &value)?
         }
+        vector if ember_functions::is_vector(vector) => vector_text(array, row)?,
         ArrowType::Struct(_) => {
             let structs = array.as_struct();
             let items: Vec<String> = structs

@@ -58,6 +58,15 @@ pub fn to_arrow(data_type: &DataType) -> ResolveResult<ArrowType> {
         }
         DataType::Struct(fields) => ArrowType::Struct(to_arrow_fields(fields)?),
         DataType::Variant => ember_functions::variant_type(),
+        DataType::Udt(udt) => match to_arrow(&udt.sql_type)? {
+            ArrowType::Struct(fields) => ember_functions::udt_struct_type(
+                &fields,
+                udt.jvm_class.as_deref(),
+                udt.python_class.as_deref(),
+            ),
+            // Only struct-stored types keep their identity; others travel as their storage.
+            other => other,
+        },
         DataType::Unparsed(text) => return unsupported(format!("unparsed type {text}")),
     })
 }
@@ -122,6 +131,21 @@ pub fn from_arrow(data_type: &ArrowType) -> DataType {
             _ => DataType::Null,
         },
         variant if ember_functions::is_variant(variant) => DataType::Variant,
+        ArrowType::Struct(fields) if ember_functions::udt_classes(data_type).is_some() => {
+            let (jvm_class, python_class) =
+                ember_functions::udt_classes(data_type).unwrap_or_default();
+            let plain = ArrowType::Struct(
+                fields
+                    .iter()
+                    .map(|f| f.as_ref().clone().with_metadata(Default::default()))
+                    .collect(),
+            );
+            DataType::Udt(Box::new(ember_spec::UserDefinedType {
+                jvm_class,
+                python_class,
+                sql_type: from_arrow(&plain),
+            }))
+        }
         ArrowType::Struct(fields) => DataType::Struct(
             fields
                 .iter()

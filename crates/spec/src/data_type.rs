@@ -37,8 +37,21 @@ pub enum DataType {
     Struct(Vec<StructField>),
     /// Semi-structured values (`parse_json`).
     Variant,
+    /// A user-defined type (`pyspark.ml.linalg.VectorUDT`): stored as `sql_type`, known to
+    /// clients by its class names.
+    Udt(Box<UserDefinedType>),
     /// A type given as DDL text (`"a INT, b STRING"`), parsed by the analyzer's caller.
     Unparsed(String),
+}
+
+/// A user-defined type's identity and storage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserDefinedType {
+    /// The JVM class, `org.apache.spark.ml.linalg.VectorUDT`.
+    pub jvm_class: Option<String>,
+    /// The Python class clients rebuild values with, `pyspark.ml.linalg.VectorUDT`.
+    pub python_class: Option<String>,
+    pub sql_type: DataType,
 }
 
 /// One field of a struct type or of a schema.
@@ -87,6 +100,7 @@ impl DataType {
                 format!("struct<{}>", inner.join(","))
             }
             DataType::Variant => "variant".into(),
+            DataType::Udt(udt) => udt.simple_string(),
             DataType::Unparsed(text) => text.clone(),
         }
     }
@@ -142,5 +156,16 @@ fn quoted_name(name: &str) -> String {
         name.to_string()
     } else {
         format!("`{}`", name.replace('`', "``"))
+    }
+}
+
+impl UserDefinedType {
+    /// Spark prints a UDT by its own short name (`vector`), else by its storage type.
+    fn simple_string(&self) -> String {
+        match self.python_class.as_deref().or(self.jvm_class.as_deref()) {
+            Some(class) if class.ends_with("VectorUDT") => "vector".into(),
+            Some(class) if class.ends_with("MatrixUDT") => "matrix".into(),
+            _ => self.sql_type.simple_string(),
+        }
     }
 }

@@ -12,7 +12,7 @@ mod literal;
 mod plan;
 mod statement;
 
-pub use data_type::{DataType, StructField};
+pub use data_type::{DataType, StructField, UserDefinedType};
 pub use expression::{
     Expr, FrameBoundary, FrameKind, NullOrdering, PythonUdf, SortDirection, SortOrder,
     SubqueryKind, WindowFrame,

@@ -1,6 +1,6 @@
 use ember_proto::spark::connect::data_type::{self as dt, Kind};
 use ember_proto::spark::connect::DataType as ProtoType;
-use ember_spec::{DataType, StructField};
+use ember_spec::{DataType, StructField, UserDefinedType};
 
 use super::required;
 use crate::error::{ConnectError, ConnectResult};
@@ -69,6 +69,21 @@ pub fn data_type_from_proto(proto: &ProtoType) -> ConnectResult<DataType> {
                 .collect::<ConnectResult<_>>()?,
         ),
         Kind::Unparsed(u) => parse_schema_text(&u.data_type_string)?,
+        Kind::Udt(udt) => DataType::Udt(Box::new(UserDefinedType {
+            jvm_class: udt.jvm_class.clone(),
+            python_class: udt.python_class.clone(),
+            sql_type: match (&udt.sql_type, udt.jvm_class.as_deref()) {
+                (Some(sql_type), _) => data_type_from_proto(sql_type)?,
+                (None, Some(ember_functions::VECTOR_JVM_CLASS)) => {
+                    ember_resolve::from_arrow(&ember_functions::vector_type())
+                }
+                (None, _) => {
+                    return Err(ConnectError::InvalidPlan(
+                        "a user-defined type without its SQL type".into(),
+                    ))
+                }
+            },
+        })),
         other => return Err(ConnectError::Unsupported(format!("data type {other:?}"))),
     })
 }
@@ -137,7 +152,17 @@ fn json_type(value: &serde_json::Value) -> ConnectResult<DataType> {
                         .and_then(Value::as_bool)
                         .unwrap_or(true),
                 }),
-                "udt" => json_type(field("sqlType")?),
+                "udt" => Ok(DataType::Udt(Box::new(UserDefinedType {
+                    jvm_class: object
+                        .get("class")
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
+                    python_class: object
+                        .get("pyClass")
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
+                    sql_type: json_type(field("sqlType")?)?,
+                }))),
                 other => Err(ConnectError::Unsupported(format!(
                     "schema JSON type {other}"
                 ))),
@@ -176,6 +201,13 @@ pub fn data_type_to_proto(data_type: &DataType) -> ProtoType {
         DataType::Timestamp => kind(Kind::Timestamp(dt::Timestamp::default())),
         DataType::TimestampNtz => kind(Kind::TimestampNtz(dt::TimestampNtz::default())),
         DataType::Variant => kind(Kind::Variant(dt::Variant::default())),
+        DataType::Udt(udt) => kind(Kind::Udt(Box::new(dt::Udt {
+            r#type: "udt".into(),
+            jvm_class: udt.jvm_class.clone(),
+            python_class: udt.python_class.clone(),
+            serialized_python_class: None,
+            sql_type: Some(Box::new(data_type_to_proto(&udt.sql_type))),
+        }))),
         DataType::Time(precision) => kind(Kind::Time(dt::Time {
             precision: Some(i32::from(*precision)),
             ..Default::default()

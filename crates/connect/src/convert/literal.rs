@@ -43,6 +43,7 @@ pub fn literal_from_proto(proto: &ProtoLiteral) -> ConnectResult<Literal> {
                 elements,
             }
         }
+        LiteralType::SpecializedArray(array) => specialized_array(array),
         LiteralType::Struct(s) => {
             let names: Vec<String> = match s
                 .struct_type
@@ -51,6 +52,10 @@ pub fn literal_from_proto(proto: &ProtoLiteral) -> ConnectResult<Literal> {
                 .transpose()?
             {
                 Some(DataType::Struct(fields)) => fields.into_iter().map(|f| f.name).collect(),
+                Some(DataType::Udt(udt)) => match udt.sql_type {
+                    DataType::Struct(fields) => fields.into_iter().map(|f| f.name).collect(),
+                    _ => Vec::new(),
+                },
                 _ => (0..s.elements.len())
                     .map(|i| format!("col{}", i + 1))
                     .collect(),
@@ -64,6 +69,44 @@ pub fn literal_from_proto(proto: &ProtoLiteral) -> ConnectResult<Literal> {
         }
         other => return Err(ConnectError::Unsupported(format!("literal {other:?}"))),
     })
+}
+
+/// An array sent in its compact form (`ml` parameters, vectors).
+fn specialized_array(
+    array: &ember_proto::spark::connect::expression::literal::SpecializedArray,
+) -> Literal {
+    use ember_proto::spark::connect::expression::literal::specialized_array::ValueType;
+    let (element_type, elements) = match &array.value_type {
+        Some(ValueType::Bools(v)) => (
+            DataType::Boolean,
+            v.values.iter().map(|x| Literal::Boolean(*x)).collect(),
+        ),
+        Some(ValueType::Ints(v)) => (
+            DataType::Integer,
+            v.values.iter().map(|x| Literal::Integer(*x)).collect(),
+        ),
+        Some(ValueType::Longs(v)) => (
+            DataType::Long,
+            v.values.iter().map(|x| Literal::Long(*x)).collect(),
+        ),
+        Some(ValueType::Floats(v)) => (
+            DataType::Float,
+            v.values.iter().map(|x| Literal::Float(*x)).collect(),
+        ),
+        Some(ValueType::Doubles(v)) => (
+            DataType::Double,
+            v.values.iter().map(|x| Literal::Double(*x)).collect(),
+        ),
+        Some(ValueType::Strings(v)) => (
+            DataType::String,
+            v.values.iter().map(|x| Literal::String(x.clone())).collect(),
+        ),
+        None => (DataType::Null, Vec::new()),
+    };
+    Literal::Array {
+        element_type,
+        elements,
+    }
 }
 
 fn literal_type(literal: &Literal) -> DataType {
