@@ -63,8 +63,8 @@ pub use schema_inference::infer_schema_text;
 pub use session_time::{spark_zone_id, FORMAT_DATETIME, LOCAL_TIME, ZONED_TIME};
 pub use spark_struct::named_struct;
 pub use time_functions::{time_text, TIME_FROM_TEXT, TIME_TEXT, TRY_TIME_FROM_TEXT};
+pub use variant::{is_variant, variant_json, variant_type, VARIANT_TO_JSON};
 pub use vector::{
     is_vector, read_vectors, udt_classes, udt_struct_type, vector_type, Vector, VectorBuilder,
     VECTOR_JVM_CLASS, VECTOR_PYTHON_CLASS,
 };
-pub use variant::{is_variant, variant_json, variant_type, VARIANT_TO_JSON};

@@ -231,9 +231,10 @@ impl VectorBuilder {
             Arc::new(self.indices.finish().with_field(fields[2].clone())?),
             Arc::new(self.values.finish().with_field(fields[3].clone())?),
         ];
-        let nulls = self.nulls.iter().any(|valid| !valid).then(|| {
-            datafusion::arrow::buffer::NullBuffer::from(std::mem::take(&mut self.nulls))
-        });
+        let nulls =
+            self.nulls.iter().any(|valid| !valid).then(|| {
+                datafusion::arrow::buffer::NullBuffer::from(std::mem::take(&mut self.nulls))
+            });
         Ok(Arc::new(StructArray::try_new(fields, columns, nulls)?))
     }
 }
@@ -261,7 +262,9 @@ pub fn read_vectors(array: &dyn Array) -> Result<Vec<Option<Vector>>> {
     if structs.num_columns() != 4 {
         return exec_err!("expected a vector column, found {}", array.data_type());
     }
-    let kinds = structs.column(0).as_primitive_opt::<datafusion::arrow::datatypes::Int8Type>();
+    let kinds = structs
+        .column(0)
+        .as_primitive_opt::<datafusion::arrow::datatypes::Int8Type>();
     let sizes = structs
         .column(1)
         .as_primitive_opt::<datafusion::arrow::datatypes::Int32Type>();
@@ -335,7 +338,9 @@ impl ScalarUDFImpl for VectorToArray {
         } else {
             DataType::Float64
         };
-        Ok(DataType::List(Arc::new(Field::new("element", element, false))))
+        Ok(DataType::List(Arc::new(Field::new(
+            "element", element, false,
+        ))))
     }
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let array = args.args[0].to_array(args.number_rows)?;
@@ -442,7 +447,9 @@ pub(crate) fn call(
     name: &str,
     args: Vec<datafusion::logical_expr::Expr>,
     _types: &[DataType],
-) -> crate::FunctionResult<std::result::Result<datafusion::logical_expr::Expr, Vec<datafusion::logical_expr::Expr>>> {
+) -> crate::FunctionResult<
+    std::result::Result<datafusion::logical_expr::Expr, Vec<datafusion::logical_expr::Expr>>,
+> {
     use datafusion::logical_expr::{Expr, ScalarUDF};
     let udf = match name {
         "vector_to_array" => {

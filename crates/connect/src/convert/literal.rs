@@ -99,7 +99,10 @@ fn specialized_array(
         ),
         Some(ValueType::Strings(v)) => (
             DataType::String,
-            v.values.iter().map(|x| Literal::String(x.clone())).collect(),
+            v.values
+                .iter()
+                .map(|x| Literal::String(x.clone()))
+                .collect(),
         ),
         None => (DataType::Null, Vec::new()),
     };
