@@ -130,6 +130,7 @@ fn classify(message: String) -> SparkError {
                 "DATETIME_OVERFLOW" => (DATETIME, "22008"),
                 "PYTHON_EXCEPTION" => (PYTHON, "38000"),
                 "PYTHON_WORKER_FAILED" => (GENERIC, "38000"),
+                "CONNECT_ML" => (GENERIC, "XX000"),
                 "NUM_COLUMNS_MISMATCH"
                 | "DATATYPE_MISMATCH"
                 | "WRONG_NUM_ARGS"

@@ -64,6 +64,17 @@ pub async fn run_operation(
                     let result = crate::streaming::query_command(&session, command).await?;
                     send(&out, ids.response(Some(result))).await?;
                 }
+                CommandType::MlCommand(command) => {
+                    let output = session
+                        .ml_command(crate::convert::ml_command_from_proto(command)?)
+                        .await?;
+                    let result = crate::convert::ml_result_to_proto(output);
+                    send(
+                        &out,
+                        ids.response(Some(ResponseType::MlCommandResult(result))),
+                    )
+                    .await?;
+                }
                 CommandType::StreamingQueryManagerCommand(command) => {
                     let result = crate::streaming::manager_command(&session, command).await?;
                     send(&out, ids.response(Some(result))).await?;

@@ -7,6 +7,8 @@ pub enum ExecError {
     #[error(transparent)]
     DataFusion(#[from] datafusion::error::DataFusionError),
     #[error(transparent)]
+    Ml(#[from] ember_ml::MlError),
+    #[error(transparent)]
     Arrow(#[from] datafusion::arrow::error::ArrowError),
     #[error("[PATH_ALREADY_EXISTS] Path {0} already exists. Set mode as \"overwrite\" to overwrite the existing path.")]
     PathAlreadyExists(String),

@@ -24,6 +24,7 @@ mod write_v2;
 
 pub use catalog_store::{CatalogStore, TableEntry, TableKind};
 pub use config::SessionConfigValues;
+pub use ember_ml as ml;
 pub use error::{ExecError, ExecResult};
 pub use session::{reads_a_stream, GlobalViews, Session, StorageLevel};
 pub use sql_functions::FunctionInfo;

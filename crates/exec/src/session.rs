@@ -11,7 +11,7 @@ use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use ember_resolve::{client_arrow_type, Resolver, Warehouse};
-use ember_spec::Plan;
+use ember_spec::{MlCommand, Plan};
 use futures::StreamExt;
 
 use crate::{ExecError, ExecResult, SessionConfigValues};
@@ -34,6 +34,8 @@ pub struct Session {
     pub(crate) cached_tables: crate::table_cache::CachedTables,
     /// Streaming queries started in this session (`spark.streams`).
     pub streams: crate::streaming::StreamingQueries,
+    /// Fitted models and summaries `pyspark.ml` refers to by id.
+    ml: Arc<ember_ml::MlSession>,
 }
 
 /// Spark's storage level flags.
@@ -154,6 +156,7 @@ impl Session {
             current_database: Mutex::new(ember_resolve::DEFAULT_DATABASE.to_string()),
             cached_tables: Mutex::default(),
             streams: crate::streaming::StreamingQueries::default(),
+            ml: Arc::default(),
         };
         session.mirror_settings(&(None, None));
         Ok(session)
@@ -286,10 +289,19 @@ impl Session {
     /// Analyzes a plan into a DataFusion plan whose output types are the ones Spark clients
     /// read (plain Utf8, microsecond timestamps).
     pub async fn logical_plan(&self, plan: Plan) -> ExecResult<LogicalPlan> {
-        let resolver = Resolver::with_warehouse(&self.context, self.warehouse())
-            .with_catalog(Arc::new(self.session_tables()));
-        let plan = resolver.resolve(plan).await?;
+        let plan = self.resolver().resolve(plan).await?;
         client_types(plan)
+    }
+
+    fn resolver(&self) -> Resolver<'_> {
+        Resolver::with_warehouse(&self.context, self.warehouse())
+            .with_catalog(Arc::new(self.session_tables()))
+            .with_ml(self.ml.clone())
+    }
+
+    /// Runs a `pyspark.ml` command (fit, evaluate, save, ...).
+    pub async fn ml_command(&self, command: MlCommand) -> ExecResult<ember_ml::MlOutput> {
+        Ok(self.ml.run(&self.resolver(), command).await?)
     }
 
     /// One micro-batch of a streaming query: its sources read from `input`.
@@ -298,9 +310,7 @@ impl Session {
         plan: Plan,
         input: Arc<dyn ember_resolve::StreamInput>,
     ) -> ExecResult<LogicalPlan> {
-        let resolver = Resolver::with_warehouse(&self.context, self.warehouse())
-            .with_catalog(Arc::new(self.session_tables()))
-            .with_stream_input(input);
+        let resolver = self.resolver().with_stream_input(input);
         let plan = resolver.resolve(plan).await?;
         client_types(plan)
     }

@@ -14,6 +14,7 @@ mod error;
 mod expression;
 mod generator;
 mod lambda;
+mod ml;
 mod naming;
 mod python_call;
 mod query;
@@ -29,6 +30,7 @@ mod types;
 mod warehouse;
 
 pub use error::{ResolveError, ResolveResult};
+pub use ml::MlPlanner;
 pub use naming::date_text;
 pub use resolver::Resolver;
 pub use row_marks::{MarkRows, RowMark};

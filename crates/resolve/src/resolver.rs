@@ -17,6 +17,7 @@ pub struct Resolver<'a> {
     pub(crate) warehouse: crate::Warehouse,
     pub(crate) catalog: Option<std::sync::Arc<dyn crate::TableCatalog>>,
     pub(crate) stream_input: Option<std::sync::Arc<dyn crate::StreamInput>>,
+    pub(crate) ml: Option<std::sync::Arc<dyn crate::MlPlanner>>,
     scopes: Mutex<Scopes>,
 }
 
@@ -52,6 +53,7 @@ impl<'a> Resolver<'a> {
             warehouse,
             catalog: None,
             stream_input: None,
+            ml: None,
             scopes: Mutex::new(Scopes::default()),
         }
     }
@@ -66,6 +68,17 @@ impl<'a> Resolver<'a> {
     pub fn with_stream_input(mut self, input: std::sync::Arc<dyn crate::StreamInput>) -> Self {
         self.stream_input = Some(input);
         self
+    }
+
+    /// Plans `pyspark.ml` relations with `ml`.
+    pub fn with_ml(mut self, ml: std::sync::Arc<dyn crate::MlPlanner>) -> Self {
+        self.ml = Some(ml);
+        self
+    }
+
+    /// The session context plans run in.
+    pub fn context(&self) -> &SessionContext {
+        self.context
     }
 
     /// Resolves a whole query into a plan whose output names are Spark's.

@@ -9,6 +9,7 @@ mod data_type;
 mod expression;
 mod function_definition;
 mod literal;
+mod ml;
 mod plan;
 mod statement;
 
@@ -19,6 +20,10 @@ pub use expression::{
 };
 pub use function_definition::{FunctionParameter, SqlFunction};
 pub use literal::Literal;
+pub use ml::{
+    MlArgument, MlCommand, MlMethod, MlOperator, MlOperatorKind, MlParams, MlRelation,
+    MlTransformer,
+};
 pub use plan::{
     GroupBy, GroupType, JoinType, Pivot, Plan, ReadSource, Relation, SaveMode, Select,
     SetOperationKind, TableWrite, TableWriteMode, WriteOperation,

@@ -206,6 +206,8 @@ pub enum Relation {
         /// Partition by these values' hash; empty hashes whole rows.
         by: Vec<Expr>,
     },
+    /// A `pyspark.ml` transform or a DataFrame a model returns.
+    Ml(Box<crate::MlRelation>),
     /// `mapInPandas` / `mapInArrow`: a Python function over each partition's batches.
     MapPartitions {
         input: Box<Plan>,

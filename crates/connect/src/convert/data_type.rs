@@ -77,6 +77,7 @@ pub fn data_type_from_proto(proto: &ProtoType) -> ConnectResult<DataType> {
                 (None, Some(ember_functions::VECTOR_JVM_CLASS)) => {
                     ember_resolve::from_arrow(&ember_functions::vector_type())
                 }
+                (None, Some(MATRIX_JVM_CLASS)) => matrix_sql_type(),
                 (None, _) => {
                     return Err(ConnectError::InvalidPlan(
                         "a user-defined type without its SQL type".into(),
@@ -86,6 +87,31 @@ pub fn data_type_from_proto(proto: &ProtoType) -> ConnectResult<DataType> {
         })),
         other => return Err(ConnectError::Unsupported(format!("data type {other:?}"))),
     })
+}
+
+const MATRIX_JVM_CLASS: &str = "org.apache.spark.ml.linalg.MatrixUDT";
+
+/// How Spark stores an ML matrix; `pyspark.ml` params name the UDT without it.
+fn matrix_sql_type() -> DataType {
+    let field = |name: &str, data_type: DataType, nullable: bool| StructField {
+        name: name.to_string(),
+        data_type,
+        nullable,
+        metadata: None,
+    };
+    let array = |element: DataType| DataType::Array {
+        element: Box::new(element),
+        contains_null: false,
+    };
+    DataType::Struct(vec![
+        field("type", DataType::Byte, false),
+        field("numRows", DataType::Integer, false),
+        field("numCols", DataType::Integer, false),
+        field("colPtrs", array(DataType::Integer), true),
+        field("rowIndices", array(DataType::Integer), true),
+        field("values", array(DataType::Double), true),
+        field("isTransposed", DataType::Boolean, false),
+    ])
 }
 
 /// A schema as the client sends it: Spark's JSON form or DDL text.

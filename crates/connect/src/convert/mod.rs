@@ -3,11 +3,13 @@
 mod data_type;
 mod expression;
 mod literal;
+mod ml;
 mod relation;
 
 pub use data_type::{data_type_from_proto, data_type_to_proto, parse_schema_text};
 pub use expression::{expression_from_proto, python_udf_from_proto};
 pub use literal::literal_from_proto;
+pub use ml::{ml_command_from_proto, ml_result_to_proto};
 pub use relation::{plan_from_proto, sql_parameters, table_write_from_proto, write_from_proto};
 
 use crate::error::{ConnectError, ConnectResult};

@@ -191,6 +191,7 @@ pub fn plan_from_proto(proto: &ProtoRelation) -> ConnectResult<Plan> {
                 .map(|s| expressions(&s.grouping_set))
                 .collect::<ConnectResult<_>>()?,
         },
+        RelType::MlRelation(ml) => Relation::Ml(Box::new(super::ml::ml_relation_from_proto(ml)?)),
         RelType::Sql(sql) => {
             return Ok(Plan {
                 plan_id,

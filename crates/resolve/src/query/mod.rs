@@ -217,6 +217,7 @@ impl Resolver<'_> {
                 self.resolve_query_show_string(input, num_rows, truncate, false, true)
                     .await
             }
+            Relation::Ml(relation) => self.resolve_ml(*relation).await,
             Relation::MapPartitions { input, function } => {
                 let input = self.resolve_plan(*input).await?;
                 self.resolve_query_map_partitions(input, &function)

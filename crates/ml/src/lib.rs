@@ -1,0 +1,26 @@
+//! `pyspark.ml` for Ember: the operators the client names by Spark class (estimators,
+//! models, transformers, evaluators), a per-session cache of fitted models, and Spark's
+//! on-disk layout for saving them.
+//!
+//! Models transform by adding columns computed by functions that hold the model's state,
+//! so a transformed DataFrame is an ordinary DataFusion plan. Training collects the
+//! columns it needs from the plan and optimizes in Rust.
+
+mod classification;
+mod dataset;
+mod error;
+mod evaluation;
+mod feature;
+mod frame;
+mod helper;
+mod model;
+mod optimize;
+mod params;
+mod persist;
+mod registry;
+mod runtime;
+mod value;
+
+pub use error::{MlError, MlResult};
+pub use runtime::{MlOutput, MlSession, OperatorInfo, HELPER_ID};
+pub use value::{Matrix, MlValue};

@@ -1,0 +1,95 @@
+//! What the ML runtime works with: fitted models (and transformers, which are models that
+//! need no fitting), other objects a method returns (summaries), and the operator catalog.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::RecordBatch;
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::prelude::SessionContext;
+use futures::future::BoxFuture;
+
+use crate::error::MlResult;
+use crate::params::Params;
+use crate::value::MlValue;
+
+/// A method's argument: a value or a dataset.
+pub enum Argument {
+    Value(MlValue),
+    Dataset(LogicalPlan),
+}
+
+/// What a method returns.
+pub enum Fetched {
+    Value(MlValue),
+    /// An object the client keeps calling methods on (`model.summary`).
+    Object(Arc<dyn MlObject>),
+    Model(Arc<dyn Model>),
+    Plan(LogicalPlan),
+}
+
+/// Something whose methods the client calls by name.
+pub trait MlObject: Send + Sync {
+    fn call<'a>(
+        &'a self,
+        context: &'a SessionContext,
+        method: &'a str,
+        args: Vec<Argument>,
+    ) -> BoxFuture<'a, MlResult<Fetched>>;
+}
+
+/// A fitted model, or a transformer built from its params.
+pub trait Model: Send + Sync {
+    /// Spark's class, `org.apache.spark.ml.feature.StringIndexerModel`.
+    fn class(&self) -> &'static str;
+    fn uid(&self) -> &str;
+    fn params(&self) -> &Params;
+    /// `input` with the model's output columns added; `params` are the model's params with
+    /// the ones the transform call set.
+    fn transform(&self, input: LogicalPlan, params: &Params) -> MlResult<LogicalPlan>;
+    /// A model attribute or method (`labels`, `coefficients`); `None` if there is none.
+    fn attribute(&self, name: &str, args: &[MlValue]) -> MlResult<Option<Fetched>>;
+    /// The model's data as Spark saves it under `data/`; `None` for param-only operators.
+    fn data(&self) -> MlResult<Option<RecordBatch>>;
+    /// Spark's `toString`.
+    fn describe(&self) -> String {
+        self.uid().to_string()
+    }
+    /// Roughly how many bytes the model holds.
+    fn size_bytes(&self) -> usize {
+        0
+    }
+}
+
+pub type FitFn = for<'a> fn(
+    &'a SessionContext,
+    LogicalPlan,
+    Params,
+    String,
+) -> BoxFuture<'a, MlResult<Arc<dyn Model>>>;
+pub type BuildFn = fn(String, Params, Option<RecordBatch>) -> MlResult<Arc<dyn Model>>;
+pub type EvaluateFn =
+    for<'a> fn(&'a SessionContext, LogicalPlan, Params) -> BoxFuture<'a, MlResult<f64>>;
+
+/// What an operator class does.
+#[derive(Clone, Copy)]
+pub enum Role {
+    Estimator(FitFn),
+    /// A transformer or a model: built from params (and saved data, for models).
+    Transformer(BuildFn),
+    /// An evaluator (the client knows itself whether larger metric values are better).
+    Evaluator(EvaluateFn),
+}
+
+/// One operator class the runtime knows.
+#[derive(Clone, Copy)]
+pub struct OperatorDef {
+    pub class: &'static str,
+    pub defaults: fn() -> Vec<(&'static str, MlValue)>,
+    pub role: Role,
+}
+
+impl OperatorDef {
+    pub fn params(&self, set: std::collections::BTreeMap<String, MlValue>) -> Params {
+        Params::new(set, &(self.defaults)())
+    }
+}

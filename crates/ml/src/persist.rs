@@ -1,0 +1,184 @@
+//! Spark's on-disk layout for ML operators: `metadata/part-00000` holds one JSON line
+//! (`class`, `uid`, `paramMap`, `defaultParamMap`, `sparkVersion`), and models keep their
+//! data as Parquet under `data/`. Writes go to a temporary directory that is renamed into
+//! place, so a failed save leaves nothing half-written.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use datafusion::arrow::array::RecordBatch;
+use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use datafusion::parquet::arrow::ArrowWriter;
+use serde_json::{json, Map, Value};
+
+use crate::error::{io_error, MlError, MlResult};
+use crate::params::Params;
+use crate::value::MlValue;
+
+/// The Spark version Ember's saved models say they come from.
+pub const SPARK_VERSION: &str = "4.1.1";
+
+/// An operator read back from disk.
+pub struct Saved {
+    pub class: String,
+    pub uid: String,
+    pub params: BTreeMap<String, MlValue>,
+    pub data: Option<RecordBatch>,
+}
+
+fn local(path: &str) -> PathBuf {
+    PathBuf::from(path.strip_prefix("file://").unwrap_or(path))
+}
+
+pub fn save(
+    path: &str,
+    overwrite: bool,
+    class: &str,
+    uid: &str,
+    params: &Params,
+    data: Option<RecordBatch>,
+) -> MlResult<()> {
+    let target = local(path);
+    if target.exists() && !overwrite {
+        return Err(MlError::PathExists(path.to_string()));
+    }
+    let parent = target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::create_dir_all(parent).map_err(io_error(parent))?;
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "model".into());
+    let staging = parent.join(format!(".{name}.{}.tmp", uuid::Uuid::new_v4().simple()));
+    let result = write_into(&staging, class, uid, params, data);
+    if let Err(e) = result {
+        let _ = fs::remove_dir_all(&staging);
+        return Err(e);
+    }
+    if target.exists() {
+        fs::remove_dir_all(&target).map_err(io_error(&target))?;
+    }
+    fs::rename(&staging, &target).map_err(io_error(&target))?;
+    Ok(())
+}
+
+fn write_into(
+    dir: &Path,
+    class: &str,
+    uid: &str,
+    params: &Params,
+    data: Option<RecordBatch>,
+) -> MlResult<()> {
+    let metadata_dir = dir.join("metadata");
+    fs::create_dir_all(&metadata_dir).map_err(io_error(&metadata_dir))?;
+    let to_json = |values: &BTreeMap<String, MlValue>| {
+        Value::Object(
+            values
+                .iter()
+                .map(|(k, v)| (k.clone(), v.to_json()))
+                .collect::<Map<String, Value>>(),
+        )
+    };
+    let metadata = json!({
+        "class": class,
+        "timestamp": chrono::Utc::now().timestamp_millis(),
+        "sparkVersion": SPARK_VERSION,
+        "uid": uid,
+        "paramMap": to_json(params.set_values()),
+        "defaultParamMap": to_json(params.default_values()),
+    });
+    let file = metadata_dir.join("part-00000");
+    fs::write(&file, format!("{metadata}\n")).map_err(io_error(&file))?;
+    let success = metadata_dir.join("_SUCCESS");
+    fs::write(&success, "").map_err(io_error(&success))?;
+    if let Some(batch) = data {
+        let data_dir = dir.join("data");
+        fs::create_dir_all(&data_dir).map_err(io_error(&data_dir))?;
+        let file_path = data_dir.join("part-00000.parquet");
+        let file = fs::File::create(&file_path).map_err(io_error(&file_path))?;
+        let mut writer = ArrowWriter::try_new(file, batch.schema(), None)?;
+        writer.write(&batch)?;
+        writer.close()?;
+    }
+    Ok(())
+}
+
+pub fn load(path: &str) -> MlResult<Saved> {
+    let dir = local(path);
+    let metadata_dir = dir.join("metadata");
+    if !metadata_dir.is_dir() {
+        return Err(MlError::PathNotFound(metadata_dir.display().to_string()));
+    }
+    let mut text = String::new();
+    let mut entries: Vec<PathBuf> = fs::read_dir(&metadata_dir)
+        .map_err(io_error(&metadata_dir))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("part-"))
+        })
+        .collect();
+    entries.sort();
+    for entry in entries {
+        text.push_str(&fs::read_to_string(&entry).map_err(io_error(&entry))?);
+    }
+    let metadata: Value = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .and_then(|l| serde_json::from_str(l).ok())
+        .ok_or_else(|| MlError::IllegalArgument(format!("no ML metadata found in {path}")))?;
+    let field = |name: &str| {
+        metadata
+            .get(name)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let params = metadata
+        .get("paramMap")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), MlValue::from_json(v)))
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(Saved {
+        class: field("class"),
+        uid: field("uid"),
+        params,
+        data: read_data(&dir.join("data"))?,
+    })
+}
+
+fn read_data(dir: &Path) -> MlResult<Option<RecordBatch>> {
+    if !dir.is_dir() {
+        return Ok(None);
+    }
+    let mut files: Vec<PathBuf> = fs::read_dir(dir)
+        .map_err(io_error(dir))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
+        .collect();
+    files.sort();
+    let mut batches = Vec::new();
+    let mut schema = None;
+    for path in files {
+        let file = fs::File::open(&path).map_err(io_error(&path))?;
+        let reader = ParquetRecordBatchReaderBuilder::try_new(file)?.build()?;
+        for batch in reader {
+            let batch = batch?;
+            schema.get_or_insert_with(|| batch.schema());
+            batches.push(batch);
+        }
+    }
+    match schema {
+        Some(schema) => Ok(Some(datafusion::arrow::compute::concat_batches(
+            &schema, &batches,
+        )?)),
+        None => Ok(None),
+    }
+}
