@@ -250,3 +250,32 @@ def test_deleted_model_releases_and_others_work(churn: DataFrame) -> None:
     gc.collect()
     assert second.transform(data).count() == 300
     assert len(second.coefficients) == 2
+
+
+def test_saved_layout_is_sparks(churn_model: PipelineModel, tmp_path: Path) -> None:
+    import json
+
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "layout"
+    churn_model.write().save(str(path))
+    stages = {p.name.split("_")[1]: p for p in (path / "stages").iterdir()}
+    (meta_file,) = (stages["StringIndexer"] / "metadata").glob("part-*")
+    indexer_meta = json.loads(meta_file.read_text())
+    assert indexer_meta["class"] == "org.apache.spark.ml.feature.StringIndexerModel"
+    assert indexer_meta["paramMap"] == {
+        "inputCols": ["plan", "region"],
+        "outputCols": ["plan_idx", "region_idx"],
+    }
+    assert indexer_meta["defaultParamMap"]["outputCol"] == indexer_meta["uid"] + "__output"
+    assert indexer_meta["defaultParamMap"]["stringOrderType"] == "frequencyDesc"
+    (data_file,) = (stages["LogisticRegression"] / "data").glob("*.parquet")
+    footer = pq.read_metadata(data_file).metadata
+    spark_schema = json.loads(footer[b"org.apache.spark.sql.parquet.row.metadata"])
+    types = {f["name"]: f["type"] for f in spark_schema["fields"]}
+    assert types["numClasses"] == "integer"
+    assert types["interceptVector"]["class"] == "org.apache.spark.ml.linalg.VectorUDT"
+    assert types["coefficientMatrix"]["class"] == "org.apache.spark.ml.linalg.MatrixUDT"
+    row = pq.read_table(data_file).to_pylist()[0]
+    assert row["coefficientMatrix"]["isTransposed"] is True
+    assert (row["coefficientMatrix"]["numRows"], row["coefficientMatrix"]["numCols"]) == (1, 5)

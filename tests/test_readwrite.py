@@ -334,3 +334,18 @@ def test_xml_read_needs_row_tag(spark: SparkSession, tmp_path: Path) -> None:
     path.write_text("<ROWS><ROW><a>1</a></ROW></ROWS>")
     with pytest.raises(Exception, match="XML_ROW_TAG_MISSING"):
         spark.read.xml(str(path)).collect()
+
+
+def test_text_json_csv_reads_skip_checksums_and_markers(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    # What Hadoop-based writers leave beside the data: checksums and _SUCCESS.
+    for name, body in [("text", "line one\n"), ("json", '{"a": 1}\n'), ("csv", "1,x\n")]:
+        directory = tmp_path / name
+        directory.mkdir()
+        (directory / f"part-00000.{name}").write_text(body)
+        (directory / f".part-00000.{name}.crc").write_bytes(b"\x00\xff\xfe\x80")
+        (directory / "_SUCCESS").write_text("")
+    assert [r.value for r in spark.read.text(str(tmp_path / "text")).collect()] == ["line one"]
+    assert [r.a for r in spark.read.json(str(tmp_path / "json")).collect()] == [1]
+    assert spark.read.csv(str(tmp_path / "csv")).collect()[0][1] == "x"

@@ -13,12 +13,14 @@ mod evaluation;
 mod feature;
 mod frame;
 mod helper;
+mod matrix_data;
 mod model;
 mod optimize;
 mod params;
 mod persist;
 mod registry;
 mod runtime;
+mod spark_schema;
 mod value;
 
 pub use error::{MlError, MlResult};

@@ -88,7 +88,7 @@ fn write_into(
         "sparkVersion": SPARK_VERSION,
         "uid": uid,
         "paramMap": to_json(params.set_values()),
-        "defaultParamMap": to_json(params.default_values()),
+        "defaultParamMap": to_json(&saved_defaults(uid, params)),
     });
     let file = metadata_dir.join("part-00000");
     fs::write(&file, format!("{metadata}\n")).map_err(io_error(&file))?;
@@ -99,11 +99,37 @@ fn write_into(
         fs::create_dir_all(&data_dir).map_err(io_error(&data_dir))?;
         let file_path = data_dir.join("part-00000.parquet");
         let file = fs::File::create(&file_path).map_err(io_error(&file_path))?;
-        let mut writer = ArrowWriter::try_new(file, batch.schema(), None)?;
+        // Spark reads vectors and matrices back as its UDTs only through this footer entry.
+        let schema_json = crate::spark_schema::schema_json(&batch.schema());
+        let properties = datafusion::parquet::file::properties::WriterProperties::builder()
+            .set_key_value_metadata(Some(vec![
+                datafusion::parquet::file::metadata::KeyValue::new(
+                    crate::spark_schema::ROW_METADATA_KEY.to_string(),
+                    schema_json,
+                ),
+            ]))
+            .build();
+        let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(properties))?;
         writer.write(&batch)?;
         writer.close()?;
     }
     Ok(())
+}
+
+/// Defaults as Spark saves them: an output column defaults to `<uid>__output`, and params
+/// without a default are left out.
+fn saved_defaults(uid: &str, params: &Params) -> BTreeMap<String, MlValue> {
+    params
+        .default_values()
+        .iter()
+        .filter_map(|(name, value)| match value {
+            MlValue::Null if name == "outputCol" => {
+                Some((name.clone(), MlValue::String(format!("{uid}__output"))))
+            }
+            MlValue::Null => None,
+            other => Some((name.clone(), other.clone())),
+        })
+        .collect()
 }
 
 pub fn load(path: &str) -> MlResult<Saved> {

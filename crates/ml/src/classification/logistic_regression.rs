@@ -531,13 +531,12 @@ impl Model for LogisticRegressionModel {
     fn data(&self) -> MlResult<Option<RecordBatch>> {
         let mut intercepts = VectorBuilder::default();
         intercepts.append(Some(&Vector::Dense(self.intercepts.clone())));
-        let mut coefficients = VectorBuilder::default();
-        coefficients.append(Some(&Vector::Dense(self.coefficients.clone())));
+        let coefficients = crate::matrix_data::row_major_matrix_column(&self.coefficient_matrix())?;
         let schema = Schema::new(vec![
             Field::new("numClasses", DataType::Int32, false),
             Field::new("numFeatures", DataType::Int32, false),
             Field::new("interceptVector", ember_functions::vector_type(), true),
-            Field::new("coefficients", ember_functions::vector_type(), true),
+            Field::new("coefficientMatrix", crate::matrix_data::matrix_type(), true),
             Field::new("isMultinomial", DataType::Boolean, false),
         ]);
         Ok(Some(RecordBatch::try_new(
@@ -550,7 +549,7 @@ impl Model for LogisticRegressionModel {
                     self.dims as i32,
                 ])),
                 intercepts.finish()?,
-                coefficients.finish()?,
+                coefficients,
                 Arc::new(datafusion::arrow::array::BooleanArray::from(vec![
                     self.multinomial,
                 ])),
@@ -612,13 +611,31 @@ fn load(uid: String, params: Params, data: Option<RecordBatch>) -> MlResult<Arc<
     let classes = int("numClasses")?;
     let dims = int("numFeatures")?;
     let intercepts = vector("interceptVector")?;
-    let coefficients = vector("coefficients")?;
+    // Spark stores a coefficient matrix; rows are classes (one row when binomial).
+    let coefficients = match data.column_by_name("coefficientMatrix") {
+        Some(column) => {
+            let matrix = crate::matrix_data::read_matrix(column.as_ref(), 0)?;
+            (0..matrix.num_rows)
+                .flat_map(|r| (0..matrix.num_cols).map(move |c| (r, c)))
+                .map(|(r, c)| matrix.get(r, c))
+                .collect()
+        }
+        None => vector("coefficients")?,
+    };
     let multinomial = data
         .column_by_name("isMultinomial")
         .and_then(|c| {
             datafusion::arrow::array::AsArray::as_boolean_opt(c.as_ref()).map(|b| b.value(0))
         })
         .unwrap_or(false);
+    let rows = if multinomial { classes } else { 1 };
+    if coefficients.len() != rows * dims || intercepts.len() != rows {
+        return illegal(format!(
+            "LogisticRegressionModel data holds {} coefficients and {} intercepts for {rows} x {dims}",
+            coefficients.len(),
+            intercepts.len()
+        ));
+    }
     Ok(Arc::new(LogisticRegressionModel {
         uid,
         params,

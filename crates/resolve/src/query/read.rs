@@ -208,6 +208,12 @@ impl Resolver<'_> {
         }
         let arrow_schema = schema.as_ref().map(read_schema).transpose()?;
         let partitions = discover_partitions(&paths);
+        // Formats read without a file extension would also read checksums and markers.
+        let paths = if partitions.is_empty() && matches!(format, "csv" | "json" | "text") {
+            paths.into_iter().flat_map(visible_files).collect()
+        } else {
+            paths
+        };
         // Partition columns come from directory names, not from the files.
         let arrow_schema = arrow_schema.map(|schema| {
             Schema::new(
@@ -587,6 +593,32 @@ fn spark_csv_names(plan: LogicalPlan, has_header: bool) -> ResolveResult<Logical
 }
 
 /// True when `path` (a directory) holds a visible file anywhere below it.
+/// A local directory's data files, skipping the hidden and `_`-prefixed names Spark skips
+/// (checksums, `_SUCCESS`); any other path as it is.
+fn visible_files(path: String) -> Vec<String> {
+    let local = std::path::Path::new(path.strip_prefix("file://").unwrap_or(&path));
+    let Ok(entries) = std::fs::read_dir(local) else {
+        return vec![path];
+    };
+    let mut files = Vec::new();
+    for entry in entries.filter_map(Result::ok) {
+        let name = entry.file_name().to_string_lossy().to_string();
+        if name.starts_with('.') || name.starts_with('_') {
+            continue;
+        }
+        if !entry.path().is_file() {
+            // Nested directories: leave the listing to the reader.
+            return vec![path];
+        }
+        files.push(entry.path().to_string_lossy().to_string());
+    }
+    if files.is_empty() {
+        return vec![path];
+    }
+    files.sort();
+    files
+}
+
 fn has_data_files(path: &str) -> bool {
     let path = std::path::Path::new(path.strip_prefix("file:").unwrap_or(path));
     let Ok(entries) = std::fs::read_dir(path) else {
