@@ -70,6 +70,9 @@ pub type BuildFn = fn(String, Params, Option<RecordBatch>) -> MlResult<Arc<dyn M
 pub type EvaluateFn =
     for<'a> fn(&'a SessionContext, LogicalPlan, Params) -> BoxFuture<'a, MlResult<f64>>;
 
+/// An operator's param defaults.
+pub type DefaultsFn = fn() -> Vec<(&'static str, MlValue)>;
+
 /// What an operator class does.
 #[derive(Clone, Copy)]
 pub enum Role {
@@ -84,7 +87,7 @@ pub enum Role {
 #[derive(Clone, Copy)]
 pub struct OperatorDef {
     pub class: &'static str,
-    pub defaults: fn() -> Vec<(&'static str, MlValue)>,
+    pub defaults: DefaultsFn,
     pub role: Role,
 }
 

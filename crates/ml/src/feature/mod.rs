@@ -1,5 +1,8 @@
 //! Feature transformers and their estimators.
 
+pub mod elementwise;
+pub mod one_hot;
+pub mod scalers;
 pub mod string_indexer;
 pub mod vector_assembler;
 
@@ -8,5 +11,8 @@ use crate::model::OperatorDef;
 pub fn operators() -> Vec<OperatorDef> {
     let mut all = string_indexer::operators();
     all.extend(vector_assembler::operators());
+    all.extend(scalers::operators());
+    all.extend(elementwise::operators());
+    all.extend(one_hot::operators());
     all
 }

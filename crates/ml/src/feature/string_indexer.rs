@@ -52,7 +52,7 @@ pub fn operators() -> Vec<OperatorDef> {
 }
 
 /// The (input, output) column pairs: `inputCol`/`outputCol` or `inputCols`/`outputCols`.
-fn column_pairs(params: &Params, uid: &str) -> MlResult<Vec<(String, String)>> {
+pub(crate) fn column_pairs(params: &Params, uid: &str) -> MlResult<Vec<(String, String)>> {
     if let Some(inputs) = params.strings("inputCols")? {
         let outputs = params.strings("outputCols")?.unwrap_or_default();
         if inputs.len() != outputs.len() {
@@ -416,7 +416,7 @@ impl Model for IndexToString {
 }
 
 /// The labels a nominal column's ML attribute lists.
-fn attribute_labels(plan: &LogicalPlan, name: &str) -> Option<Vec<String>> {
+pub(crate) fn attribute_labels(plan: &LogicalPlan, name: &str) -> Option<Vec<String>> {
     let field = plan.schema().fields().iter().find(|f| f.name() == name)?;
     let text = field.metadata().get(ember_resolve::SPARK_METADATA_KEY)?;
     let value: serde_json::Value = serde_json::from_str(text).ok()?;
