@@ -65,6 +65,6 @@ pub use spark_struct::named_struct;
 pub use time_functions::{time_text, TIME_FROM_TEXT, TIME_TEXT, TRY_TIME_FROM_TEXT};
 pub use variant::{is_variant, variant_json, variant_type, VARIANT_TO_JSON};
 pub use vector::{
-    is_vector, read_vectors, udt_classes, udt_struct_type, vector_type, Vector, VectorBuilder,
-    VECTOR_JVM_CLASS, VECTOR_PYTHON_CLASS,
+    is_vector, read_vectors, udt_classes, udt_struct_type, vector_fields, vector_type, Vector,
+    VectorBuilder, VECTOR_JVM_CLASS, VECTOR_PYTHON_CLASS,
 };

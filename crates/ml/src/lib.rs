@@ -19,6 +19,7 @@ mod optimize;
 mod params;
 mod persist;
 mod registry;
+mod regression;
 mod runtime;
 mod spark_schema;
 mod value;

@@ -10,6 +10,7 @@ fn all() -> &'static Vec<OperatorDef> {
         let mut all = Vec::new();
         all.extend(crate::feature::operators());
         all.extend(crate::classification::operators());
+        all.extend(crate::regression::operators());
         all.extend(crate::evaluation::operators());
         all
     })

@@ -74,8 +74,11 @@ pub fn data_type_from_proto(proto: &ProtoType) -> ConnectResult<DataType> {
             python_class: udt.python_class.clone(),
             sql_type: match (&udt.sql_type, udt.jvm_class.as_deref()) {
                 (Some(sql_type), _) => data_type_from_proto(sql_type)?,
+                // The storage struct itself, untagged (a tagged one reads back as the UDT).
                 (None, Some(ember_functions::VECTOR_JVM_CLASS)) => {
-                    ember_resolve::from_arrow(&ember_functions::vector_type())
+                    ember_resolve::from_arrow(&datafusion::arrow::datatypes::DataType::Struct(
+                        ember_functions::vector_fields(),
+                    ))
                 }
                 (None, Some(MATRIX_JVM_CLASS)) => matrix_sql_type(),
                 (None, _) => {
