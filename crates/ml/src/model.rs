@@ -50,9 +50,10 @@ pub trait Model: Send + Sync {
     fn attribute(&self, name: &str, args: &[MlValue]) -> MlResult<Option<Fetched>>;
     /// The model's data as Spark saves it under `data/`; `None` for param-only operators.
     fn data(&self) -> MlResult<Option<RecordBatch>>;
-    /// Spark's `toString`.
+    /// Spark's `toString`, which the client shows as the model's `repr`.
     fn describe(&self) -> String {
-        self.uid().to_string()
+        let short = self.class().rsplit('.').next().unwrap_or_default();
+        format!("{short}: uid={}", self.uid())
     }
     /// Roughly how many bytes the model holds.
     fn size_bytes(&self) -> usize {

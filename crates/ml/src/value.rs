@@ -91,6 +91,9 @@ impl MlValue {
             MlValue::Boolean(v) => json!(v),
             MlValue::Integer(v) => json!(v),
             MlValue::Long(v) => json!(v),
+            // JSON has no infinities: Spark writes these three as strings.
+            MlValue::Double(v) if v.is_nan() => json!("NaN"),
+            MlValue::Double(v) if v.is_infinite() => json!(if *v > 0.0 { "Inf" } else { "-Inf" }),
             MlValue::Double(v) => json!(v),
             MlValue::String(v) => json!(v),
             MlValue::Array(values) => Value::Array(values.iter().map(MlValue::to_json).collect()),
@@ -119,7 +122,12 @@ impl MlValue {
                     .unwrap_or(MlValue::Long(i)),
                 None => MlValue::Double(n.as_f64().unwrap_or(f64::NAN)),
             },
-            Value::String(v) => MlValue::String(v.clone()),
+            Value::String(v) => match v.as_str() {
+                "NaN" => MlValue::Double(f64::NAN),
+                "Inf" => MlValue::Double(f64::INFINITY),
+                "-Inf" => MlValue::Double(f64::NEG_INFINITY),
+                _ => MlValue::String(v.clone()),
+            },
             Value::Array(values) => MlValue::Array(values.iter().map(MlValue::from_json).collect()),
             Value::Object(object) => {
                 let doubles = |key: &str| -> Vec<f64> {
