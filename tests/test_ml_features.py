@@ -9,6 +9,8 @@ from pyspark.errors import PySparkException
 from pyspark.ml.feature import (
     Binarizer,
     Bucketizer,
+    Imputer,
+    ImputerModel,
     MaxAbsScaler,
     MinMaxScaler,
     Normalizer,
@@ -152,3 +154,29 @@ def test_one_hot_encoder_reads_category_count_from_string_indexer(spark: SparkSe
         "SparseVector(2, {0: 1.0})",
         "SparseVector(2, {})",
     ]
+
+
+def test_imputer_strategies_and_missing_value(spark: SparkSession, tmp_path: Path) -> None:
+    df = spark.createDataFrame(
+        [(1.0, float("nan"), 4), (2.0, 3.0, None), (float("nan"), 5.0, 1), (4.0, 3.0, 4)]
+        + [(None, 7.0, 9)],
+        "a double, b double, c int",
+    )
+    expected = {
+        "mean": [[1.0, 4.5, 4], [2.0, 3.0, 4], [7 / 3, 5.0, 1], [4.0, 3.0, 4], [7 / 3, 7.0, 9]],
+        "median": [[1.0, 3.0, 4], [2.0, 3.0, 4], [2.0, 5.0, 1], [4.0, 3.0, 4], [2.0, 7.0, 9]],
+        "mode": [[1.0, 3.0, 4], [2.0, 3.0, 4], [1.0, 5.0, 1], [4.0, 3.0, 4], [1.0, 7.0, 9]],
+    }
+    for strategy, rows in expected.items():
+        imputer = Imputer(strategy=strategy, inputCols=["a", "b", "c"], outputCols=["x", "y", "z"])
+        out = imputer.fit(df).transform(df).select("x", "y", "z").collect()
+        assert [list(r) for r in out] == [pytest.approx(row) for row in rows], strategy
+    # With another missing value, NaN is an ordinary value and stays.
+    model = Imputer(missingValue=3.0, inputCol="b", outputCol="y").fit(df)
+    path = str(tmp_path / "imputer")
+    model.save(path)
+    filled = [r.y for r in ImputerModel.load(path).transform(df).collect()]
+    assert str(filled[0]) == "nan"
+    assert filled[1:] == [6.0, 5.0, 6.0, 7.0]
+    types = Imputer(inputCols=["c"], outputCols=["z"]).fit(df).transform(df).schema
+    assert types["z"].dataType.simpleString() == "int"

@@ -1,6 +1,7 @@
 //! Feature transformers and their estimators.
 
 pub mod elementwise;
+pub mod imputer;
 pub mod one_hot;
 pub mod scalers;
 pub mod string_indexer;
@@ -14,5 +15,6 @@ pub fn operators() -> Vec<OperatorDef> {
     all.extend(scalers::operators());
     all.extend(elementwise::operators());
     all.extend(one_hot::operators());
+    all.extend(imputer::operators());
     all
 }
