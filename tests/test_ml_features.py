@@ -9,14 +9,17 @@ from pyspark.errors import PySparkException
 from pyspark.ml.feature import (
     Binarizer,
     Bucketizer,
+    ElementwiseProduct,
     Imputer,
     ImputerModel,
     MaxAbsScaler,
     MinMaxScaler,
     Normalizer,
     OneHotEncoder,
+    PolynomialExpansion,
     StandardScaler,
     StringIndexer,
+    VectorSlicer,
 )
 from pyspark.ml.linalg import Vectors
 from pyspark.sql import DataFrame, SparkSession
@@ -180,3 +183,28 @@ def test_imputer_strategies_and_missing_value(spark: SparkSession, tmp_path: Pat
     assert filled[1:] == [6.0, 5.0, 6.0, 7.0]
     types = Imputer(inputCols=["c"], outputCols=["z"]).fit(df).transform(df).schema
     assert types["z"].dataType.simpleString() == "int"
+
+
+def test_vector_maps(spark: SparkSession, tmp_path: Path) -> None:
+    df = spark.createDataFrame(
+        [(Vectors.dense([-2.0, 2.3, 0.0]),), (Vectors.sparse(3, {1: 4.0}),)], ["v"]
+    )
+    product = ElementwiseProduct(
+        scalingVec=Vectors.dense([1.0, 2.0, 3.0]), inputCol="v", outputCol="o"
+    )
+    product.save(str(tmp_path / "product"))
+    loaded = ElementwiseProduct.load(str(tmp_path / "product"))
+    assert repr(loaded.getScalingVec()) == "DenseVector([1.0, 2.0, 3.0])"
+    assert shown(loaded.transform(df)) == [
+        "DenseVector([-2.0, 4.6, 0.0])",
+        "SparseVector(3, {1: 8.0})",
+    ]
+    sliced = VectorSlicer(inputCol="v", outputCol="o", indices=[2, 0]).transform(df)
+    assert shown(sliced) == ["DenseVector([0.0, -2.0])", "SparseVector(2, {})"]
+    expanded = PolynomialExpansion(inputCol="v", outputCol="o", degree=3).transform(df)
+    assert shown(expanded)[1] == "SparseVector(19, {3: 4.0, 6: 16.0, 8: 64.0})"
+    first = expanded.first()
+    assert first is not None
+    assert first.o.toArray().tolist()[:9] == pytest.approx(
+        [-2.0, 4.0, -8.0, 2.3, -4.6, 9.2, 5.29, -10.58, 12.167]
+    )

@@ -19,9 +19,50 @@ use crate::value::MlValue;
 const BINARIZER: &str = "org.apache.spark.ml.feature.Binarizer";
 const BUCKETIZER: &str = "org.apache.spark.ml.feature.Bucketizer";
 const NORMALIZER: &str = "org.apache.spark.ml.feature.Normalizer";
+const ELEMENTWISE_PRODUCT: &str = "org.apache.spark.ml.feature.ElementwiseProduct";
+const VECTOR_SLICER: &str = "org.apache.spark.ml.feature.VectorSlicer";
+const POLYNOMIAL_EXPANSION: &str = "org.apache.spark.ml.feature.PolynomialExpansion";
 
 pub fn operators() -> Vec<OperatorDef> {
     vec![
+        OperatorDef {
+            class: ELEMENTWISE_PRODUCT,
+            defaults: Vec::new,
+            role: Role::Transformer(|uid, params, _| {
+                Ok(Arc::new(VectorMap {
+                    class: ELEMENTWISE_PRODUCT,
+                    uid,
+                    params,
+                }))
+            }),
+        },
+        OperatorDef {
+            class: VECTOR_SLICER,
+            defaults: || {
+                vec![
+                    ("indices", MlValue::Array(Vec::new())),
+                    ("names", MlValue::Array(Vec::new())),
+                ]
+            },
+            role: Role::Transformer(|uid, params, _| {
+                Ok(Arc::new(VectorMap {
+                    class: VECTOR_SLICER,
+                    uid,
+                    params,
+                }))
+            }),
+        },
+        OperatorDef {
+            class: POLYNOMIAL_EXPANSION,
+            defaults: || vec![("degree", MlValue::Integer(2))],
+            role: Role::Transformer(|uid, params, _| {
+                Ok(Arc::new(VectorMap {
+                    class: POLYNOMIAL_EXPANSION,
+                    uid,
+                    params,
+                }))
+            }),
+        },
         OperatorDef {
             class: BINARIZER,
             defaults: || vec![("threshold", MlValue::Double(0.0))],
@@ -337,8 +378,218 @@ impl Model for Elementwise {
     }
 }
 
+/// Vector-to-vector transformers with no fitted state.
+struct VectorMap {
+    class: &'static str,
+    uid: String,
+    params: Params,
+}
+
+impl VectorMap {
+    /// The function one transform applies to each vector.
+    fn mapping(&self, params: &Params) -> MlResult<Arc<dyn Fn(Vector) -> Vector + Send + Sync>> {
+        Ok(match self.class {
+            ELEMENTWISE_PRODUCT => {
+                let Some(MlValue::Vector(scaling)) = params.get("scalingVec").cloned() else {
+                    return illegal("ElementwiseProduct needs scalingVec");
+                };
+                let factors = scaling.to_dense();
+                Arc::new(move |v: Vector| match v {
+                    Vector::Dense(values) => {
+                        Vector::Dense(values.iter().zip(&factors).map(|(x, f)| x * f).collect())
+                    }
+                    Vector::Sparse {
+                        size,
+                        indices,
+                        values,
+                    } => {
+                        let values = indices
+                            .iter()
+                            .zip(values)
+                            .map(|(i, x)| x * factors.get(*i).copied().unwrap_or(0.0))
+                            .collect();
+                        Vector::Sparse {
+                            size,
+                            indices,
+                            values,
+                        }
+                    }
+                })
+            }
+            VECTOR_SLICER => {
+                if params.strings("names")?.is_some_and(|n| !n.is_empty()) {
+                    return illegal(
+                        "VectorSlicer by feature names is not supported yet; use indices",
+                    );
+                }
+                let indices: Vec<usize> = match params.get("indices") {
+                    Some(MlValue::Array(values)) => values
+                        .iter()
+                        .filter_map(MlValue::as_i64)
+                        .filter_map(|i| usize::try_from(i).ok())
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                if indices.is_empty() {
+                    return illegal("requirement failed: VectorSlicer requires that at least one feature be selected.");
+                }
+                Arc::new(move |v: Vector| {
+                    let dense = v.to_dense();
+                    let picked: Vec<f64> = indices
+                        .iter()
+                        .map(|i| dense.get(*i).copied().unwrap_or(0.0))
+                        .collect();
+                    // Sparse stays sparse, as in Spark.
+                    match v {
+                        Vector::Dense(_) => Vector::Dense(picked),
+                        Vector::Sparse { .. } => {
+                            let (indices, values) = picked
+                                .iter()
+                                .enumerate()
+                                .filter(|(_, x)| **x != 0.0)
+                                .map(|(i, x)| (i, *x))
+                                .unzip();
+                            Vector::Sparse {
+                                size: picked.len(),
+                                indices,
+                                values,
+                            }
+                        }
+                    }
+                })
+            }
+            _ => {
+                let degree = params.int("degree")?;
+                if degree < 1 {
+                    return illegal(format!(
+                        "PolynomialExpansion degree must be >= 1, got {degree}"
+                    ));
+                }
+                let degree = degree as usize;
+                Arc::new(move |v: Vector| {
+                    let sparse = matches!(v, Vector::Sparse { .. });
+                    let values = v.to_dense();
+                    let mut out = vec![0.0; polynomial_size(values.len(), degree) - 1];
+                    expand(
+                        &values,
+                        values.len() as isize - 1,
+                        degree,
+                        1.0,
+                        &mut out,
+                        -1,
+                    );
+                    if sparse {
+                        let (indices, values) = out
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, x)| **x != 0.0)
+                            .map(|(i, x)| (i, *x))
+                            .unzip();
+                        Vector::Sparse {
+                            size: out.len(),
+                            indices,
+                            values,
+                        }
+                    } else {
+                        Vector::Dense(out)
+                    }
+                })
+            }
+        })
+    }
+}
+
+/// How many monomials of degree at most `degree` there are in `features` variables.
+fn polynomial_size(features: usize, degree: usize) -> usize {
+    // C(features + degree, degree), computed without overflow for sane sizes.
+    let mut size = 1usize;
+    for k in 1..=degree {
+        size = size * (features + k) / k;
+    }
+    size
+}
+
+/// Spark's order of the expanded terms: recursion over the last feature's powers.
+fn expand(
+    values: &[f64],
+    last: isize,
+    degree: usize,
+    multiplier: f64,
+    out: &mut [f64],
+    current: isize,
+) -> isize {
+    let size = polynomial_size((last + 1) as usize, degree) as isize;
+    if multiplier != 0.0 {
+        if degree == 0 || last < 0 {
+            if current >= 0 {
+                out[current as usize] = multiplier;
+            }
+        } else {
+            let v = values[last as usize];
+            let mut alpha = multiplier;
+            let mut start = current;
+            for i in 0..=degree {
+                if alpha == 0.0 {
+                    break;
+                }
+                start = expand(values, last - 1, degree - i, alpha, out, start);
+                alpha *= v;
+            }
+        }
+    }
+    current + size
+}
+
+impl Model for VectorMap {
+    fn class(&self) -> &'static str {
+        self.class
+    }
+    fn uid(&self) -> &str {
+        &self.uid
+    }
+    fn params(&self) -> &Params {
+        &self.params
+    }
+    fn transform(&self, input: LogicalPlan, params: &Params) -> MlResult<LogicalPlan> {
+        let source = params.string("inputCol")?;
+        let target = params
+            .optional_string("outputCol")
+            .unwrap_or_else(|| format!("{}__output", self.uid));
+        let (column, data_type) = frame::column(input.schema(), &source)?;
+        frame::require_vector(&source, &data_type)?;
+        let mapping = self.mapping(params)?;
+        let call = model_call(
+            "vector_map",
+            ember_functions::vector_type(),
+            vec![column],
+            move |arrays| {
+                let mut builder = VectorBuilder::default();
+                for vector in ember_functions::read_vectors(arrays[0].as_ref())? {
+                    builder.append(vector.map(|v| mapping(v)).as_ref());
+                }
+                builder.finish()
+            },
+        );
+        frame::append_columns(input, vec![(target, call)])
+    }
+    fn attribute(&self, _name: &str, _args: &[MlValue]) -> MlResult<Option<Fetched>> {
+        Ok(None)
+    }
+    fn data(&self) -> MlResult<Option<RecordBatch>> {
+        Ok(None)
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn polynomial_terms_come_in_sparks_order() {
+        let values = [0.5, 2.0];
+        let mut out = vec![0.0; polynomial_size(2, 2) - 1];
+        expand(&values, 1, 2, 1.0, &mut out, -1);
+        assert_eq!(out, vec![0.5, 0.25, 2.0, 1.0, 4.0]);
+    }
+
     use super::*;
 
     #[test]
