@@ -17,8 +17,10 @@ from pyspark.ml.feature import (
     Normalizer,
     OneHotEncoder,
     PolynomialExpansion,
+    RegexTokenizer,
     StandardScaler,
     StringIndexer,
+    Tokenizer,
     VectorSlicer,
 )
 from pyspark.ml.linalg import Vectors
@@ -208,3 +210,16 @@ def test_vector_maps(spark: SparkSession, tmp_path: Path) -> None:
     assert first.o.toArray().tolist()[:9] == pytest.approx(
         [-2.0, 4.0, -8.0, 2.3, -4.6, 9.2, 5.29, -10.58, 12.167]
     )
+
+
+def test_tokenizers(spark: SparkSession) -> None:
+    df = spark.createDataFrame([("A B  c",), (" Hello, World! ",)], ["text"])
+    words = Tokenizer(inputCol="text", outputCol="w").transform(df)
+    assert words.schema["w"].dataType.simpleString() == "array<string>"
+    assert [r.w for r in words.collect()] == [["a", "b", "", "c"], ["", "hello,", "world!"]]
+    split = RegexTokenizer(inputCol="text", outputCol="w").transform(df)
+    assert [r.w for r in split.collect()] == [["a", "b", "c"], ["hello,", "world!"]]
+    matched = RegexTokenizer(
+        inputCol="text", outputCol="w", pattern="\\w+", gaps=False, minTokenLength=2
+    ).setToLowercase(False)
+    assert [r.w for r in matched.transform(df).collect()] == [[], ["Hello", "World"]]

@@ -5,6 +5,7 @@ pub mod imputer;
 pub mod one_hot;
 pub mod scalers;
 pub mod string_indexer;
+pub mod tokenizers;
 pub mod vector_assembler;
 
 use crate::model::OperatorDef;
@@ -16,5 +17,6 @@ pub fn operators() -> Vec<OperatorDef> {
     all.extend(elementwise::operators());
     all.extend(one_hot::operators());
     all.extend(imputer::operators());
+    all.extend(tokenizers::operators());
     all
 }
