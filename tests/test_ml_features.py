@@ -10,6 +10,7 @@ from pyspark.ml.feature import (
     Binarizer,
     Bucketizer,
     ElementwiseProduct,
+    HashingTF,
     Imputer,
     ImputerModel,
     MaxAbsScaler,
@@ -223,3 +224,20 @@ def test_tokenizers(spark: SparkSession) -> None:
         inputCol="text", outputCol="w", pattern="\\w+", gaps=False, minTokenLength=2
     ).setToLowercase(False)
     assert [r.w for r in matched.transform(df).collect()] == [[], ["Hello", "World"]]
+
+
+def test_hashing_tf_uses_sparks_hash(spark: SparkSession) -> None:
+    df = spark.createDataFrame(
+        [(["a", "b", "c", "a"],), (["hello", "world", "spark", "éé", "abcde", "abcdef"],)],
+        ["words"],
+    )
+    counts = HashingTF(inputCol="words", outputCol="f", numFeatures=1000).transform(df)
+    assert shown(counts, "f") == [
+        "SparseVector(1000, {165: 1.0, 467: 2.0, 768: 1.0})",
+        "SparseVector(1000, {179: 1.0, 286: 1.0, 360: 1.0, 384: 1.0, 396: 1.0, 889: 1.0})",
+    ]
+    binary = HashingTF(inputCol="words", outputCol="f", numFeatures=7, binary=True)
+    assert shown(binary.transform(df), "f") == [
+        "SparseVector(7, {0: 1.0, 2: 1.0, 3: 1.0})",
+        "SparseVector(7, {1: 1.0, 3: 1.0, 5: 1.0})",
+    ]

@@ -29,6 +29,7 @@ mod json_functions;
 mod math_functions;
 mod misc_functions;
 mod murmur_hash;
+pub use murmur_hash::{hash_bytes as murmur3_spark_bytes, hash_bytes_standard as murmur3_bytes};
 mod number_format;
 mod number_functions;
 mod operators;

@@ -66,6 +66,25 @@ pub fn hash_bytes(bytes: &[u8], seed: u32) -> u32 {
     finish(h1, bytes.len() as u32)
 }
 
+/// Standard MurmurHash3 of `bytes` (the tail mixed as one word), as Spark's
+/// `hashUnsafeBytes2` computes it for ML feature hashing.
+pub fn hash_bytes_standard(bytes: &[u8], seed: u32) -> u32 {
+    let aligned = bytes.len() - bytes.len() % 4;
+    let mut h1 = seed;
+    for chunk in bytes[..aligned].chunks_exact(4) {
+        let word = u32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
+        h1 = mix_h1(h1, mix_k1(word));
+    }
+    let tail = bytes[aligned..]
+        .iter()
+        .enumerate()
+        .fold(0u32, |k1, (i, byte)| k1 ^ (u32::from(*byte) << (8 * i)));
+    if aligned < bytes.len() {
+        h1 ^= mix_k1(tail);
+    }
+    finish(h1, bytes.len() as u32)
+}
+
 /// The running hash after `array[row]`.
 fn hash_value(array: &ArrayRef, row: usize, seed: u32) -> Result<u32> {
     if array.is_null(row) {

@@ -1,4 +1,5 @@
-//! `Tokenizer` and `RegexTokenizer`: text into arrays of words.
+//! Text features: `Tokenizer` and `RegexTokenizer` (text into words), `HashingTF` (words into
+//! hashed term counts).
 
 use std::sync::Arc;
 
@@ -16,9 +17,22 @@ use crate::value::MlValue;
 
 const TOKENIZER: &str = "org.apache.spark.ml.feature.Tokenizer";
 const REGEX_TOKENIZER: &str = "org.apache.spark.ml.feature.RegexTokenizer";
+const HASHING_TF: &str = "org.apache.spark.ml.feature.HashingTF";
+/// The seed of Spark's feature hashing.
+const HASH_SEED: u32 = 42;
 
 pub fn operators() -> Vec<OperatorDef> {
     vec![
+        OperatorDef {
+            class: HASHING_TF,
+            defaults: || {
+                vec![
+                    ("binary", MlValue::Boolean(false)),
+                    ("numFeatures", MlValue::Integer(1 << 18)),
+                ]
+            },
+            role: Role::Transformer(|uid, params, _| Ok(Arc::new(HashingTf { uid, params }))),
+        },
         OperatorDef {
             class: TOKENIZER,
             defaults: Vec::new,
@@ -173,6 +187,86 @@ impl Model for Tokenizer {
                 }
                 Ok(Arc::new(out.finish()) as datafusion::arrow::array::ArrayRef)
             });
+        frame::append_columns(input, vec![(target, call)])
+    }
+
+    fn attribute(&self, _name: &str, _args: &[MlValue]) -> MlResult<Option<Fetched>> {
+        Ok(None)
+    }
+    fn data(&self) -> MlResult<Option<RecordBatch>> {
+        Ok(None)
+    }
+}
+
+struct HashingTf {
+    uid: String,
+    params: Params,
+}
+
+/// The vector slot of a term: its MurmurHash3 modulo the number of features.
+fn term_index(term: &str, features: usize) -> usize {
+    let hash = ember_functions::murmur3_bytes(term.as_bytes(), HASH_SEED) as i32;
+    (i64::from(hash).rem_euclid(features as i64)) as usize
+}
+
+impl Model for HashingTf {
+    fn class(&self) -> &'static str {
+        HASHING_TF
+    }
+    fn uid(&self) -> &str {
+        &self.uid
+    }
+    fn params(&self) -> &Params {
+        &self.params
+    }
+
+    fn transform(&self, input: LogicalPlan, params: &Params) -> MlResult<LogicalPlan> {
+        let source = params.string("inputCol")?;
+        let target = params
+            .optional_string("outputCol")
+            .unwrap_or_else(|| format!("{}__output", self.uid));
+        let features = params.int("numFeatures")?;
+        if features < 1 {
+            return illegal(format!("numFeatures must be > 0, got {features}"));
+        }
+        let features = features as usize;
+        let binary = params.boolean("binary")?;
+        let (column, data_type) = frame::column(input.schema(), &source)?;
+        let DataType::List(_) = data_type else {
+            return illegal(format!(
+                "requirement failed: The input column must be array, but got {}.",
+                ember_resolve::from_arrow(&data_type).simple_string()
+            ));
+        };
+        let column = datafusion::logical_expr::cast(column, words_type());
+        let call = model_call(
+            "hashing_tf",
+            ember_functions::vector_type(),
+            vec![column],
+            move |arrays| {
+                let Some(lists) = arrays[0].as_list_opt::<i32>() else {
+                    return exec_err!("HashingTF input is not an array");
+                };
+                let mut out = ember_functions::VectorBuilder::default();
+                for row in lists.iter() {
+                    let Some(terms) = row else {
+                        out.append(None);
+                        continue;
+                    };
+                    let mut counts = std::collections::BTreeMap::new();
+                    for term in terms.as_string::<i32>().iter().flatten() {
+                        let slot = counts.entry(term_index(term, features)).or_insert(0.0);
+                        *slot = if binary { 1.0 } else { *slot + 1.0 };
+                    }
+                    out.append(Some(&ember_functions::Vector::Sparse {
+                        size: features,
+                        indices: counts.keys().copied().collect(),
+                        values: counts.values().copied().collect(),
+                    }));
+                }
+                out.finish()
+            },
+        );
         frame::append_columns(input, vec![(target, call)])
     }
 
