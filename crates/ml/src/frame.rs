@@ -51,6 +51,14 @@ pub fn append_columns(plan: LogicalPlan, columns: Vec<(String, Expr)>) -> MlResu
     Ok(LogicalPlanBuilder::from(plan).project(exprs)?.build()?)
 }
 
+/// `column` cast to double, as ML operators read numeric inputs.
+pub fn as_double(column: Expr) -> Expr {
+    Expr::Cast(datafusion::logical_expr::Cast::new(
+        Box::new(column),
+        DataType::Float64,
+    ))
+}
+
 /// Runs `plan` and returns its rows.
 pub async fn collect(context: &SessionContext, plan: LogicalPlan) -> MlResult<Vec<RecordBatch>> {
     Ok(context.execute_logical_plan(plan).await?.collect().await?)

@@ -62,6 +62,12 @@ impl Params {
         }
     }
 
+    /// `outputCol`, or Spark's default for it, `<uid>__output`.
+    pub fn output_column(&self, uid: &str) -> String {
+        self.optional_string("outputCol")
+            .unwrap_or_else(|| format!("{uid}__output"))
+    }
+
     pub fn optional_string(&self, name: &str) -> Option<String> {
         self.get(name).and_then(MlValue::as_str).map(str::to_string)
     }

@@ -105,13 +105,6 @@ struct Elementwise {
     params: Params,
 }
 
-fn as_double(column: Expr) -> Expr {
-    Expr::Cast(datafusion::logical_expr::Cast::new(
-        Box::new(column),
-        DataType::Float64,
-    ))
-}
-
 /// A list param of one entry per column (`thresholds`, `splitsArray`), or the single-column
 /// param repeated.
 fn per_column<T: Clone>(
@@ -181,7 +174,7 @@ impl Elementwise {
                 model_call(
                     "binarizer",
                     DataType::Float64,
-                    vec![as_double(column)],
+                    vec![frame::as_double(column)],
                     move |arrays| {
                         let values = arrays[0].as_primitive::<Float64Type>();
                         let out: Float64Array = values
@@ -219,7 +212,7 @@ impl Elementwise {
             for (source, _) in &pairs {
                 let (column, _) = frame::column(input.schema(), source)?;
                 let valid = column.clone().is_not_null().and(Expr::Not(Box::new(
-                    datafusion::functions::math::expr_fn::isnan(as_double(column)),
+                    datafusion::functions::math::expr_fn::isnan(frame::as_double(column)),
                 )));
                 input = LogicalPlanBuilder::from(input).filter(valid)?.build()?;
             }
@@ -232,7 +225,7 @@ impl Elementwise {
             let call = model_call(
                 "bucketizer",
                 DataType::Float64,
-                vec![as_double(column)],
+                vec![frame::as_double(column)],
                 move |arrays| {
                     let values = arrays[0].as_primitive::<Float64Type>();
                     let mut out = Vec::with_capacity(values.len());
@@ -261,9 +254,7 @@ impl Elementwise {
             ));
         }
         let source = params.string("inputCol")?;
-        let target = params
-            .optional_string("outputCol")
-            .unwrap_or_else(|| format!("{}__output", self.uid));
+        let target = params.output_column(&self.uid);
         let (column, data_type) = frame::column(input.schema(), &source)?;
         frame::require_vector(&source, &data_type)?;
         let call = model_call(
@@ -552,9 +543,7 @@ impl Model for VectorMap {
     }
     fn transform(&self, input: LogicalPlan, params: &Params) -> MlResult<LogicalPlan> {
         let source = params.string("inputCol")?;
-        let target = params
-            .optional_string("outputCol")
-            .unwrap_or_else(|| format!("{}__output", self.uid));
+        let target = params.output_column(&self.uid);
         let (column, data_type) = frame::column(input.schema(), &source)?;
         frame::require_vector(&source, &data_type)?;
         let mapping = self.mapping(params)?;

@@ -43,13 +43,6 @@ pub fn operators() -> Vec<OperatorDef> {
     ]
 }
 
-fn as_double(column: Expr) -> Expr {
-    Expr::Cast(datafusion::logical_expr::Cast::new(
-        Box::new(column),
-        DataType::Float64,
-    ))
-}
-
 /// Whether `value` counts as present.
 fn present(value: f64, missing: f64) -> bool {
     !value.is_nan() && value != missing
@@ -94,7 +87,7 @@ fn fit(
         for (source, _) in &pairs {
             let (column, data_type) = frame::column(data.schema(), source)?;
             frame::require_numeric(source, &data_type)?;
-            exprs.push(as_double(column));
+            exprs.push(frame::as_double(column));
         }
         let batches = frame::collect(context, frame::select(data, exprs)?).await?;
         let mut surrogates = Vec::with_capacity(pairs.len());
@@ -183,7 +176,7 @@ impl Model for ImputerModel {
             };
             let (column, data_type) = frame::column(input.schema(), &source)?;
             frame::require_numeric(&source, &data_type)?;
-            let doubled = as_double(column.clone());
+            let doubled = frame::as_double(column.clone());
             // NULL is always missing; NaN only when it is the missing value.
             let absent = column.is_null().or(if missing.is_nan() {
                 datafusion::functions::math::expr_fn::isnan(doubled.clone())

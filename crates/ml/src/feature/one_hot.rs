@@ -5,7 +5,7 @@ use std::sync::Arc;
 use datafusion::arrow::array::{AsArray, Int32Builder, ListBuilder, RecordBatch};
 use datafusion::arrow::datatypes::{DataType, Field, Float64Type, Int32Type, Schema};
 use datafusion::common::exec_err;
-use datafusion::logical_expr::{Expr, LogicalPlan};
+use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::SessionContext;
 use ember_functions::{Vector, VectorBuilder};
 use futures::future::BoxFuture;
@@ -43,13 +43,6 @@ pub fn operators() -> Vec<OperatorDef> {
     ]
 }
 
-fn as_double(column: Expr) -> Expr {
-    Expr::Cast(datafusion::logical_expr::Cast::new(
-        Box::new(column),
-        DataType::Float64,
-    ))
-}
-
 fn fit(
     context: &SessionContext,
     data: LogicalPlan,
@@ -70,7 +63,7 @@ fn fit(
             frame::require_numeric(source, &data_type)?;
             let batches = frame::collect(
                 context,
-                frame::select(data.clone(), vec![as_double(column)])?,
+                frame::select(data.clone(), vec![frame::as_double(column)])?,
             )
             .await?;
             let mut largest = -1.0f64;
@@ -145,7 +138,7 @@ impl Model for OneHotEncoderModel {
             let call = model_call(
                 "one_hot_encoder",
                 ember_functions::vector_type(),
-                vec![as_double(column)],
+                vec![frame::as_double(column)],
                 move |arrays| {
                     let mut builder = VectorBuilder::default();
                     for value in arrays[0].as_primitive::<Float64Type>().iter() {

@@ -125,12 +125,6 @@ fn fit_max_abs(
     fit(Kind::MaxAbs, context, data, params, uid)
 }
 
-fn output_column(params: &Params, uid: &str) -> String {
-    params
-        .optional_string("outputCol")
-        .unwrap_or_else(|| format!("{uid}__output"))
-}
-
 fn fit(
     kind: Kind,
     context: &SessionContext,
@@ -388,7 +382,7 @@ impl Model for ScalerModel {
                 builder.finish()
             },
         );
-        frame::append_columns(input, vec![(output_column(params, &self.uid), call)])
+        frame::append_columns(input, vec![(params.output_column(&self.uid), call)])
     }
 
     fn attribute(&self, name: &str, _args: &[MlValue]) -> MlResult<Option<Fetched>> {

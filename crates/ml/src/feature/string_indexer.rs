@@ -65,9 +65,7 @@ pub(crate) fn column_pairs(params: &Params, uid: &str) -> MlResult<Vec<(String, 
         return Ok(inputs.into_iter().zip(outputs).collect());
     }
     let input = params.string("inputCol")?;
-    let output = params
-        .optional_string("outputCol")
-        .unwrap_or_else(|| format!("{uid}__output"));
+    let output = params.output_column(uid);
     Ok(vec![(input, output)])
 }
 
@@ -360,9 +358,7 @@ impl Model for IndexToString {
     }
     fn transform(&self, input: LogicalPlan, params: &Params) -> MlResult<LogicalPlan> {
         let input_name = params.string("inputCol")?;
-        let output = params
-            .optional_string("outputCol")
-            .unwrap_or_else(|| format!("{}__output", self.uid));
+        let output = params.output_column(&self.uid);
         let (column, data_type) = frame::column(input.schema(), &input_name)?;
         frame::require_numeric(&input_name, &data_type)?;
         let labels = match params.strings("labels")? {

@@ -152,9 +152,7 @@ impl Model for Tokenizer {
 
     fn transform(&self, input: LogicalPlan, params: &Params) -> MlResult<LogicalPlan> {
         let source = params.string("inputCol")?;
-        let target = params
-            .optional_string("outputCol")
-            .unwrap_or_else(|| format!("{}__output", self.uid));
+        let target = params.output_column(&self.uid);
         let (column, data_type) = frame::column(input.schema(), &source)?;
         if !matches!(
             data_type,
@@ -222,9 +220,7 @@ impl Model for HashingTf {
 
     fn transform(&self, input: LogicalPlan, params: &Params) -> MlResult<LogicalPlan> {
         let source = params.string("inputCol")?;
-        let target = params
-            .optional_string("outputCol")
-            .unwrap_or_else(|| format!("{}__output", self.uid));
+        let target = params.output_column(&self.uid);
         let features = params.int("numFeatures")?;
         if features < 1 {
             return illegal(format!("numFeatures must be > 0, got {features}"));

@@ -50,9 +50,7 @@ impl Model for VectorAssembler {
     fn transform(&self, input: LogicalPlan, params: &Params) -> MlResult<LogicalPlan> {
         let mode = params.choice("handleInvalid", &["skip", "error", "keep"])?;
         let inputs = params.strings("inputCols")?.unwrap_or_default();
-        let output = params
-            .optional_string("outputCol")
-            .unwrap_or_else(|| format!("{}__output", self.uid));
+        let output = params.output_column(&self.uid);
         let mut args = Vec::new();
         let mut parts = Vec::new();
         for name in &inputs {
