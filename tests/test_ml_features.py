@@ -7,10 +7,12 @@ from pathlib import Path
 import pytest
 from pyspark.errors import PySparkException
 from pyspark.ml.feature import (
+    IDF,
     Binarizer,
     Bucketizer,
     ElementwiseProduct,
     HashingTF,
+    IDFModel,
     Imputer,
     ImputerModel,
     MaxAbsScaler,
@@ -241,3 +243,22 @@ def test_hashing_tf_uses_sparks_hash(spark: SparkSession) -> None:
         "SparseVector(7, {0: 1.0, 2: 1.0, 3: 1.0})",
         "SparseVector(7, {1: 1.0, 3: 1.0, 5: 1.0})",
     ]
+
+
+def test_idf(spark: SparkSession, tmp_path: Path) -> None:
+    df = spark.createDataFrame(
+        [(Vectors.dense([1.0, 2.0, 0.0]),), (Vectors.sparse(3, {1: 1.0}),)]
+        + [(Vectors.dense([0.0, 3.0, 4.0]),)],
+        ["tf"],
+    )
+    model = IDF(minDocFreq=1, inputCol="tf", outputCol="o").fit(df)
+    assert repr(model.idf) == "DenseVector([0.6931, 0.0, 0.6931])"
+    assert (model.docFreq, model.numDocs) == ([1, 3, 1], 3)
+    path = str(tmp_path / "idf")
+    model.save(path)
+    assert shown(IDFModel.load(path).transform(df)) == [
+        "DenseVector([0.6931, 0.0, 0.0])",
+        "SparseVector(3, {1: 0.0})",
+        "DenseVector([0.0, 0.0, 2.7726])",
+    ]
+    assert repr(IDF(minDocFreq=3, inputCol="tf").fit(df).idf) == "DenseVector([0.0, 0.0, 0.0])"

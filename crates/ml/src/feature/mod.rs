@@ -1,6 +1,7 @@
 //! Feature transformers and their estimators.
 
 pub mod elementwise;
+pub mod idf;
 pub mod imputer;
 pub mod one_hot;
 pub mod scalers;
@@ -17,6 +18,7 @@ pub fn operators() -> Vec<OperatorDef> {
     all.extend(elementwise::operators());
     all.extend(one_hot::operators());
     all.extend(imputer::operators());
+    all.extend(idf::operators());
     all.extend(tokenizers::operators());
     all
 }
