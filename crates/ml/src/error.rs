@@ -28,6 +28,8 @@ pub enum MlError {
     #[error(transparent)]
     Resolve(#[from] ember_resolve::ResolveError),
     #[error(transparent)]
+    Sql(#[from] ember_sql::SqlError),
+    #[error(transparent)]
     DataFusion(#[from] datafusion::error::DataFusionError),
     #[error(transparent)]
     Arrow(#[from] datafusion::arrow::error::ArrowError),

@@ -51,6 +51,20 @@ pub fn append_columns(plan: LogicalPlan, columns: Vec<(String, Expr)>) -> MlResu
     Ok(LogicalPlanBuilder::from(plan).project(exprs)?.build()?)
 }
 
+/// `plan` with column `name` computed by `expr` instead, in its place.
+pub fn replace_column(plan: LogicalPlan, name: &str, expr: Expr) -> MlResult<LogicalPlan> {
+    let mut replacement = Some(expr);
+    let exprs: Vec<Expr> = plan
+        .schema()
+        .iter()
+        .map(|(q, f)| match replacement.take_if(|_| f.name() == name) {
+            Some(e) => e.alias(name),
+            None => Expr::Column(Column::new(q.cloned(), f.name())),
+        })
+        .collect();
+    Ok(LogicalPlanBuilder::from(plan).project(exprs)?.build()?)
+}
+
 /// `column` cast to double, as ML operators read numeric inputs.
 pub fn as_double(column: Expr) -> Expr {
     Expr::Cast(datafusion::logical_expr::Cast::new(

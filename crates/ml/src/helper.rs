@@ -61,6 +61,10 @@ pub async fn call(
                 labels,
             )))
         }
+        "stopWordsRemoverGetDefaultOrUS" => Ok(Fetched::Value(MlValue::String("en_US".into()))),
+        "stopWordsRemoverLoadDefaultStopWords" => Ok(Fetched::Value(MlValue::strings(
+            crate::feature::words::default_stop_words(text(0))?,
+        ))),
         other => Err(MlError::Unsupported(format!("helper method {other}"))),
     }
 }

@@ -116,7 +116,7 @@ impl MlSession {
                     Fetched::Object(object) => {
                         Ok(MlOutput::Summary(self.insert(Cached::Object(object))))
                     }
-                    Fetched::Plan(_) => Err(MlError::Unsupported(
+                    Fetched::Plan(_) | Fetched::Batch(_) => Err(MlError::Unsupported(
                         "a DataFrame result outside a relation".into(),
                     )),
                 }
@@ -300,21 +300,18 @@ impl MlSession {
         params: &ember_spec::MlParams,
         input: LogicalPlan,
     ) -> MlResult<LogicalPlan> {
-        let _ = resolver;
         let set = Params::from_spec(params);
         let model = match transformer {
             MlTransformer::Model(id) => self.model(&id)?,
             MlTransformer::Operator(operator) => {
                 let def = crate::registry::find(&operator.name)
                     .ok_or_else(|| unknown("transformer", &operator.name))?;
-                let Role::Transformer(build) = def.role else {
-                    return Err(unknown("transformer", &operator.name));
-                };
-                build(operator.uid.clone(), def.params(set.clone()), None)?
+                def.build(operator.uid.clone(), def.params(set.clone()), None)
+                    .ok_or_else(|| unknown("transformer", &operator.name))??
             }
         };
         let params = model.params().with(&set);
-        model.transform(input, &params)
+        model.transform_in(resolver, input, &params).await
     }
 }
 
@@ -387,6 +384,11 @@ impl MlPlanner for MlSession {
                     object, methods, ..
                 } => match self.fetch(resolver, &object, methods).await {
                     Ok(Fetched::Plan(plan)) => Ok(plan),
+                    Ok(Fetched::Batch(batch)) => resolver
+                        .context()
+                        .read_batch(batch)
+                        .map(|frame| frame.into_unoptimized_plan())
+                        .map_err(MlError::from),
                     Ok(_) => Err(MlError::IllegalArgument(
                         "the method does not return a DataFrame".into(),
                     )),

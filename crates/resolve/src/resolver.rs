@@ -86,6 +86,20 @@ impl<'a> Resolver<'a> {
         self.resolve_plan(plan).await
     }
 
+    /// Resolves `query` with the table `name` reading `input` (`SQLTransformer`'s
+    /// `__THIS__`).
+    pub async fn resolve_with_table(
+        &self,
+        query: Plan,
+        name: &str,
+        input: LogicalPlan,
+    ) -> ResolveResult<LogicalPlan> {
+        let outer = self.set_recursive_scan(name, Some(input));
+        let resolved = self.resolve_plan(query).await;
+        self.set_recursive_scan(name, outer);
+        resolved
+    }
+
     pub(crate) fn resolve_plan(&self, plan: Plan) -> BoxFuture<'_, ResolveResult<LogicalPlan>> {
         Box::pin(async move { self.resolve_relation(plan).await })
     }

@@ -80,7 +80,12 @@ fn fit(
             }
             docs += 1;
         }
-        let idf = weights(&doc_freq, docs, params.int("minDocFreq")?);
+        let min_doc_freq = params.int("minDocFreq")?;
+        let idf = weights(&doc_freq, docs, min_doc_freq);
+        // Spark reports the terms it filtered out as seen in no document.
+        for count in doc_freq.iter_mut().filter(|c| **c < min_doc_freq) {
+            *count = 0;
+        }
         Ok(Arc::new(IdfModel {
             uid,
             params,

@@ -194,8 +194,11 @@ impl Model for ImputerModel {
         frame::append_columns(input, outputs)
     }
 
-    fn attribute(&self, _name: &str, _args: &[MlValue]) -> MlResult<Option<Fetched>> {
-        Ok(None)
+    fn attribute(&self, name: &str, _args: &[MlValue]) -> MlResult<Option<Fetched>> {
+        Ok(match name {
+            "surrogateDF" => Some(Fetched::Batch(self.surrogate_batch()?)),
+            _ => None,
+        })
     }
 
     fn data(&self) -> MlResult<Option<RecordBatch>> {

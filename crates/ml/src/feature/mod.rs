@@ -5,9 +5,12 @@ pub mod idf;
 pub mod imputer;
 pub mod one_hot;
 pub mod scalers;
+pub mod sql_transformer;
 pub mod string_indexer;
 pub mod tokenizers;
 pub mod vector_assembler;
+pub mod vector_ops;
+pub mod words;
 
 use crate::model::OperatorDef;
 
@@ -20,5 +23,8 @@ pub fn operators() -> Vec<OperatorDef> {
     all.extend(imputer::operators());
     all.extend(idf::operators());
     all.extend(tokenizers::operators());
+    all.extend(words::operators());
+    all.extend(sql_transformer::operators());
+    all.extend(vector_ops::operators());
     all
 }

@@ -18,8 +18,6 @@ use crate::value::MlValue;
 const TOKENIZER: &str = "org.apache.spark.ml.feature.Tokenizer";
 const REGEX_TOKENIZER: &str = "org.apache.spark.ml.feature.RegexTokenizer";
 const HASHING_TF: &str = "org.apache.spark.ml.feature.HashingTF";
-/// The seed of Spark's feature hashing.
-const HASH_SEED: u32 = 42;
 
 pub fn operators() -> Vec<OperatorDef> {
     vec![
@@ -201,12 +199,6 @@ struct HashingTf {
     params: Params,
 }
 
-/// The vector slot of a term: its MurmurHash3 modulo the number of features.
-fn term_index(term: &str, features: usize) -> usize {
-    let hash = ember_functions::murmur3_bytes(term.as_bytes(), HASH_SEED) as i32;
-    (i64::from(hash).rem_euclid(features as i64)) as usize
-}
-
 impl Model for HashingTf {
     fn class(&self) -> &'static str {
         HASHING_TF
@@ -251,7 +243,9 @@ impl Model for HashingTf {
                     };
                     let mut counts = std::collections::BTreeMap::new();
                     for term in terms.as_string::<i32>().iter().flatten() {
-                        let slot = counts.entry(term_index(term, features)).or_insert(0.0);
+                        let slot = counts
+                            .entry(crate::feature::vector_ops::hashed_index(term, features))
+                            .or_insert(0.0);
                         *slot = if binary { 1.0 } else { *slot + 1.0 };
                     }
                     out.append(Some(&ember_functions::Vector::Sparse {

@@ -36,6 +36,11 @@ impl Resolver<'_> {
                     if let Some(plan) = self.named_relation(single) {
                         return self.resolve_plan(plan).await;
                     }
+                    if let Some(scan) = self.recursive_scan(single) {
+                        return Ok(LogicalPlanBuilder::from(scan)
+                            .alias(single.clone())?
+                            .build()?);
+                    }
                 }
                 // Temp views (one part, or `global_temp.view`) shadow catalog tables.
                 let view_name = name.len() == 1
