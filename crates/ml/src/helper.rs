@@ -61,6 +61,22 @@ pub async fn call(
                 labels,
             )))
         }
+        "countVectorizerModelFromVocabulary" => {
+            let vocabulary = match values.get(1) {
+                Some(MlValue::Array(items)) => items
+                    .iter()
+                    .filter_map(|s| s.as_str().map(str::to_string))
+                    .collect(),
+                _ => {
+                    return Err(MlError::IllegalArgument(
+                        "vocabulary must be an array".into(),
+                    ))
+                }
+            };
+            Ok(Fetched::Model(
+                crate::feature::count_vectorizer::from_vocabulary(text(0).to_string(), vocabulary),
+            ))
+        }
         "stopWordsRemoverGetDefaultOrUS" => Ok(Fetched::Value(MlValue::String("en_US".into()))),
         "stopWordsRemoverLoadDefaultStopWords" => Ok(Fetched::Value(MlValue::strings(
             crate::feature::words::default_stop_words(text(0))?,

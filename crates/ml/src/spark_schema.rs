@@ -36,6 +36,15 @@ fn type_json(data_type: &DataType) -> Value {
             "elementType": type_json(element.data_type()),
             "containsNull": element.is_nullable(),
         }),
+        DataType::Map(entries, _) => match entries.data_type() {
+            DataType::Struct(kv) if kv.len() == 2 => json!({
+                "type": "map",
+                "keyType": type_json(kv[0].data_type()),
+                "valueType": type_json(kv[1].data_type()),
+                "valueContainsNull": kv[1].is_nullable(),
+            }),
+            _ => Value::Null,
+        },
         DataType::Struct(fields) => json!({
             "type": "struct",
             "fields": fields.iter().map(|f| field_json(f)).collect::<Vec<_>>(),

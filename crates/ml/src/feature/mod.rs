@@ -1,14 +1,17 @@
 //! Feature transformers and their estimators.
 
+pub mod count_vectorizer;
 pub mod elementwise;
 pub mod idf;
 pub mod imputer;
 pub mod one_hot;
 pub mod scalers;
+pub mod selectors;
 pub mod sql_transformer;
 pub mod string_indexer;
 pub mod tokenizers;
 pub mod vector_assembler;
+pub mod vector_indexer;
 pub mod vector_ops;
 pub mod words;
 
@@ -26,5 +29,8 @@ pub fn operators() -> Vec<OperatorDef> {
     all.extend(words::operators());
     all.extend(sql_transformer::operators());
     all.extend(vector_ops::operators());
+    all.extend(count_vectorizer::operators());
+    all.extend(selectors::operators());
+    all.extend(vector_indexer::operators());
     all
 }

@@ -1,5 +1,5 @@
 //! Vector scalers fitted on per-feature statistics: `StandardScaler`, `MinMaxScaler`,
-//! `MaxAbsScaler`, and their models.
+//! `MaxAbsScaler`, `RobustScaler`, and their models.
 
 use std::sync::Arc;
 
@@ -22,6 +22,7 @@ enum Kind {
     Standard,
     MinMax,
     MaxAbs,
+    Robust,
 }
 
 impl Kind {
@@ -30,6 +31,7 @@ impl Kind {
             Kind::Standard => "org.apache.spark.ml.feature.StandardScaler",
             Kind::MinMax => "org.apache.spark.ml.feature.MinMaxScaler",
             Kind::MaxAbs => "org.apache.spark.ml.feature.MaxAbsScaler",
+            Kind::Robust => "org.apache.spark.ml.feature.RobustScaler",
         }
     }
     fn model(self) -> &'static str {
@@ -37,6 +39,7 @@ impl Kind {
             Kind::Standard => "org.apache.spark.ml.feature.StandardScalerModel",
             Kind::MinMax => "org.apache.spark.ml.feature.MinMaxScalerModel",
             Kind::MaxAbs => "org.apache.spark.ml.feature.MaxAbsScalerModel",
+            Kind::Robust => "org.apache.spark.ml.feature.RobustScalerModel",
         }
     }
     fn statistics(self) -> &'static [&'static str] {
@@ -44,6 +47,7 @@ impl Kind {
             Kind::Standard => &["std", "mean"],
             Kind::MinMax => &["originalMin", "originalMax"],
             Kind::MaxAbs => &["maxAbs"],
+            Kind::Robust => &["range", "median"],
         }
     }
 }
@@ -68,12 +72,24 @@ fn max_abs_defaults() -> Vec<(&'static str, MlValue)> {
     vec![("outputCol", MlValue::Null)]
 }
 
+fn robust_defaults() -> Vec<(&'static str, MlValue)> {
+    vec![
+        ("lower", MlValue::Double(0.25)),
+        ("upper", MlValue::Double(0.75)),
+        ("withCentering", MlValue::Boolean(false)),
+        ("withScaling", MlValue::Boolean(true)),
+        ("relativeError", MlValue::Double(0.001)),
+        ("outputCol", MlValue::Null),
+    ]
+}
+
 pub fn operators() -> Vec<OperatorDef> {
     let mut all = Vec::new();
-    let kinds: [(Kind, DefaultsFn); 3] = [
+    let kinds: [(Kind, DefaultsFn); 4] = [
         (Kind::Standard, standard_defaults),
         (Kind::MinMax, min_max_defaults),
         (Kind::MaxAbs, max_abs_defaults),
+        (Kind::Robust, robust_defaults),
     ];
     for (kind, defaults) in kinds {
         all.push(OperatorDef {
@@ -83,6 +99,7 @@ pub fn operators() -> Vec<OperatorDef> {
                 Kind::Standard => fit_standard,
                 Kind::MinMax => fit_min_max,
                 Kind::MaxAbs => fit_max_abs,
+                Kind::Robust => fit_robust,
             }),
         });
         all.push(OperatorDef {
@@ -92,6 +109,7 @@ pub fn operators() -> Vec<OperatorDef> {
                 Kind::Standard => |u, p, d| load(Kind::Standard, u, p, d),
                 Kind::MinMax => |u, p, d| load(Kind::MinMax, u, p, d),
                 Kind::MaxAbs => |u, p, d| load(Kind::MaxAbs, u, p, d),
+                Kind::Robust => |u, p, d| load(Kind::Robust, u, p, d),
             }),
         });
     }
@@ -125,6 +143,15 @@ fn fit_max_abs(
     fit(Kind::MaxAbs, context, data, params, uid)
 }
 
+fn fit_robust(
+    context: &SessionContext,
+    data: LogicalPlan,
+    params: Params,
+    uid: String,
+) -> BoxFuture<'_, MlResult<Arc<dyn Model>>> {
+    fit(Kind::Robust, context, data, params, uid)
+}
+
 fn fit(
     kind: Kind,
     context: &SessionContext,
@@ -138,7 +165,17 @@ fn fit(
         frame::require_vector(&input, &data_type)?;
         let batches = frame::collect(context, frame::select(data, vec![column])?).await?;
         let vectors: Vec<Vector> = frame::vectors(&batches, 0)?.into_iter().flatten().collect();
-        let statistics = statistics(kind, &vectors)?;
+        let statistics = if kind == Kind::Robust {
+            let (lower, upper) = (params.double("lower")?, params.double("upper")?);
+            if !(0.0..1.0).contains(&lower) || !(lower..=1.0).contains(&upper) || lower >= upper {
+                return illegal(format!(
+                    "requirement failed: RobustScaler needs 0 <= lower < upper <= 1, got lower={lower}, upper={upper}"
+                ));
+            }
+            quantile_statistics(&vectors, lower, upper)?
+        } else {
+            statistics(kind, &vectors)?
+        };
         Ok(Arc::new(ScalerModel {
             kind,
             uid,
@@ -146,6 +183,40 @@ fn fit(
             statistics,
         }) as Arc<dyn Model>)
     })
+}
+
+/// The value of rank `ceil(q * n)` among the sorted `values`, as Spark's quantile
+/// summaries answer while they hold every value.
+pub(crate) fn quantile(sorted: &[f64], q: f64) -> f64 {
+    let rank = (q * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len().max(1)) - 1]
+}
+
+/// `RobustScaler`'s statistics: each feature's `upper - lower` quantile range and median.
+fn quantile_statistics(vectors: &[Vector], lower: f64, upper: f64) -> MlResult<Vec<Vec<f64>>> {
+    let Some(first) = vectors.first() else {
+        return illegal("requirement failed: Nothing has been added to this summarizer.");
+    };
+    let size = first.size();
+    let mut columns = vec![Vec::with_capacity(vectors.len()); size];
+    for vector in vectors {
+        for (i, v) in vector.to_dense().into_iter().enumerate().take(size) {
+            columns[i].push(v);
+        }
+    }
+    let (mut range, mut median) = (Vec::with_capacity(size), Vec::with_capacity(size));
+    for mut values in columns {
+        values.retain(|v| !v.is_nan());
+        values.sort_by(f64::total_cmp);
+        if values.is_empty() {
+            range.push(0.0);
+            median.push(0.0);
+            continue;
+        }
+        range.push(quantile(&values, upper) - quantile(&values, lower));
+        median.push(quantile(&values, 0.5));
+    }
+    Ok(vec![range, median])
 }
 
 /// Per-feature statistics over `vectors`, in the order of `Kind::statistics`.
@@ -188,7 +259,7 @@ fn statistics(kind: Kind, vectors: &[Vector]) -> MlResult<Vec<Vec<f64>>> {
             vec![std, mean]
         }
         Kind::MinMax => vec![min, max],
-        Kind::MaxAbs => vec![min
+        Kind::MaxAbs | Kind::Robust => vec![min
             .iter()
             .zip(&max)
             .map(|(a, b)| a.abs().max(b.abs()))
@@ -343,6 +414,18 @@ impl ScalerModel {
                     low,
                     high,
                 }
+            }
+            Kind::Robust => {
+                let factor = if params.boolean("withScaling")? {
+                    stat(0)
+                        .iter()
+                        .map(|r| if *r != 0.0 { 1.0 / r } else { 0.0 })
+                        .collect()
+                } else {
+                    vec![1.0; stat(0).len()]
+                };
+                let mean = params.boolean("withCentering")?.then(|| stat(1));
+                Scaling::Standard { mean, factor }
             }
             Kind::MaxAbs => Scaling::MaxAbs {
                 divisor: stat(0)

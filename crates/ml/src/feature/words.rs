@@ -61,7 +61,7 @@ fn words_type() -> DataType {
 }
 
 /// The array-of-strings column `name`, as `array<string>`.
-fn words_column(plan: &LogicalPlan, name: &str) -> MlResult<Expr> {
+pub(crate) fn words_column(plan: &LogicalPlan, name: &str) -> MlResult<Expr> {
     let (column, data_type) = frame::column(plan.schema(), name)?;
     match &data_type {
         DataType::List(item) | DataType::LargeList(item)
