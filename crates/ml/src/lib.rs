@@ -7,6 +7,7 @@
 //! columns it needs from the plan and optimizes in Rust.
 
 mod classification;
+mod clustering;
 mod dataset;
 mod error;
 mod evaluation;

@@ -1,0 +1,10 @@
+//! Clustering: `KMeans`.
+
+pub mod kmeans;
+pub mod summary;
+
+use crate::model::OperatorDef;
+
+pub fn operators() -> Vec<OperatorDef> {
+    kmeans::operators()
+}
