@@ -1,10 +1,13 @@
 //! Regressors.
 
+pub mod isotonic;
 pub mod linear_regression;
 pub mod summary;
 
 use crate::model::OperatorDef;
 
 pub fn operators() -> Vec<OperatorDef> {
-    linear_regression::operators()
+    let mut all = linear_regression::operators();
+    all.extend(isotonic::operators());
+    all
 }
