@@ -23,6 +23,7 @@ mod registry;
 mod regression;
 mod runtime;
 mod spark_schema;
+mod tree;
 mod value;
 
 pub use error::{MlError, MlResult};

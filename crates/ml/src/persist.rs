@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use datafusion::arrow::array::RecordBatch;
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -18,6 +19,20 @@ use crate::value::MlValue;
 
 /// The Spark version Ember's saved models say they come from.
 pub const SPARK_VERSION: &str = "4.1.1";
+
+/// Schema metadata keys of model data that go to the top level of the saved metadata JSON
+/// instead (`numFeatures`, `numClasses` of trees), and come back the same way on load.
+pub const EXTRA_METADATA_PREFIX: &str = "ember.ml.metadata.";
+
+/// The metadata entries that are not extra.
+const STANDARD_METADATA: [&str; 6] = [
+    "class",
+    "timestamp",
+    "sparkVersion",
+    "uid",
+    "paramMap",
+    "defaultParamMap",
+];
 
 /// An operator read back from disk.
 pub struct Saved {
@@ -82,7 +97,7 @@ fn write_into(
                 .collect::<Map<String, Value>>(),
         )
     };
-    let metadata = json!({
+    let mut metadata = json!({
         "class": class,
         "timestamp": chrono::Utc::now().timestamp_millis(),
         "sparkVersion": SPARK_VERSION,
@@ -90,6 +105,27 @@ fn write_into(
         "paramMap": to_json(params.set_values()),
         "defaultParamMap": to_json(&saved_defaults(uid, params)),
     });
+    let data = match data {
+        Some(batch) => {
+            let mut schema = batch.schema().as_ref().clone();
+            for (key, value) in std::mem::take(&mut schema.metadata) {
+                match key.strip_prefix(EXTRA_METADATA_PREFIX) {
+                    Some(name) => {
+                        metadata[name] =
+                            serde_json::from_str(&value).unwrap_or(Value::String(value));
+                    }
+                    None => {
+                        schema.metadata.insert(key, value);
+                    }
+                }
+            }
+            Some(RecordBatch::try_new(
+                Arc::new(schema),
+                batch.columns().to_vec(),
+            )?)
+        }
+        None => None,
+    };
     let file = metadata_dir.join("part-00000");
     fs::write(&file, format!("{metadata}\n")).map_err(io_error(&file))?;
     let success = metadata_dir.join("_SUCCESS");
@@ -172,11 +208,26 @@ pub fn load(path: &str) -> MlResult<Saved> {
                 .collect()
         })
         .unwrap_or_default();
+    let extra: std::collections::HashMap<String, String> = metadata
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| !STANDARD_METADATA.contains(&k.as_str()))
+        .map(|(k, v)| (format!("{EXTRA_METADATA_PREFIX}{k}"), v.to_string()))
+        .collect();
+    let data = match read_data(&dir.join("data"))? {
+        Some(batch) if !extra.is_empty() => {
+            let mut schema = batch.schema().as_ref().clone();
+            schema.metadata.extend(extra);
+            Some(batch.with_schema(Arc::new(schema))?)
+        }
+        other => other,
+    };
     Ok(Saved {
         class: field("class"),
         uid: field("uid"),
         params,
-        data: read_data(&dir.join("data"))?,
+        data,
     })
 }
 

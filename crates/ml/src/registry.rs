@@ -12,6 +12,7 @@ fn all() -> &'static Vec<OperatorDef> {
         all.extend(crate::classification::operators());
         all.extend(crate::regression::operators());
         all.extend(crate::clustering::operators());
+        all.extend(crate::tree::operators());
         all.extend(crate::evaluation::operators());
         all
     })
