@@ -25,6 +25,8 @@ pub enum Fetched {
     /// An object the client keeps calling methods on (`model.summary`).
     Object(Arc<dyn MlObject>),
     Model(Arc<dyn Model>),
+    /// Models the client refers to by id afterwards (an ensemble's `trees`).
+    Models(Vec<Arc<dyn Model>>),
     Plan(LogicalPlan),
     /// A small DataFrame the model holds (`surrogateDF`).
     Batch(RecordBatch),
@@ -61,6 +63,17 @@ pub trait Model: Send + Sync {
     }
     /// A model attribute or method (`labels`, `coefficients`); `None` if there is none.
     fn attribute(&self, name: &str, args: &[MlValue]) -> MlResult<Option<Fetched>>;
+    /// A method that reads a dataset (`evaluateEachIteration`); `None` if there is none.
+    fn call_on_data<'a>(
+        &'a self,
+        context: &'a SessionContext,
+        name: &'a str,
+        data: LogicalPlan,
+        args: &'a [MlValue],
+    ) -> BoxFuture<'a, MlResult<Option<Fetched>>> {
+        let _ = (context, name, data, args);
+        Box::pin(std::future::ready(Ok(None)))
+    }
     /// The model's data as Spark saves it under `data/`; `None` for param-only operators.
     fn data(&self) -> MlResult<Option<RecordBatch>>;
     /// Spark's `toString`, which the client shows as the model's `repr`.

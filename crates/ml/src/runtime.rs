@@ -116,6 +116,17 @@ impl MlSession {
                     Fetched::Object(object) => {
                         Ok(MlOutput::Summary(self.insert(Cached::Object(object))))
                     }
+                    Fetched::Models(models) => {
+                        // The client splits the ids at commas.
+                        let ids: Vec<String> = models
+                            .into_iter()
+                            .map(|m| self.insert(Cached::Model(m)))
+                            .collect();
+                        Ok(MlOutput::Operator(OperatorInfo {
+                            object_id: Some(ids.join(",")),
+                            ..Default::default()
+                        }))
+                    }
                     Fetched::Plan(_) | Fetched::Batch(_) => Err(MlError::Unsupported(
                         "a DataFrame result outside a relation".into(),
                     )),
@@ -330,6 +341,15 @@ async fn call_model(
         .collect();
     if let Some(found) = model.attribute(method, &values)? {
         return Ok(found);
+    }
+    let dataset = args.iter().find_map(|a| match a {
+        Argument::Dataset(plan) => Some(plan.clone()),
+        Argument::Value(_) => None,
+    });
+    if let Some(data) = dataset {
+        if let Some(found) = model.call_on_data(context, method, data, &values).await? {
+            return Ok(found);
+        }
     }
     match method {
         "toString" => Ok(Fetched::Value(MlValue::String(model.describe()))),

@@ -167,12 +167,46 @@ fn fit<'a>(
     })
 }
 
-/// An extra metadata entry the saved model carries (`numFeatures`).
-pub(crate) fn extra_number(data: &RecordBatch, name: &str) -> Option<usize> {
+/// An extra metadata entry the saved model carries (`numFeatures`), as JSON text.
+pub(crate) fn extra_text(data: &RecordBatch, name: &str) -> Option<String> {
     data.schema()
         .metadata()
         .get(&format!("{EXTRA_METADATA_PREFIX}{name}"))
-        .and_then(|v| v.parse().ok())
+        .cloned()
+}
+
+pub(crate) fn extra_number(data: &RecordBatch, name: &str) -> Option<usize> {
+    extra_text(data, name).and_then(|v| v.parse().ok())
+}
+
+/// A single tree as a model of its own, as an ensemble's `trees` hands them out.
+pub(crate) fn tree_model(
+    classifier: bool,
+    root: Node,
+    features: usize,
+    classes: usize,
+    features_col: &str,
+) -> Arc<dyn Model> {
+    let (prefix, defaults): (&str, fn() -> Vec<(&'static str, MlValue)>) = if classifier {
+        ("dtc", classifier_defaults)
+    } else {
+        ("dtr", regressor_defaults)
+    };
+    let set = std::collections::BTreeMap::from([(
+        "featuresCol".to_string(),
+        MlValue::String(features_col.to_string()),
+    )]);
+    Arc::new(TreeModel {
+        classifier,
+        uid: format!(
+            "{prefix}_{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..12]
+        ),
+        params: Params::new(set, &defaults()),
+        root,
+        features,
+        classes,
+    })
 }
 
 fn load(
@@ -344,9 +378,9 @@ impl Model for TreeModel {
 
     fn data(&self) -> MlResult<Option<RecordBatch>> {
         let batch = node_data::tree_batch(&self.root)?;
-        let mut extra = vec![("numFeatures", self.features)];
+        let mut extra = vec![("numFeatures", self.features.to_string())];
         if self.classifier {
-            extra.push(("numClasses", self.classes));
+            extra.push(("numClasses", self.classes.to_string()));
         }
         Ok(Some(with_extra(batch, &extra)?))
     }
@@ -384,12 +418,12 @@ pub(crate) fn sparse(values: Vec<f64>) -> MlValue {
 }
 
 /// `batch` carrying `extra` numbers for the saved metadata.
-pub(crate) fn with_extra(batch: RecordBatch, extra: &[(&str, usize)]) -> MlResult<RecordBatch> {
+pub(crate) fn with_extra(batch: RecordBatch, extra: &[(&str, String)]) -> MlResult<RecordBatch> {
     let mut schema = batch.schema().as_ref().clone();
     for (name, value) in extra {
         schema
             .metadata
-            .insert(format!("{EXTRA_METADATA_PREFIX}{name}"), value.to_string());
+            .insert(format!("{EXTRA_METADATA_PREFIX}{name}"), value.clone());
     }
     Ok(batch.with_schema(Arc::new(schema))?)
 }

@@ -3,6 +3,7 @@
 //! is reached or no split gains.
 
 pub mod decision_tree;
+pub mod ensemble;
 pub mod node_data;
 
 use rand::{Rng, SeedableRng};
@@ -12,7 +13,9 @@ use crate::model::OperatorDef;
 use crate::dataset::Labeled;
 
 pub fn operators() -> Vec<OperatorDef> {
-    decision_tree::operators()
+    let mut all = decision_tree::operators();
+    all.extend(ensemble::operators());
+    all
 }
 
 /// How a node's label statistics measure impurity.
