@@ -259,3 +259,26 @@ fn read_data(dir: &Path) -> MlResult<Option<RecordBatch>> {
         None => Ok(None),
     }
 }
+
+/// An extra metadata entry the saved model carries (`numFeatures`), as JSON text.
+pub fn extra_text(data: &RecordBatch, name: &str) -> Option<String> {
+    data.schema()
+        .metadata()
+        .get(&format!("{EXTRA_METADATA_PREFIX}{name}"))
+        .cloned()
+}
+
+pub fn extra_number(data: &RecordBatch, name: &str) -> Option<usize> {
+    extra_text(data, name).and_then(|v| v.parse().ok())
+}
+
+/// `batch` carrying `extra` numbers for the saved metadata.
+pub fn with_extra(batch: RecordBatch, extra: &[(&str, String)]) -> MlResult<RecordBatch> {
+    let mut schema = batch.schema().as_ref().clone();
+    for (name, value) in extra {
+        schema
+            .metadata
+            .insert(format!("{EXTRA_METADATA_PREFIX}{name}"), value.clone());
+    }
+    Ok(batch.with_schema(Arc::new(schema))?)
+}

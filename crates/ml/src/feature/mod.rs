@@ -5,6 +5,7 @@ pub mod elementwise;
 pub mod idf;
 pub mod imputer;
 pub mod one_hot;
+pub mod rformula;
 pub mod scalers;
 pub mod selectors;
 pub mod sql_transformer;
@@ -32,5 +33,6 @@ pub fn operators() -> Vec<OperatorDef> {
     all.extend(count_vectorizer::operators());
     all.extend(selectors::operators());
     all.extend(vector_indexer::operators());
+    all.extend(rformula::operators());
     all
 }

@@ -15,7 +15,7 @@ use crate::error::{illegal, MlError, MlResult};
 use crate::frame::{self, model_call};
 use crate::model::{Fetched, Model, OperatorDef, Role};
 use crate::params::Params;
-use crate::persist::EXTRA_METADATA_PREFIX;
+use crate::persist::{extra_number, with_extra};
 use crate::tree::{self, node_data, Growth, Impurity, Node};
 use crate::value::MlValue;
 
@@ -165,18 +165,6 @@ fn fit<'a>(
             classes,
         }) as Arc<dyn Model>)
     })
-}
-
-/// An extra metadata entry the saved model carries (`numFeatures`), as JSON text.
-pub(crate) fn extra_text(data: &RecordBatch, name: &str) -> Option<String> {
-    data.schema()
-        .metadata()
-        .get(&format!("{EXTRA_METADATA_PREFIX}{name}"))
-        .cloned()
-}
-
-pub(crate) fn extra_number(data: &RecordBatch, name: &str) -> Option<usize> {
-    extra_text(data, name).and_then(|v| v.parse().ok())
 }
 
 /// A single tree as a model of its own, as an ensemble's `trees` hands them out.
@@ -415,15 +403,4 @@ pub(crate) fn sparse(values: Vec<f64>) -> MlValue {
         indices,
         values,
     })
-}
-
-/// `batch` carrying `extra` numbers for the saved metadata.
-pub(crate) fn with_extra(batch: RecordBatch, extra: &[(&str, String)]) -> MlResult<RecordBatch> {
-    let mut schema = batch.schema().as_ref().clone();
-    for (name, value) in extra {
-        schema
-            .metadata
-            .insert(format!("{EXTRA_METADATA_PREFIX}{name}"), value.clone());
-    }
-    Ok(batch.with_schema(Arc::new(schema))?)
 }

@@ -16,9 +16,9 @@ use crate::error::{illegal, MlError, MlResult};
 use crate::frame::{self, model_call};
 use crate::model::{Fetched, Model, OperatorDef, Role};
 use crate::params::Params;
+use crate::persist::{extra_number, extra_text, with_extra};
 use crate::tree::decision_tree::{
-    class_count, extra_number, extra_text, growth, leaf_column, sparse, tree_defaults, tree_model,
-    with_extra,
+    class_count, growth, leaf_column, sparse, tree_defaults, tree_model,
 };
 use crate::tree::{self, node_data, Impurity, Node};
 use crate::value::MlValue;
