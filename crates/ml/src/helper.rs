@@ -8,10 +8,13 @@ use crate::model::{Argument, Fetched};
 use crate::value::MlValue;
 
 pub async fn call(
-    _context: &SessionContext,
+    context: &SessionContext,
     method: &str,
     args: Vec<Argument>,
 ) -> MlResult<Fetched> {
+    if method == "powerIterationClusteringAssignClusters" {
+        return crate::clustering::pic::assign_clusters(context, args).await;
+    }
     let values: Vec<MlValue> = args
         .into_iter()
         .filter_map(|a| match a {

@@ -54,7 +54,7 @@ pub fn operators() -> Vec<OperatorDef> {
 
 /// How far apart two points are.
 #[derive(Clone, Copy, PartialEq)]
-enum Distance {
+pub(crate) enum Distance {
     Euclidean,
     Cosine,
 }
@@ -215,6 +215,21 @@ fn lloyd(
         }
     }
     iterations
+}
+
+/// Each point's cluster after k-means from a k-means++ start.
+pub(crate) fn cluster_numbers(
+    points: &Labeled,
+    k: usize,
+    distance: Distance,
+    seed: i64,
+    max_iter: usize,
+) -> Vec<i32> {
+    let mut centers = initial_centers(points, k, distance, seed, false);
+    lloyd(points, &mut centers, distance, max_iter, 1e-4);
+    (0..points.rows())
+        .map(|i| closest(points.row(i), &centers, distance).0 as i32)
+        .collect()
 }
 
 fn fit(

@@ -1,10 +1,13 @@
-//! Clustering: `KMeans`.
+//! Clustering: `KMeans`, `PowerIterationClustering`.
 
 pub mod kmeans;
+pub mod pic;
 pub mod summary;
 
 use crate::model::OperatorDef;
 
 pub fn operators() -> Vec<OperatorDef> {
-    kmeans::operators()
+    let mut all = kmeans::operators();
+    all.extend(pic::operators());
+    all
 }
