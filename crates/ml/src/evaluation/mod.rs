@@ -1,6 +1,7 @@
 //! Evaluators: binary classification (areas under ROC and PR), multiclass classification
 //! and regression metrics, computed as Spark computes them.
 
+pub mod clustering;
 pub mod metrics;
 pub mod summary;
 
@@ -57,6 +58,9 @@ pub fn operators() -> Vec<OperatorDef> {
             role: Role::Evaluator(regression),
         },
     ]
+    .into_iter()
+    .chain(clustering::operators())
+    .collect()
 }
 
 /// Rows of (first column as double or a vector's element 1, label, weight).
