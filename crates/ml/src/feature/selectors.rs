@@ -186,7 +186,7 @@ fn f_regression(x: &[f64], y: &[f64]) -> MlResult<Test> {
     })
 }
 
-/// Which features pass `mode` with `threshold`, in index order.
+/// Which features pass `mode` with `threshold`, most significant first.
 fn select(tests: &[Test], mode: &str, threshold: f64) -> Vec<usize> {
     let mut ranked: Vec<usize> = (0..tests.len()).collect();
     ranked.sort_by(|a, b| {
@@ -196,7 +196,7 @@ fn select(tests: &[Test], mode: &str, threshold: f64) -> Vec<usize> {
             .then(a.cmp(b))
     });
     let features = tests.len() as f64;
-    let mut chosen: Vec<usize> = match mode {
+    match mode {
         "numTopFeatures" => ranked.into_iter().take(threshold as usize).collect(),
         "percentile" => ranked
             .into_iter()
@@ -223,9 +223,7 @@ fn select(tests: &[Test], mode: &str, threshold: f64) -> Vec<usize> {
             .into_iter()
             .filter(|i| tests[*i].p_value < threshold / features)
             .collect(),
-    };
-    chosen.sort_unstable();
-    chosen
+    }
 }
 
 /// The mode and threshold the estimator's params ask for.
@@ -297,7 +295,13 @@ fn fit<'a>(
                 .map(|x| test(x, &data.labels))
                 .collect::<MlResult<Vec<_>>>()?;
             let (mode, threshold) = mode_and_threshold(model, &params)?;
-            select(&tests, &mode, threshold)
+            let mut chosen = select(&tests, &mode, threshold);
+            // ChiSqSelector reports its features in index order, the univariate selector
+            // by significance.
+            if model == CHI_SQ_MODEL {
+                chosen.sort_unstable();
+            }
+            chosen
         };
         Ok(Arc::new(SelectorModel {
             class: model,
@@ -382,7 +386,9 @@ impl Model for SelectorModel {
         let source = params.string("featuresCol")?;
         let (column, data_type) = frame::column(input.schema(), &source)?;
         frame::require_vector(&source, &data_type)?;
-        let selected = Arc::new(self.selected.clone());
+        let mut selected = self.selected.clone();
+        selected.sort_unstable();
+        let selected = Arc::new(selected);
         let call = model_call(
             "feature_selector",
             ember_functions::vector_type(),
@@ -452,5 +458,7 @@ mod tests {
         // Bounds 0.0125, 0.025, 0.0375, 0.05 over ranks 1..4: ranks 1 and 2 pass.
         assert_eq!(select(&tests, "fdr", 0.05), vec![0, 2]);
         assert_eq!(select(&tests, "numTopFeatures", 3.0), vec![0, 2, 3]);
+        let tests: Vec<Test> = [0.3, 0.1].iter().map(|p| Test { p_value: *p }).collect();
+        assert_eq!(select(&tests, "numTopFeatures", 2.0), vec![1, 0]);
     }
 }

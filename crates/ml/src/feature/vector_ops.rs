@@ -323,7 +323,7 @@ mod tests {
         let x = [5.0, 8.0, 6.0];
         let y = discrete_cosine(&x, false);
         assert!((y[0] - 19.0 / 3f64.sqrt()).abs() < 1e-12);
-        assert!((y[1] + 0.707_106_781).abs() < 1e-6);
+        assert!((y[1] + std::f64::consts::FRAC_1_SQRT_2).abs() < 1e-12);
         let back = discrete_cosine(&y, true);
         for (a, b) in back.iter().zip(x) {
             assert!((a - b).abs() < 1e-12);

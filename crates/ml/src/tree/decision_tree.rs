@@ -175,7 +175,7 @@ pub(crate) fn tree_model(
     classes: usize,
     features_col: &str,
 ) -> Arc<dyn Model> {
-    let (prefix, defaults): (&str, fn() -> Vec<(&'static str, MlValue)>) = if classifier {
+    let (prefix, defaults): (&str, crate::model::DefaultsFn) = if classifier {
         ("dtc", classifier_defaults)
     } else {
         ("dtr", regressor_defaults)

@@ -149,6 +149,9 @@ pub fn ensemble_batch(trees: &[&Node]) -> MlResult<RecordBatch> {
     )?)
 }
 
+/// A node read from its row, with its children's ids, split feature, threshold and gain.
+type NodeRow = (Node, i32, i32, usize, f64, f64);
+
 fn lacks(name: &str) -> MlError {
     MlError::IllegalArgument(format!("tree data lacks {name}"))
 }
@@ -202,7 +205,7 @@ fn read_nodes(nodes: &StructArray, tree_ids: Option<&Int32Array>) -> MlResult<Ve
         fn node(
             id: i32,
             tree: &HashMap<i32, usize>,
-            make: &dyn Fn(usize) -> MlResult<(Node, i32, i32, usize, f64, f64)>,
+            make: &dyn Fn(usize) -> MlResult<NodeRow>,
             depth: usize,
         ) -> MlResult<Node> {
             let row = *tree.get(&id).ok_or_else(|| lacks("a child node"))?;
@@ -218,7 +221,7 @@ fn read_nodes(nodes: &StructArray, tree_ids: Option<&Int32Array>) -> MlResult<Ve
             }
             Ok(n)
         }
-        let make = |row: usize| -> MlResult<(Node, i32, i32, usize, f64, f64)> {
+        let make = |row: usize| -> MlResult<NodeRow> {
             let threshold = list_values(thresholds, row)?
                 .first()
                 .copied()
