@@ -5,6 +5,7 @@ pub mod elementwise;
 pub mod idf;
 pub mod imputer;
 pub mod one_hot;
+pub mod pca;
 pub mod rformula;
 pub mod scalers;
 pub mod selectors;
@@ -34,5 +35,6 @@ pub fn operators() -> Vec<OperatorDef> {
     all.extend(selectors::operators());
     all.extend(vector_indexer::operators());
     all.extend(rformula::operators());
+    all.extend(pca::operators());
     all
 }
