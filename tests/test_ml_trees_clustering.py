@@ -1,5 +1,5 @@
-"""pyspark.ml trees, ensembles, clustering and isotonic regression. Expected values come from
-Apache Spark 4.1.1 on the same data."""
+"""pyspark.ml trees, ensembles, naive Bayes, clustering and isotonic regression. Expected values
+come from Apache Spark 4.1.1 on the same data."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from pyspark.ml.classification import (
     DecisionTreeClassificationModel,
     DecisionTreeClassifier,
     GBTClassifier,
+    NaiveBayes,
+    NaiveBayesModel,
     RandomForestClassificationModel,
     RandomForestClassifier,
 )
@@ -161,3 +163,38 @@ def test_isotonic_regression(spark: SparkSession, tmp_path: Path) -> None:
     model.write().overwrite().save(str(tmp_path / "iso"))
     loaded = IsotonicRegressionModel.load(str(tmp_path / "iso"))
     assert list(loaded.predictions) == list(model.predictions)
+
+
+def test_naive_bayes(spark: SparkSession, tmp_path: Path) -> None:
+    rows = [(0.0, [1.0, 0.0, 2.0]), (0.0, [2.0, 1.0, 0.0]), (1.0, [0.0, 3.0, 1.0])]
+    rows += [(1.0, [0.0, 2.0, 4.0]), (2.0, [5.0, 0.0, 0.0])]
+    df = spark.createDataFrame([(y, Vectors.dense(x)) for y, x in rows], ["label", "features"])
+    model = NaiveBayes(smoothing=0.5).fit(df)
+    assert [round(x, 9) for x in model.pi] == [-0.955511445, -0.955511445, -1.466337069]
+    assert [round(x, 9) for x in model.theta.toArray()[0]] == [
+        -0.762140052,
+        -1.609437912,
+        -1.098612289,
+    ]
+    scored = model.transform(df).collect()
+    assert [r.prediction for r in scored] == [0.0, 0.0, 1.0, 1.0, 2.0]
+    assert [round(x, 9) for x in scored[1].probability] == [0.561973074, 0.011664903, 0.426362023]
+    gaussian = NaiveBayes(modelType="gaussian").fit(df)
+    assert [round(x, 9) for x in gaussian.pi] == [-0.916290732, -0.916290732, -1.609437912]
+    assert list(gaussian.theta.toArray()[1]) == [0.0, 2.5, 2.5]
+    model.write().overwrite().save(str(tmp_path / "nb"))
+    loaded = NaiveBayesModel.load(str(tmp_path / "nb"))
+    assert [r.prediction for r in loaded.transform(df).collect()] == [0.0, 0.0, 1.0, 1.0, 2.0]
+    binary = spark.createDataFrame(
+        [
+            (0.0, Vectors.dense([1.0, 0.0])),
+            (0.0, Vectors.dense([1.0, 1.0])),
+            (1.0, Vectors.dense([0.0, 1.0])),
+        ],
+        ["label", "features"],
+    )
+    bernoulli = NaiveBayes(modelType="bernoulli").fit(binary)
+    raw = bernoulli.transform(binary).collect()[0].rawPrediction
+    assert [round(x, 9) for x in raw] == [-1.491654877, -3.113515309]
+    with pytest.raises(PySparkException):
+        NaiveBayes(modelType="bernoulli").fit(df)

@@ -1,11 +1,14 @@
 //! Classifiers.
 
 pub mod logistic_regression;
+pub mod naive_bayes;
 
 use crate::model::OperatorDef;
 
 pub fn operators() -> Vec<OperatorDef> {
-    logistic_regression::operators()
+    let mut all = logistic_regression::operators();
+    all.extend(naive_bayes::operators());
+    all
 }
 
 use std::sync::Arc;
