@@ -149,6 +149,75 @@ fn cholesky_solve(a: &[f64], b: &[f64]) -> Option<Vec<f64>> {
     Some(x)
 }
 
+/// Ridge (or plain) least squares from the moments: `lambda` penalizes `sigma_j * beta_j`;
+/// inactive features get coefficient 0.
+fn normal_equations(
+    m: &Moments,
+    sigma: &[f64],
+    lambda: f64,
+    active: &[bool],
+) -> MlResult<Vec<f64>> {
+    let d = sigma.len();
+    let mut a = m.xx.clone();
+    for j in 0..d {
+        a[j * d + j] += lambda * sigma[j] * sigma[j];
+        if !active[j] {
+            for k in 0..d {
+                a[j * d + k] = if j == k { 1.0 } else { 0.0 };
+                a[k * d + j] = if j == k { 1.0 } else { 0.0 };
+            }
+        }
+    }
+    let b: Vec<f64> = (0..d)
+        .map(|j| if active[j] { m.xy[j] } else { 0.0 })
+        .collect();
+    cholesky_solve(&a, &b).ok_or_else(|| {
+        MlError::IllegalArgument(
+            "The matrix of the normal equations is singular; set regParam > 0 or remove collinear features.".into(),
+        )
+    })
+}
+
+/// Spark's weighted least squares with an L2 penalty `reg`: on coefficients scaled by their
+/// feature's deviation and divided by the label's when `standardize`, else on the plain
+/// coefficients (as generalized linear regression asks). The coefficients and intercept.
+pub(crate) fn weighted_least_squares(
+    data: &Labeled,
+    fit_intercept: bool,
+    reg: f64,
+    standardize: bool,
+) -> MlResult<(Vec<f64>, f64)> {
+    let m = moments(data, fit_intercept);
+    let d = data.dims;
+    let coefficients = if m.label_std == 0.0 && fit_intercept {
+        vec![0.0; d]
+    } else {
+        let delta = if m.label_std > 0.0 && standardize {
+            m.label_std
+        } else {
+            1.0
+        };
+        let active: Vec<bool> = (0..d).map(|j| !fit_intercept || m.std[j] > 0.0).collect();
+        let sigma = if standardize {
+            m.std.clone()
+        } else {
+            vec![1.0; d]
+        };
+        normal_equations(&m, &sigma, reg / delta, &active)?
+    };
+    let intercept = if fit_intercept {
+        m.label_mean
+            - coefficients
+                .iter()
+                .zip(&m.mean)
+                .map(|(c, x)| c * x)
+                .sum::<f64>()
+    } else {
+        0.0
+    };
+    Ok((coefficients, intercept))
+}
+
 /// The smooth part of the objective over coefficients scaled by σ_j (β'_j = σ_j β_j).
 struct ScaledLeastSquares<'a> {
     m: &'a Moments,
@@ -222,25 +291,7 @@ fn fit(
             // Features that never vary carry no signal once centered.
             let active: Vec<bool> = (0..d).map(|j| !fit_intercept || m.std[j] > 0.0).collect();
             if alpha == 0.0 || lambda == 0.0 {
-                let mut a = m.xx.clone();
-                for j in 0..d {
-                    a[j * d + j] += lambda * sigma[j] * sigma[j];
-                    if !active[j] {
-                        for k in 0..d {
-                            a[j * d + k] = if j == k { 1.0 } else { 0.0 };
-                            a[k * d + j] = if j == k { 1.0 } else { 0.0 };
-                        }
-                    }
-                }
-                let b: Vec<f64> = (0..d)
-                    .map(|j| if active[j] { m.xy[j] } else { 0.0 })
-                    .collect();
-                let solved = cholesky_solve(&a, &b).ok_or_else(|| {
-                    MlError::IllegalArgument(
-                        "The matrix of the normal equations is singular; set regParam > 0 or remove collinear features.".into(),
-                    )
-                })?;
-                (solved, 1, vec![0.0])
+                (normal_equations(&m, &sigma, lambda, &active)?, 1, vec![0.0])
             } else {
                 let scale: Vec<f64> = (0..d)
                     .map(|j| if active[j] { sigma[j] } else { 0.0 })
