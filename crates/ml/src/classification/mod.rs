@@ -1,5 +1,6 @@
 //! Classifiers.
 
+pub mod linear_svc;
 pub mod logistic_regression;
 pub mod naive_bayes;
 
@@ -8,6 +9,7 @@ use crate::model::OperatorDef;
 pub fn operators() -> Vec<OperatorDef> {
     let mut all = logistic_regression::operators();
     all.extend(naive_bayes::operators());
+    all.extend(linear_svc::operators());
     all
 }
 
