@@ -12,6 +12,7 @@ mod dataset;
 mod error;
 mod evaluation;
 mod feature;
+mod fpm;
 mod frame;
 mod helper;
 mod matrix_data;

@@ -13,6 +13,7 @@ fn all() -> &'static Vec<OperatorDef> {
         all.extend(crate::regression::operators());
         all.extend(crate::clustering::operators());
         all.extend(crate::tree::operators());
+        all.extend(crate::fpm::operators());
         all.extend(crate::evaluation::operators());
         all
     })
