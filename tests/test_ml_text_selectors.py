@@ -15,6 +15,7 @@ from pyspark.ml.feature import (
     FeatureHasher,
     Interaction,
     NGram,
+    QuantileDiscretizer,
     RFormula,
     RFormulaModel,
     RobustScaler,
@@ -190,3 +191,22 @@ def test_rformula_unknown_column_is_an_error(spark: SparkSession) -> None:
     df = spark.createDataFrame([(1.0, 2.0)], ["y", "x"])
     with pytest.raises(PySparkException, match="nope"):
         RFormula(formula="y ~ nope").fit(df)
+
+
+def test_quantile_discretizer_splits_at_quantiles(spark: SparkSession) -> None:
+    # Values from Spark's own QuantileDiscretizer documentation.
+    nan = float("nan")
+    rows = [(0.1, 0.0), (0.4, 1.0), (1.2, 1.3), (1.5, 1.5), (nan, nan), (nan, nan)]
+    df = spark.createDataFrame(rows, ["input1", "input2"])
+    single = QuantileDiscretizer(inputCol="input1", outputCol="b", numBuckets=2).fit(df)
+    assert single.getSplits() == [float("-inf"), 0.4, float("inf")]
+    keep = QuantileDiscretizer(inputCol="input1", outputCol="b", handleInvalid="keep").fit(df)
+    assert [r.b for r in keep.transform(df).collect()] == [0.0, 1.0, 1.0, 1.0, 2.0, 2.0]
+    several = QuantileDiscretizer(
+        numBucketsArray=[5, 10],
+        inputCols=["input1", "input2"],
+        outputCols=["o1", "o2"],
+        handleInvalid="skip",
+    ).fit(df)
+    out = several.transform(df).collect()
+    assert [(r.o1, r.o2) for r in out] == [(1.0, 1.0), (2.0, 2.0), (3.0, 3.0), (4.0, 4.0)]

@@ -6,6 +6,7 @@ pub mod idf;
 pub mod imputer;
 pub mod one_hot;
 pub mod pca;
+pub mod quantile_discretizer;
 pub mod rformula;
 pub mod scalers;
 pub mod selectors;
@@ -36,5 +37,6 @@ pub fn operators() -> Vec<OperatorDef> {
     all.extend(vector_indexer::operators());
     all.extend(rformula::operators());
     all.extend(pca::operators());
+    all.extend(quantile_discretizer::operators());
     all
 }
