@@ -13,13 +13,16 @@ from pyspark.ml.classification import (
     GBTClassifier,
     LinearSVC,
     LinearSVCModel,
+    LogisticRegression,
     NaiveBayes,
     NaiveBayesModel,
+    OneVsRest,
+    OneVsRestModel,
     RandomForestClassificationModel,
     RandomForestClassifier,
 )
 from pyspark.ml.clustering import KMeans, KMeansModel, PowerIterationClustering
-from pyspark.ml.evaluation import ClusteringEvaluator
+from pyspark.ml.evaluation import ClusteringEvaluator, MulticlassClassificationEvaluator
 from pyspark.ml.linalg import Vectors
 from pyspark.ml.regression import (
     DecisionTreeRegressor,
@@ -28,7 +31,9 @@ from pyspark.ml.regression import (
     IsotonicRegression,
     IsotonicRegressionModel,
 )
+from pyspark.ml.tuning import CrossValidator, ParamGridBuilder
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as sf
 
 TREE = (
     "  If (feature 0 <= 2.5)\n   Predict: 0.0\n  Else (feature 0 > 2.5)\n"
@@ -247,3 +252,29 @@ def test_linear_svc_reaches_sparks_optimum(spark: SparkSession, tmp_path: Path) 
     assert list(loaded.coefficients) == list(model.coefficients)
     with pytest.raises(PySparkException):
         LinearSVC().fit(df.selectExpr("label * 3 AS label", "features"))
+
+
+def test_one_vs_rest_and_cross_validation(spark: SparkSession, tmp_path: Path) -> None:
+    # Both run in the client on top of unwrap_udt, Spark's internal array_binary_search and
+    # aggregate over structs whose field names differ from the zero's.
+    rows = [
+        (float(i % 3), Vectors.dense([i % 3 + (i % 5) * 0.1, (i * 7) % 4 * 0.2 + i % 3]))
+        for i in range(30)
+    ]
+    df = spark.createDataFrame(rows, ["label", "features"])
+    model = OneVsRest(classifier=LogisticRegression(maxIter=20)).fit(df)
+    assert [r.prediction for r in model.transform(df).collect()] == [r[0] for r in rows]
+    model.write().overwrite().save(str(tmp_path / "ovr"))
+    assert len(OneVsRestModel.load(str(tmp_path / "ovr")).models) == 3
+    grid = ParamGridBuilder().addGrid(LogisticRegression.regParam, [0.0, 0.5]).build()
+    cv = CrossValidator(
+        estimator=LogisticRegression(maxIter=10),
+        estimatorParamMaps=grid,
+        evaluator=MulticlassClassificationEvaluator(),
+        numFolds=2,
+        seed=1,
+    ).fit(df)
+    assert len(cv.avgMetrics) == 2
+    assert max(cv.avgMetrics) == 1.0
+    unwrapped = df.select(sf.unwrap_udt("features").alias("u")).schema["u"].dataType
+    assert [f.name for f in unwrapped.fields] == ["type", "size", "indices", "values"]

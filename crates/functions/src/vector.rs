@@ -443,6 +443,121 @@ impl ScalarUDFImpl for ArrayToVector {
 }
 
 /// The vector functions by name; others are handed back.
+/// `unwrap_udt(x)`: a vector or matrix as its plain storage struct; other values as they are.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct UnwrapUdt {
+    signature: Signature,
+}
+
+impl Default for UnwrapUdt {
+    fn default() -> Self {
+        UnwrapUdt {
+            signature: Signature::any(1, Volatility::Immutable),
+        }
+    }
+}
+
+/// `data_type` without its user-defined type tag.
+fn untagged(data_type: &DataType) -> DataType {
+    match data_type {
+        DataType::Struct(fields) if udt_classes(data_type).is_some() => DataType::Struct(
+            fields
+                .iter()
+                .map(|f| {
+                    let mut metadata = f.metadata().clone();
+                    metadata.remove(UDT_JVM_CLASS);
+                    metadata.remove(UDT_PYTHON_CLASS);
+                    f.as_ref().clone().with_metadata(metadata)
+                })
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+impl ScalarUDFImpl for UnwrapUdt {
+    fn name(&self) -> &str {
+        "unwrap_udt"
+    }
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+    fn return_type(&self, args: &[DataType]) -> Result<DataType> {
+        Ok(args.first().map(untagged).unwrap_or(DataType::Null))
+    }
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let array = args.args[0].to_array(args.number_rows)?;
+        let DataType::Struct(fields) = untagged(array.data_type()) else {
+            return Ok(ColumnarValue::Array(array));
+        };
+        let Some(parts) = array.as_struct_opt() else {
+            return Ok(ColumnarValue::Array(array));
+        };
+        let unwrapped = datafusion::arrow::array::StructArray::try_new(
+            fields,
+            parts.columns().to_vec(),
+            parts.nulls().cloned(),
+        )?;
+        Ok(ColumnarValue::Array(Arc::new(unwrapped)))
+    }
+}
+
+/// `array_binary_search(sorted, value)`: the index of `value` in the sorted numeric array,
+/// or `-(insertion point) - 1` when absent, as Java's `Arrays.binarySearch` (the client's
+/// internal function for sparse vector lookups).
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct ArrayBinarySearch {
+    signature: Signature,
+}
+
+impl Default for ArrayBinarySearch {
+    fn default() -> Self {
+        ArrayBinarySearch {
+            signature: Signature::any(2, Volatility::Immutable),
+        }
+    }
+}
+
+impl ScalarUDFImpl for ArrayBinarySearch {
+    fn name(&self) -> &str {
+        "array_binary_search"
+    }
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+    fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Int32)
+    }
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let arrays = args.args[0].to_array(args.number_rows)?;
+        let values = args.args[1].to_array(args.number_rows)?;
+        let values = datafusion::arrow::compute::cast(&values, &DataType::Float64)?;
+        let values = values.as_primitive::<Float64Type>();
+        let Some(lists) = arrays.as_list_opt::<i32>() else {
+            return exec_err!(
+                "array_binary_search expects an array, found {}",
+                arrays.data_type()
+            );
+        };
+        let mut out = datafusion::arrow::array::Int32Builder::with_capacity(lists.len());
+        for row in 0..lists.len() {
+            if lists.is_null(row) || values.is_null(row) {
+                out.append_null();
+                continue;
+            }
+            let items = datafusion::arrow::compute::cast(&lists.value(row), &DataType::Float64)?;
+            let items = items.as_primitive::<Float64Type>().values();
+            let target = values.value(row);
+            let found = match items.binary_search_by(|x| x.total_cmp(&target)) {
+                Ok(i) => i as i64,
+                Err(i) => -(i as i64) - 1,
+            };
+            out.append_value(i32::try_from(found).unwrap_or(i32::MIN));
+        }
+        Ok(ColumnarValue::Array(Arc::new(out.finish())))
+    }
+}
+
 pub(crate) fn call(
     _registry: &dyn datafusion::execution::FunctionRegistry,
     name: &str,
@@ -475,6 +590,12 @@ pub(crate) fn call(
             ScalarUDF::new_from_impl(VectorToArray::new(float32))
         }
         "array_to_vector" => ScalarUDF::new_from_impl(ArrayToVector::default()),
+        "unwrap_udt" => ScalarUDF::new_from_impl(UnwrapUdt::default()),
+        "array_binary_search" => {
+            return Ok(Ok(
+                ScalarUDF::new_from_impl(ArrayBinarySearch::default()).call(args)
+            ))
+        }
         _ => return Ok(Err(args)),
     };
     let mut args = args;

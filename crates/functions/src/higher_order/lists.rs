@@ -83,6 +83,30 @@ pub(super) fn zip_with(
     )?))
 }
 
+/// `array` as `target`: structs field by field in order (names may differ, as Spark's
+/// structural equality allows), anything else by cast.
+fn conform(array: ArrayRef, target: &DataType) -> Result<ArrayRef> {
+    if array.data_type() == target {
+        return Ok(array);
+    }
+    match (array.as_struct_opt(), target) {
+        (Some(parts), DataType::Struct(fields)) if parts.num_columns() == fields.len() => {
+            let columns = parts
+                .columns()
+                .iter()
+                .zip(fields.iter())
+                .map(|(c, f)| conform(Arc::clone(c), f.data_type()))
+                .collect::<Result<Vec<_>>>()?;
+            Ok(Arc::new(datafusion::arrow::array::StructArray::try_new(
+                fields.clone(),
+                columns,
+                parts.nulls().cloned(),
+            )?))
+        }
+        _ => Ok(cast(&array, target)?),
+    }
+}
+
 /// Folds each row's elements into `zero` with `merge`, one element position at a time across
 /// all rows, then applies `finish`; a null array gives null.
 pub(super) fn aggregate(
@@ -111,11 +135,7 @@ pub(super) fn aggregate(
         let current = take(accumulator.as_ref(), &active_rows, None)?;
         let element = take(packed.values.as_ref(), &elements, None)?;
         let merged = apply(merge, &[current, element], &active_rows)?;
-        let merged = if merged.data_type() == &accumulator_type {
-            merged
-        } else {
-            cast(&merged, &accumulator_type)?
-        };
+        let merged = conform(merged, &accumulator_type)?;
         let mut next = 0;
         let picks: Vec<(usize, usize)> = (0..packed.rows())
             .map(|row| {

@@ -182,6 +182,22 @@ fn same_type(left: &DataType, right: &DataType) -> bool {
     }
 }
 
+/// Spark's structural equality (`aggregate`'s merge result against its zero): field names
+/// do not matter.
+fn same_structure(left: &DataType, right: &DataType) -> bool {
+    match (left, right) {
+        (DataType::List(l), DataType::List(r)) => same_structure(l.data_type(), r.data_type()),
+        (DataType::Struct(l), DataType::Struct(r)) => {
+            l.len() == r.len()
+                && l.iter()
+                    .zip(r.iter())
+                    .all(|(l, r)| same_structure(l.data_type(), r.data_type()))
+        }
+        (DataType::Map(l, _), DataType::Map(r, _)) => same_structure(l.data_type(), r.data_type()),
+        _ => left == right,
+    }
+}
+
 impl HigherOrderUDFImpl for SparkHigherOrder {
     fn name(&self) -> &str {
         self.kind.name()
@@ -273,7 +289,7 @@ impl HigherOrderUDFImpl for SparkHigherOrder {
                     .get(1)
                     .map(|f| f.data_type())
                     .unwrap_or(&DataType::Null);
-                if !same_type(zero, lambda.data_type()) && zero != &DataType::Null {
+                if !same_structure(zero, lambda.data_type()) && zero != &DataType::Null {
                     return plan_err!(
                         "[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] Cannot resolve \"{name}\" due to data type mismatch: The third parameter requires the \"{zero}\" type, however the merge function returns \"{}\".",
                         lambda.data_type()
