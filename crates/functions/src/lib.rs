@@ -24,6 +24,7 @@ mod generators;
 mod higher_order;
 mod interval_functions;
 mod interval_scale;
+mod java_random;
 mod java_text;
 mod json_functions;
 mod math_functions;
@@ -55,6 +56,7 @@ mod xpath;
 pub use catalog::{call_function, is_aggregate_function};
 pub use error::{FunctionError, FunctionResult};
 pub use generators::POSITIONS;
+pub use java_random::JavaRandom;
 pub use java_text::java_double;
 pub use positional::{
     EXPLODE, EXPLODE_OUTER, MONOTONIC_ID, PARTITION_ID, SEEDED_RAND, SEEDED_RANDN, SEEDED_RANDSTR,

@@ -48,35 +48,74 @@ fn size(value: usize) -> MlResult<i32> {
 /// A one-row column holding `matrix` dense, rows stored one after another (transposed), as
 /// Spark stores a model's coefficient matrix.
 pub fn row_major_matrix_column(matrix: &Matrix) -> MlResult<ArrayRef> {
-    let mut row_major = Vec::with_capacity(matrix.values.len());
-    for row in 0..matrix.num_rows {
-        for col in 0..matrix.num_cols {
-            row_major.push(matrix.get(row, col));
+    dense_matrix_column(std::slice::from_ref(matrix), true)
+}
+
+/// A column of dense matrices, one a row: their values column after column (as `DenseMatrix`
+/// keeps them), or row after row when `row_major`.
+pub fn dense_matrix_column(matrices: &[Matrix], row_major: bool) -> MlResult<ArrayRef> {
+    let mut values = Vec::new();
+    for matrix in matrices {
+        if row_major {
+            for row in 0..matrix.num_rows {
+                for col in 0..matrix.num_cols {
+                    values.push(matrix.get(row, col));
+                }
+            }
+        } else {
+            values.extend_from_slice(&matrix.values);
         }
     }
-    let null_list =
-        |element: DataType| ListArray::new_null(Arc::new(Field::new("element", element, false)), 1);
+    let rows = matrices.len();
+    let null_list = |element: DataType| {
+        ListArray::new_null(Arc::new(Field::new("element", element, false)), rows)
+    };
     let values = ListArray::new(
         Arc::new(Field::new("element", DataType::Float64, false)),
-        OffsetBuffer::from_lengths([row_major.len()]),
-        Arc::new(Float64Array::from(row_major)),
+        OffsetBuffer::from_lengths(matrices.iter().map(|m| m.values.len())),
+        Arc::new(Float64Array::from(values)),
         None,
     );
+    let sizes = |size_of: fn(&Matrix) -> usize| -> MlResult<Int32Array> {
+        matrices.iter().map(|m| size(size_of(m))).collect()
+    };
     let DataType::Struct(fields) = matrix_type() else {
         return Err(MlError::IllegalArgument(
             "matrix type is not a struct".into(),
         ));
     };
     let columns: Vec<ArrayRef> = vec![
-        Arc::new(Int8Array::from(vec![1])),
-        Arc::new(Int32Array::from(vec![size(matrix.num_rows)?])),
-        Arc::new(Int32Array::from(vec![size(matrix.num_cols)?])),
+        Arc::new(Int8Array::from(vec![1; rows])),
+        Arc::new(sizes(|m| m.num_rows)?),
+        Arc::new(sizes(|m| m.num_cols)?),
         Arc::new(null_list(DataType::Int32)),
         Arc::new(null_list(DataType::Int32)),
         Arc::new(values),
-        Arc::new(BooleanArray::from(vec![true])),
+        Arc::new(BooleanArray::from(vec![row_major; rows])),
     ];
     Ok(Arc::new(StructArray::try_new(fields, columns, None)?))
+}
+
+/// The same vector or matrix column typed as the older `mllib` classes, which some model
+/// attributes (`gaussiansDF`) hand out.
+pub fn as_mllib(array: ArrayRef) -> MlResult<ArrayRef> {
+    let Some((jvm, python)) = ember_functions::udt_classes(array.data_type()) else {
+        return Ok(array);
+    };
+    let structs = array.as_struct_opt().ok_or_else(|| bad("not a struct"))?;
+    let rename = |class: Option<String>| class.map(|c| c.replace(".ml.linalg.", ".mllib.linalg."));
+    let DataType::Struct(fields) = ember_functions::udt_struct_type(
+        structs.fields(),
+        rename(jvm).as_deref(),
+        rename(python).as_deref(),
+    ) else {
+        return Err(bad("not a struct"));
+    };
+    Ok(Arc::new(StructArray::try_new(
+        fields,
+        structs.columns().to_vec(),
+        structs.nulls().cloned(),
+    )?))
 }
 
 fn bad(what: &str) -> MlError {
@@ -186,6 +225,24 @@ mod tests {
         let stored = values.as_primitive::<Float64Type>().values().to_vec();
         assert_eq!(stored, vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
         assert_eq!(read_matrix(column.as_ref(), 0)?, matrix);
+        Ok(())
+    }
+
+    #[test]
+    fn matrices_round_trip_column_major() -> MlResult<()> {
+        let a = Matrix {
+            num_rows: 2,
+            num_cols: 2,
+            values: vec![1.0, 2.0, 3.0, 4.0],
+        };
+        let b = Matrix {
+            num_rows: 1,
+            num_cols: 1,
+            values: vec![9.0],
+        };
+        let column = dense_matrix_column(&[a.clone(), b.clone()], false)?;
+        assert_eq!(read_matrix(column.as_ref(), 0)?, a);
+        assert_eq!(read_matrix(column.as_ref(), 1)?, b);
         Ok(())
     }
 }

@@ -2,8 +2,8 @@
 //! strings or bytes, in the binary form Spark's `CountMinSketch.writeTo` gives (version,
 //! total count, depth, width, the row hash seeds, then the counters), so the bytes match.
 
-use super::histogram::JavaRandom;
 use super::prelude::*;
+use crate::java_random::JavaRandom;
 use crate::murmur_hash::hash_bytes;
 
 /// The Mersenne prime 2^31 - 1 the integer hashes are taken modulo.

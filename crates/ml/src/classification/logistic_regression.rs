@@ -96,6 +96,23 @@ impl Objective for LogLoss<'_> {
         let d = self.data.dims;
         let width = self.width();
         let dims = point.len();
+        // The scaling is folded into the coefficients here and into the gradient after the
+        // sum, so the pass over the rows multiplies raw features only.
+        let effective: Vec<f64> = (0..self.outputs)
+            .flat_map(|k| {
+                point[k * width..k * width + d]
+                    .iter()
+                    .zip(&self.scale)
+                    .map(|(c, s)| c * s)
+            })
+            .collect();
+        let intercept = |k: usize| {
+            if self.fit_intercept {
+                point[k * width + d]
+            } else {
+                0.0
+            }
+        };
         let (mut loss, mut gradient) = parallel_sum(self.data.rows(), dims, |range| {
             let mut loss = 0.0;
             let mut gradient = vec![0.0; dims];
@@ -108,23 +125,16 @@ impl Objective for LogLoss<'_> {
                 let x = self.data.row(i);
                 let y = self.data.labels[i];
                 for (k, margin) in margins.iter_mut().enumerate() {
-                    let coefficients = &point[k * width..k * width + d];
-                    let mut m = if self.fit_intercept {
-                        point[k * width + d]
-                    } else {
-                        0.0
-                    };
-                    for j in 0..d {
-                        m += coefficients[j] * x[j] * self.scale[j];
-                    }
-                    *margin = m;
+                    let coefficients = &effective[k * d..(k + 1) * d];
+                    *margin =
+                        intercept(k) + coefficients.iter().zip(x).map(|(c, v)| c * v).sum::<f64>();
                 }
                 if self.outputs == 1 {
                     let m = margins[0];
                     loss += w * (softplus(m) - y * m);
                     let multiplier = w * (sigmoid(m) - y);
-                    for j in 0..d {
-                        gradient[j] += multiplier * x[j] * self.scale[j];
+                    for (g, v) in gradient[..d].iter_mut().zip(x) {
+                        *g += multiplier * v;
                     }
                     if self.fit_intercept {
                         gradient[d] += multiplier;
@@ -138,8 +148,8 @@ impl Objective for LogLoss<'_> {
                     for k in 0..self.outputs {
                         let p = (margins[k] - log_sum).exp();
                         let multiplier = w * (p - if k == class { 1.0 } else { 0.0 });
-                        for j in 0..d {
-                            gradient[k * width + j] += multiplier * x[j] * self.scale[j];
+                        for (g, v) in gradient[k * width..k * width + d].iter_mut().zip(x) {
+                            *g += multiplier * v;
                         }
                         if self.fit_intercept {
                             gradient[k * width + d] += multiplier;
@@ -149,6 +159,14 @@ impl Objective for LogLoss<'_> {
             }
             (loss, gradient)
         });
+        for k in 0..self.outputs {
+            for (g, s) in gradient[k * width..k * width + d]
+                .iter_mut()
+                .zip(&self.scale)
+            {
+                *g *= s;
+            }
+        }
         loss /= self.weight_sum;
         gradient.iter_mut().for_each(|g| *g /= self.weight_sum);
         for (i, (p, g)) in point.iter().zip(gradient.iter_mut()).enumerate() {

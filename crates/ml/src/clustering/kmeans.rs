@@ -15,6 +15,7 @@ use crate::dataset::Labeled;
 use crate::error::{illegal, MlError, MlResult};
 use crate::frame::{self, model_call};
 use crate::model::{Fetched, Model, OperatorDef, Role};
+use crate::optimize::parallel_sum;
 use crate::params::Params;
 use crate::value::{Matrix, MlValue};
 
@@ -60,7 +61,7 @@ pub(crate) enum Distance {
 }
 
 impl Distance {
-    fn from_params(params: &Params) -> MlResult<Distance> {
+    pub(crate) fn from_params(params: &Params) -> MlResult<Distance> {
         Ok(
             match params
                 .choice("distanceMeasure", &["euclidean", "cosine"])?
@@ -73,7 +74,7 @@ impl Distance {
     }
 
     /// The cost of `x` at `center`: squared distance, or one minus the cosine.
-    fn cost(self, x: &[f64], center: &[f64]) -> f64 {
+    pub(crate) fn cost(self, x: &[f64], center: &[f64]) -> f64 {
         match self {
             Distance::Euclidean => x.iter().zip(center).map(|(a, b)| (a - b) * (a - b)).sum(),
             Distance::Cosine => {
@@ -84,7 +85,7 @@ impl Distance {
     }
 
     /// A cluster's center from the weighted sum of its points.
-    fn center(self, sum: &[f64], weight: f64) -> Vec<f64> {
+    pub(crate) fn center(self, sum: &[f64], weight: f64) -> Vec<f64> {
         let mean: Vec<f64> = sum.iter().map(|s| s / weight).collect();
         match self {
             Distance::Euclidean => mean,
@@ -96,8 +97,23 @@ impl Distance {
     }
 }
 
-fn norm(x: &[f64]) -> f64 {
+pub(crate) fn norm(x: &[f64]) -> f64 {
     x.iter().map(|v| v * v).sum::<f64>().sqrt()
+}
+
+/// Centers as the rows of a matrix, the form the client reads `clusterCenters` from.
+pub(crate) fn center_matrix(centers: &[Vec<f64>]) -> Matrix {
+    let rows = centers.len();
+    let cols = centers.first().map_or(0, Vec::len);
+    let mut values = Vec::with_capacity(rows * cols);
+    for j in 0..cols {
+        values.extend(centers.iter().map(|c| c[j]));
+    }
+    Matrix {
+        num_rows: rows,
+        num_cols: cols,
+        values,
+    }
 }
 
 /// The index of the closest center and the cost there (the first on ties).
@@ -176,29 +192,38 @@ fn lloyd(
     let mut iterations = 0;
     while iterations < max_iter {
         iterations += 1;
-        let mut sums = vec![vec![0.0; data.dims]; centers.len()];
-        let mut weights = vec![0.0; centers.len()];
-        for i in 0..data.rows() {
-            let x = data.row(i);
-            let x = match distance {
-                Distance::Cosine => x
-                    .iter()
-                    .map(|v| v / norm(x).max(f64::MIN_POSITIVE))
-                    .collect(),
-                Distance::Euclidean => x.to_vec(),
-            };
-            let (c, _) = closest(&x, centers, distance);
-            weights[c] += data.weights[i];
-            for (s, v) in sums[c].iter_mut().zip(&x) {
-                *s += data.weights[i] * v;
+        // Per cluster: its weight, then its weighted sum of points, summed over all cores.
+        let width = data.dims + 1;
+        let current: &[Vec<f64>] = centers;
+        let (_, totals) = parallel_sum(data.rows(), current.len() * width, |range| {
+            let mut part = vec![0.0; current.len() * width];
+            for i in range {
+                let x = data.row(i);
+                let x: std::borrow::Cow<[f64]> = match distance {
+                    Distance::Cosine => {
+                        let n = norm(x).max(f64::MIN_POSITIVE);
+                        x.iter().map(|v| v / n).collect::<Vec<f64>>().into()
+                    }
+                    Distance::Euclidean => x.into(),
+                };
+                let (c, _) = closest(&x, current, distance);
+                let w = data.weights[i];
+                let slot = &mut part[c * width..(c + 1) * width];
+                slot[0] += w;
+                for (s, v) in slot[1..].iter_mut().zip(x.iter()) {
+                    *s += w * v;
+                }
             }
-        }
+            (0.0, part)
+        });
+        let weights: Vec<f64> = totals.chunks(width).map(|slot| slot[0]).collect();
+        let sums: Vec<&[f64]> = totals.chunks(width).map(|slot| &slot[1..]).collect();
         let mut converged = true;
         for (c, center) in centers.iter_mut().enumerate() {
             if weights[c] <= 0.0 {
                 continue;
             }
-            let next = distance.center(&sums[c], weights[c]);
+            let next = distance.center(sums[c], weights[c]);
             let moved: f64 = next
                 .iter()
                 .zip(center.iter())
@@ -241,7 +266,7 @@ fn fit(
     Box::pin(async move {
         let k = params.int("k")?;
         if k < 2 {
-            return illegal(format!("KMeans k must be > 1, got {k}"));
+            return illegal(format!("{uid} parameter k given invalid value {k}."));
         }
         let distance = Distance::from_params(&params)?;
         let init = params.choice("initMode", &["random", "k-means||"])?;
@@ -353,19 +378,7 @@ impl Model for KMeansModel {
 
     fn attribute(&self, name: &str, args: &[MlValue]) -> MlResult<Option<Fetched>> {
         let value = match name {
-            "clusterCenterMatrix" => {
-                let rows = self.centers.len();
-                let cols = self.centers.first().map_or(0, Vec::len);
-                let mut values = Vec::with_capacity(rows * cols);
-                for j in 0..cols {
-                    values.extend(self.centers.iter().map(|c| c[j]));
-                }
-                MlValue::Matrix(Matrix {
-                    num_rows: rows,
-                    num_cols: cols,
-                    values,
-                })
-            }
+            "clusterCenterMatrix" => MlValue::Matrix(center_matrix(&self.centers)),
             "numFeatures" => MlValue::Integer(
                 i32::try_from(self.centers.first().map_or(0, Vec::len)).unwrap_or(i32::MAX),
             ),
@@ -388,6 +401,7 @@ impl Model for KMeansModel {
                     sizes: training.sizes.clone(),
                     iterations: training.iterations,
                     extra: Some(("trainingCost", training.cost)),
+                    probability_col: None,
                 })));
             }
             _ => return Ok(None),

@@ -1,5 +1,7 @@
-//! Clustering: `KMeans`, `PowerIterationClustering`.
+//! Clustering: `KMeans`, `BisectingKMeans`, `GaussianMixture`, `PowerIterationClustering`.
 
+pub mod bisecting_kmeans;
+pub mod gaussian_mixture;
 pub mod kmeans;
 pub mod pic;
 pub mod summary;
@@ -8,6 +10,8 @@ use crate::model::OperatorDef;
 
 pub fn operators() -> Vec<OperatorDef> {
     let mut all = kmeans::operators();
+    all.extend(bisecting_kmeans::operators());
+    all.extend(gaussian_mixture::operators());
     all.extend(pic::operators());
     all
 }

@@ -20,6 +20,19 @@ pub struct ClusteringSummary {
     pub iterations: usize,
     /// The training cost (`KMeans`) or log-likelihood (`GaussianMixture`), by its name.
     pub extra: Option<(&'static str, f64)>,
+    /// The column of cluster probabilities (`GaussianMixture`).
+    pub probability_col: Option<String>,
+}
+
+impl ClusteringSummary {
+    /// The predictions' column `name` alone.
+    fn column(&self, name: &str) -> MlResult<Fetched> {
+        let (column, _) = frame::column(self.predictions.schema(), name)?;
+        Ok(Fetched::Plan(frame::select(
+            self.predictions.clone(),
+            vec![column],
+        )?))
+    }
 }
 
 impl MlObject for ClusteringSummary {
@@ -32,15 +45,12 @@ impl MlObject for ClusteringSummary {
         Box::pin(async move {
             let value = match method {
                 "predictions" => return Ok(Fetched::Plan(self.predictions.clone())),
-                "cluster" => {
-                    let (column, _) = frame::column(
-                        self.predictions.schema(),
-                        &self.params.string("predictionCol")?,
-                    )?;
-                    return Ok(Fetched::Plan(frame::select(
-                        self.predictions.clone(),
-                        vec![column],
-                    )?));
+                "cluster" => return self.column(&self.params.string("predictionCol")?),
+                "probability" if self.probability_col.is_some() => {
+                    return self.column(self.probability_col.as_deref().unwrap_or_default())
+                }
+                "probabilityCol" if self.probability_col.is_some() => {
+                    MlValue::String(self.probability_col.clone().unwrap_or_default())
                 }
                 "predictionCol" => MlValue::String(self.params.string("predictionCol")?),
                 "featuresCol" => MlValue::String(self.params.string("featuresCol")?),
