@@ -1,10 +1,13 @@
 """Type stubs for ``ember._native``, the Rust extension built from ``crates/python``."""
 
-def start_server(host: str, port: int) -> int:
+def start_server(
+    host: str, port: int, memory: str | None = None, local_dir: str | None = None
+) -> int:
     """Start a Spark Connect server on background threads of this process.
 
-    ``port`` 0 picks a free port. Returns the port the server is bound to, once it accepts
-    connections.
+    ``port`` 0 picks a free port. ``memory`` (Spark's size syntax) bounds what queries hold
+    before spilling to ``local_dir``. Returns the port the server is bound to, once it accepts
+    connections; raises ``ValueError`` for a malformed size.
     """
 
 def stop_server(port: int) -> None:

@@ -28,6 +28,11 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("server", help="run a Spark Connect server until interrupted")
     serve.add_argument("--host", default=server.LOCALHOST, help="address to bind (%(default)s)")
     serve.add_argument("--port", type=int, default=15002, help="port to bind, 0 = any free one")
+    serve.add_argument(
+        "--memory",
+        help="memory all queries may hold before spilling, e.g. 2g (default: 60%% of the machine)",
+    )
+    serve.add_argument("--local-dir", help="directory for spill files (default: the system's)")
 
     submit = commands.add_parser(
         "submit", help="run a PySpark script against an embedded server, return its exit code"
@@ -43,9 +48,11 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-def run_server(host: str, port: int) -> int:
+def run_server(
+    host: str, port: int, memory: str | None = None, local_dir: str | None = None
+) -> int:
     """Start a server on ``host:port``, print its URL, and block until Ctrl-C or SIGTERM."""
-    bound = server.start_server(host, port)
+    bound = server.start_server(host, port, memory, local_dir)
     print(f"Ember Spark Connect server listening on {server.remote_url(bound, host)}", flush=True)
     print("Press Ctrl-C to stop.", flush=True)
     signal.signal(signal.SIGTERM, _interrupt)
@@ -96,7 +103,7 @@ def print_version() -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     options = _parser().parse_args(argv)
     if options.command == "server":
-        return run_server(options.host, options.port)
+        return run_server(options.host, options.port, options.memory, options.local_dir)
     if options.command == "submit":
         return run_submit(options.script, options.args)
     return print_version()

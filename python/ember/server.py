@@ -21,16 +21,26 @@ _lock = threading.Lock()
 _embedded_port: int | None = None
 
 
-def start_server(host: str = LOCALHOST, port: int = 0) -> int:
+def start_server(
+    host: str = LOCALHOST,
+    port: int = 0,
+    memory: str | None = None,
+    local_dir: str | None = None,
+) -> int:
     """Start a Spark Connect server on ``host:port`` and return the bound port.
 
-    Port 0 picks a free port. Each call starts a new server; see :func:`session` for the
+    Port 0 picks a free port. ``memory`` (Spark's size syntax: ``"512m"``, ``"2g"``) bounds what
+    its queries hold together before they spill to ``local_dir``; by default a share of the
+    machine's memory (``EMBER_MEMORY`` overrides it) and the system's temporary directory
+    (``EMBER_LOCAL_DIR``). Each call starts a new server; see :func:`session` for the
     once-per-process embedded one.
     """
     from ember import _native
 
     _use_this_python_for_udfs()
-    return _native.start_server(host, port)
+    memory = memory or os.environ.get("EMBER_MEMORY") or None
+    local_dir = local_dir or os.environ.get("EMBER_LOCAL_DIR") or None
+    return _native.start_server(host, port, memory, local_dir)
 
 
 def _use_this_python_for_udfs() -> None:
@@ -58,15 +68,13 @@ def remote_url(port: int, host: str = LOCALHOST) -> str:
     return f"sc://{host}:{port}"
 
 
-def embedded_port() -> int:
-    """The port of this process's embedded server, starting it on first use (thread-safe)."""
+def embedded_port(memory: str | None = None, local_dir: str | None = None) -> int:
+    """The port of this process's embedded server, starting it on first use (thread-safe);
+    ``memory`` and ``local_dir`` apply when this call starts it (see :func:`start_server`)."""
     global _embedded_port
     with _lock:
         if _embedded_port is None:
-            from ember import _native
-
-            _use_this_python_for_udfs()
-            _embedded_port = _native.start_server(LOCALHOST, 0)
+            _embedded_port = start_server(LOCALHOST, 0, memory, local_dir)
         return _embedded_port
 
 
@@ -79,12 +87,19 @@ def session(**config: Any) -> SparkSession:
     """A PySpark session connected to this process's embedded Ember server.
 
     The server starts on first use, on 127.0.0.1 and a free port. ``config`` items are Spark
-    configuration keys and values, e.g. ``ember.session(**{"spark.sql.shuffle.partitions": 4})``.
-    Like ``SparkSession.builder.getOrCreate()``, later calls return the same session.
+    configuration keys and values, e.g. ``ember.session(**{"spark.sql.shuffle.partitions": 4})``;
+    ``spark.ember.memory`` and ``spark.local.dir`` set the server's memory limit and spill
+    directory when this call starts it. Like ``SparkSession.builder.getOrCreate()``, later calls
+    return the same session.
     """
     from pyspark.sql import SparkSession
 
-    builder = SparkSession.builder.remote(embedded_url())
+    memory = config.get("spark.ember.memory")
+    local_dir = config.get("spark.local.dir")
+    port = embedded_port(
+        None if memory is None else str(memory), None if local_dir is None else str(local_dir)
+    )
+    builder = SparkSession.builder.remote(remote_url(port))
     for key, value in config.items():
         builder = builder.config(key, value)
     return builder.getOrCreate()

@@ -19,6 +19,15 @@ enum Command {
         host: String,
         #[arg(long, default_value_t = 15002)]
         port: u16,
+        /// Memory all queries together may hold before sorts, aggregations and joins spill to
+        /// disk, as Spark writes sizes (`512m`, `2g`; a bare number is MiB). Default: 60% of
+        /// the machine's memory.
+        #[arg(long, value_parser = ember_connect::parse_memory_size)]
+        memory: Option<usize>,
+        /// Directory for spill files (Spark's `spark.local.dir`); default: the system's
+        /// temporary directory.
+        #[arg(long)]
+        local_dir: Option<std::path::PathBuf>,
     },
 }
 
@@ -32,7 +41,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
     match command {
-        Command::Server { host, port } => {
+        Command::Server {
+            host,
+            port,
+            memory,
+            local_dir,
+        } => {
+            let settings = ember_connect::MemorySettings {
+                limit: memory.or(ember_connect::MemorySettings::for_this_machine().limit),
+                spill_dir: local_dir,
+            };
             let listener = tokio::net::TcpListener::bind((host.as_str(), port)).await?;
             println!(
                 "Ember Spark Connect server on sc://{host}:{}",
@@ -41,7 +59,7 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             let shutdown = async {
                 let _ = tokio::signal::ctrl_c().await;
             };
-            ember_connect::serve(listener, shutdown).await?;
+            ember_connect::serve(listener, shutdown, settings).await?;
         }
     }
     Ok(())

@@ -81,6 +81,10 @@ const DATETIME: &[&str] = &[
 ];
 const PYTHON: &[&str] = &["org.apache.spark.api.python.PythonException"];
 const GENERIC: &[&str] = &["org.apache.spark.SparkException"];
+const OUT_OF_MEMORY: &[&str] = &[
+    "org.apache.spark.memory.SparkOutOfMemoryError",
+    "java.lang.OutOfMemoryError",
+];
 
 /// The `[CLASS]` prefix of a message, if it has one.
 fn error_class_of(message: &str) -> Option<String> {
@@ -151,6 +155,9 @@ fn classify(message: String) -> SparkError {
                 _ => (ANALYSIS, "42000"),
             };
             (class, classes, state)
+        } else if lower.contains("resources exhausted") {
+            // The memory pool refused an operator that could not spill any further.
+            ("UNABLE_TO_ACQUIRE_MEMORY".into(), OUT_OF_MEMORY, "53200")
         } else if lower.contains("divide by zero") || lower.contains("division by zero") {
             ("DIVIDE_BY_ZERO".into(), ARITHMETIC, "22012")
         } else if lower.contains("sql error: parsererror") || lower.contains("parsererror(") {
@@ -283,6 +290,22 @@ mod tests {
         assert!(spark.contains("name `nope` cannot"), "{spark}");
         assert!(spark.contains("[`id`, `name`]"), "{spark}");
         assert!(spark_unresolved_column("Schema error: ambiguous").is_none());
+    }
+
+    #[test]
+    fn a_refused_allocation_is_sparks_out_of_memory_error() {
+        let e = classify(
+            "Resources exhausted: Failed to allocate additional 8.0 MB for ExternalSorter[0]"
+                .into(),
+        );
+        assert_eq!(e.error_class, "UNABLE_TO_ACQUIRE_MEMORY");
+        assert_eq!(
+            e.classes[0],
+            "org.apache.spark.memory.SparkOutOfMemoryError"
+        );
+        assert!(e
+            .message
+            .starts_with("[UNABLE_TO_ACQUIRE_MEMORY] Resources exhausted"));
     }
 
     #[test]

@@ -18,6 +18,7 @@ mod service;
 mod sessions;
 mod streaming;
 
+pub use ember_exec::{parse_memory_size, MemorySettings};
 pub use error::{ConnectError, ConnectResult};
 pub use server::{
     serve, server_runtime, start_background_server, stop_background_server, SPARK_VERSION,

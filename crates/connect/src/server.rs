@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Mutex;
 
+use ember_exec::{MemorySettings, SharedMemory};
 use ember_proto::spark::connect::spark_connect_service_server::SparkConnectServiceServer;
 use tokio::sync::oneshot;
 use tokio_stream::wrappers::TcpListenerStream;
@@ -17,19 +18,20 @@ pub const SPARK_VERSION: &str = "4.1.1";
 /// Results and plans can be large; the client's default cap is 128 MiB.
 const MAX_MESSAGE_SIZE: usize = 128 * 1024 * 1024;
 
-fn service() -> SparkConnectServiceServer<EmberService> {
-    SparkConnectServiceServer::new(EmberService::new())
+fn service(memory: MemorySettings) -> SparkConnectServiceServer<EmberService> {
+    SparkConnectServiceServer::new(EmberService::new(SharedMemory::new(memory)))
         .max_decoding_message_size(MAX_MESSAGE_SIZE)
         .max_encoding_message_size(MAX_MESSAGE_SIZE)
 }
 
-/// Serves until `shutdown` resolves.
+/// Serves until `shutdown` resolves, every query drawing on one pool of `memory`.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    memory: MemorySettings,
 ) -> Result<(), tonic::transport::Error> {
     tonic::transport::Server::builder()
-        .add_service(service())
+        .add_service(service(memory))
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
         .await
 }
@@ -52,7 +54,11 @@ pub fn server_runtime() -> std::io::Result<tokio::runtime::Runtime> {
 
 /// Starts a server on its own runtime thread; returns the bound port once it accepts
 /// connections.
-pub fn start_background_server(host: &str, port: u16) -> std::io::Result<u16> {
+pub fn start_background_server(
+    host: &str,
+    port: u16,
+    memory: MemorySettings,
+) -> std::io::Result<u16> {
     let addr: SocketAddr = format!("{host}:{port}")
         .parse()
         .or_else(|_| format!("127.0.0.1:{port}").parse())
@@ -69,7 +75,7 @@ pub fn start_background_server(host: &str, port: u16) -> std::io::Result<u16> {
                 let shutdown = async move {
                     let _ = stopped.await;
                 };
-                if let Err(error) = serve(listener, shutdown).await {
+                if let Err(error) = serve(listener, shutdown, memory).await {
                     tracing::error!("server stopped: {error}");
                 }
             });

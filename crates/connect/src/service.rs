@@ -50,9 +50,9 @@ impl EmberService {
             .cloned()
     }
 
-    pub fn new() -> Self {
+    pub fn new(memory: ember_exec::SharedMemory) -> Self {
         EmberService {
-            sessions: SessionManager::new(),
+            sessions: SessionManager::new(memory),
             operations: Arc::default(),
             buffers: Arc::default(),
             server_side_session_id: uuid::Uuid::new_v4().to_string(),

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use datafusion::catalog::MemorySchemaProvider;
-use ember_exec::{GlobalViews, Session};
+use ember_exec::{GlobalViews, Session, SharedMemory};
 
 use crate::error::ConnectResult;
 
@@ -12,13 +12,15 @@ use crate::error::ConnectResult;
 pub struct SessionManager {
     sessions: Mutex<HashMap<(String, String), Arc<Session>>>,
     global_views: GlobalViews,
+    memory: SharedMemory,
 }
 
 impl SessionManager {
-    pub fn new() -> Self {
+    pub fn new(memory: SharedMemory) -> Self {
         SessionManager {
             sessions: Mutex::default(),
             global_views: Arc::new(MemorySchemaProvider::new()),
+            memory,
         }
     }
 
@@ -28,7 +30,11 @@ impl SessionManager {
         if let Some(session) = sessions.get(&key) {
             return Ok(session.clone());
         }
-        let session = Arc::new(Session::new(session_id.to_string(), &self.global_views)?);
+        let session = Arc::new(Session::new(
+            session_id.to_string(),
+            &self.global_views,
+            &self.memory,
+        )?);
         sessions.insert(key, session.clone());
         Ok(session)
     }

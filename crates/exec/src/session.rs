@@ -14,6 +14,7 @@ use ember_resolve::{client_arrow_type, Resolver, Warehouse};
 use ember_spec::{MlCommand, Plan};
 use futures::StreamExt;
 
+use crate::memory::SharedMemory;
 use crate::{ExecError, ExecResult, SessionConfigValues};
 
 /// Views every session sees under `global_temp`.
@@ -66,7 +67,7 @@ impl StorageLevel {
     };
 }
 
-fn spark_context(global_views: &GlobalViews) -> ExecResult<SessionContext> {
+fn spark_context(global_views: &GlobalViews, memory: &SharedMemory) -> ExecResult<SessionContext> {
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2);
@@ -100,8 +101,15 @@ fn spark_context(global_views: &GlobalViews) -> ExecResult<SessionContext> {
         .options_mut()
         .execution
         .enable_file_stream_work_stealing = false;
+    // A single stream (a sorted result) is written to one file after another, as a Spark task
+    // writes it, rather than dealt out in turn to several files at once, which would scatter a
+    // sorted result's rows across files.
+    config.options_mut().execution.minimum_parallel_output_files =
+        datafusion::common::config::ConfigNonZeroUsize::try_new(1)?;
     // Spark lists a path's files at every read; a cached listing would hide appended files.
-    let runtime = datafusion::execution::runtime_env::RuntimeEnvBuilder::new()
+    // Queries of every session draw from the server's one memory pool and spill when it is full.
+    let runtime = memory
+        .runtime()
         .with_cache_manager(
             datafusion::execution::cache::cache_manager::CacheManagerConfig::default()
                 .with_list_files_cache_limit(0),
@@ -146,10 +154,10 @@ fn mirrored_settings(config: &SessionConfigValues) -> MirroredSettings {
 }
 
 impl Session {
-    pub fn new(id: String, global_views: &GlobalViews) -> ExecResult<Self> {
+    pub fn new(id: String, global_views: &GlobalViews, memory: &SharedMemory) -> ExecResult<Self> {
         let session = Session {
             id,
-            context: spark_context(global_views)?,
+            context: spark_context(global_views, memory)?,
             config: Mutex::new(SessionConfigValues::default()),
             persisted: Mutex::default(),
             artifacts: Mutex::default(),

@@ -589,16 +589,13 @@ fn load(uid: String, params: Params, data: Option<RecordBatch>) -> MlResult<Arc<
         .map(|(p, i)| (*i, p))
         .collect();
     let mut nodes = Vec::with_capacity(data.num_rows());
-    for row in 0..data.num_rows() {
+    for (row, center) in centers.iter().enumerate() {
         let kids = children.value(row);
         let kids = kids.as_primitive::<Int32Type>();
         nodes.push(Node {
             index: indices.value(row),
             size: sizes.as_primitive::<Int64Type>().value(row),
-            center: centers[row]
-                .as_ref()
-                .map(Vector::to_dense)
-                .unwrap_or_default(),
+            center: center.as_ref().map(Vector::to_dense).unwrap_or_default(),
             cost: costs.as_primitive::<Float64Type>().value(row),
             height: heights.as_primitive::<Float64Type>().value(row),
             children: kids
