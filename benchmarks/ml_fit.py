@@ -131,6 +131,7 @@ def main() -> int:
     parser.add_argument("--ember", default="sc://localhost:15010")
     parser.add_argument("--spark-python", help="a Python with pyspark 4.1.1 and scikit-learn")
     parser.add_argument("--data", default="/tmp/ember-ml-bench/points.parquet")
+    parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--worker", choices=["ember", "spark", "sklearn"])
     args = parser.parse_args()
     path = Path(args.data)
@@ -145,8 +146,10 @@ def main() -> int:
         engines += [("spark", args.spark_python), ("sklearn", args.spark_python)]
     print(f"{ROWS:,} rows x {FEATURES} features, {path}")
     print(f"{'engine':<10} {'LogisticRegression s':>21} {'iters':>6} {'KMeans s':>9} {'cost':>14}")
+    results: dict[str, dict[str, float] | str] = {}
     for engine, python in engines:
         result = launch(python, engine, path, args.ember)
+        results[engine] = result
         if isinstance(result, str):
             print(f"{engine:<10} failed: {result}")
             continue
@@ -155,6 +158,8 @@ def main() -> int:
             f"{int(result['lr_iterations']):>6} {result['kmeans']:>9.2f} "
             f"{result['kmeans_cost']:>14.1f}"
         )
+    if args.json:
+        Path(args.json).write_text(json.dumps({"rows": ROWS, "features": FEATURES, **results}))
     return 0
 
 

@@ -73,9 +73,15 @@ pub fn as_double(column: Expr) -> Expr {
     ))
 }
 
-/// Runs `plan` and returns its rows.
+/// Runs `plan` and returns its rows, partition after partition, so training sees them in the
+/// same order on every run (a seeded fit is then reproducible).
 pub async fn collect(context: &SessionContext, plan: LogicalPlan) -> MlResult<Vec<RecordBatch>> {
-    Ok(context.execute_logical_plan(plan).await?.collect().await?)
+    let partitions = context
+        .execute_logical_plan(plan)
+        .await?
+        .collect_partitioned()
+        .await?;
+    Ok(partitions.into_iter().flatten().collect())
 }
 
 /// A plan of just `exprs` over `plan`.

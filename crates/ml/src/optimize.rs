@@ -15,13 +15,39 @@ pub trait Objective: Sync {
     fn evaluate(&self, point: &[f64]) -> (f64, Vec<f64>);
 }
 
-struct Problem<'a, O: Objective>(&'a O);
+/// The objective as argmin sees it. Its line search asks for the value and then the gradient
+/// at the same point; both come from one pass over the data, kept for the second request.
+struct Problem<'a, O: Objective> {
+    objective: &'a O,
+    last: Mutex<Option<(Vec<f64>, f64, Vec<f64>)>>,
+}
+
+impl<'a, O: Objective> Problem<'a, O> {
+    fn new(objective: &'a O) -> Self {
+        Problem {
+            objective,
+            last: Mutex::new(None),
+        }
+    }
+
+    fn evaluate(&self, point: &[f64]) -> (f64, Vec<f64>) {
+        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((at, value, gradient)) = last.as_ref() {
+            if at.as_slice() == point {
+                return (*value, gradient.clone());
+            }
+        }
+        let (value, gradient) = self.objective.evaluate(point);
+        *last = Some((point.to_vec(), value, gradient.clone()));
+        (value, gradient)
+    }
+}
 
 impl<O: Objective> CostFunction for Problem<'_, O> {
     type Param = Vec<f64>;
     type Output = f64;
     fn cost(&self, param: &Self::Param) -> Result<Self::Output, Error> {
-        Ok(self.0.evaluate(param).0)
+        Ok(self.evaluate(param).0)
     }
 }
 
@@ -29,7 +55,7 @@ impl<O: Objective> Gradient for Problem<'_, O> {
     type Param = Vec<f64>;
     type Gradient = Vec<f64>;
     fn gradient(&self, param: &Self::Param) -> Result<Self::Gradient, Error> {
-        Ok(self.0.evaluate(param).1)
+        Ok(self.evaluate(param).1)
     }
 }
 
@@ -82,7 +108,7 @@ pub fn minimize<O: Objective>(
         solver = solver.with_l1_regularization(l1).map_err(optimizer_error)?;
     }
     let history = CostHistory::default();
-    let result = Executor::new(Problem(objective), solver)
+    let result = Executor::new(Problem::new(objective), solver)
         .configure(|state| state.param(start.clone()).max_iters(max_iter))
         .add_observer(history.clone(), ObserverMode::Always)
         .run();

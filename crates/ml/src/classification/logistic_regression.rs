@@ -131,8 +131,15 @@ impl Objective for LogLoss<'_> {
                 }
                 if self.outputs == 1 {
                     let m = margins[0];
-                    loss += w * (softplus(m) - y * m);
-                    let multiplier = w * (sigmoid(m) - y);
+                    // One exponential serves both the loss and the probability.
+                    let e = (-m.abs()).exp();
+                    let probability = if m >= 0.0 {
+                        1.0 / (1.0 + e)
+                    } else {
+                        e / (1.0 + e)
+                    };
+                    loss += w * (m.max(0.0) + e.ln_1p() - y * m);
+                    let multiplier = w * (probability - y);
                     for (g, v) in gradient[..d].iter_mut().zip(x) {
                         *g += multiplier * v;
                     }
@@ -177,14 +184,6 @@ impl Objective for LogLoss<'_> {
             }
         }
         (loss, gradient)
-    }
-}
-
-fn softplus(m: f64) -> f64 {
-    if m > 0.0 {
-        m + (-m).exp().ln_1p()
-    } else {
-        m.exp().ln_1p()
     }
 }
 
