@@ -15,11 +15,14 @@ pub trait Objective: Sync {
     fn evaluate(&self, point: &[f64]) -> (f64, Vec<f64>);
 }
 
+/// A point with the objective's value and gradient there.
+type Evaluated = (Vec<f64>, f64, Vec<f64>);
+
 /// The objective as argmin sees it. Its line search asks for the value and then the gradient
 /// at the same point; both come from one pass over the data, kept for the second request.
 struct Problem<'a, O: Objective> {
     objective: &'a O,
-    last: Mutex<Option<(Vec<f64>, f64, Vec<f64>)>>,
+    last: Mutex<Option<Evaluated>>,
 }
 
 impl<'a, O: Objective> Problem<'a, O> {
