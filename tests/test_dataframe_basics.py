@@ -167,6 +167,15 @@ def test_limit_offset_tail(spark: SparkSession) -> None:
     assert df.limit(0).count() == 0
 
 
+def test_limit_over_partitions_takes_the_first_rows(spark: SparkSession) -> None:
+    # Spark takes a limit's rows from the first partitions, whichever finishes first.
+    df = spark.range(0, 1_000_000, 1, 4)
+    for _ in range(5):
+        assert [r.id for r in df.limit(3).collect()] == [0, 1, 2]
+        assert [r.id for r in df.offset(5).limit(3).collect()] == [5, 6, 7]
+        assert [r.id for r in df.filter("id % 2 = 1").limit(2).collect()] == [1, 3]
+
+
 # --- actions ------------------------------------------------------------------------------------
 
 

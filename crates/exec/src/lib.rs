@@ -10,6 +10,7 @@ mod databases;
 mod error;
 mod file_order;
 mod memory;
+mod partition_order;
 mod partitions;
 mod planner;
 mod row_marks;

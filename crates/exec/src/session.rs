@@ -5,14 +5,11 @@ use std::sync::{Arc, Mutex};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::{MemorySchemaProvider, SchemaProvider};
 use datafusion::datasource::ViewTable;
-use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::execution::SendableRecordBatchStream;
 use datafusion::logical_expr::{cast, Expr, LogicalPlan, LogicalPlanBuilder};
-use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
-use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use ember_resolve::{client_arrow_type, Resolver, Warehouse};
 use ember_spec::{MlCommand, Plan};
-use futures::StreamExt;
 
 use crate::memory::SharedMemory;
 use crate::{ExecError, ExecResult, SessionConfigValues};
@@ -342,7 +339,7 @@ impl Session {
         let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
         let task_context = Arc::new(frame.task_ctx());
         let physical = frame.create_physical_plan().await?;
-        let stream = in_partition_order(physical, task_context)?;
+        let stream = crate::partition_order::in_partition_order(physical, task_context)?;
         Ok((schema, stream))
     }
 
@@ -443,43 +440,4 @@ fn client_types(plan: LogicalPlan) -> ExecResult<LogicalPlan> {
         return Ok(plan);
     }
     Ok(LogicalPlanBuilder::from(plan).project(exprs)?.build()?)
-}
-
-/// Runs every output partition at once but returns their rows one partition after another,
-/// as Spark's collect does: a union yields its left side first, local data keeps its order.
-fn in_partition_order(
-    plan: Arc<dyn ExecutionPlan>,
-    task_context: Arc<TaskContext>,
-) -> ExecResult<SendableRecordBatchStream> {
-    let partitions = plan.properties().output_partitioning().partition_count();
-    let schema = plan.schema();
-    if partitions <= 1 {
-        return Ok(datafusion::physical_plan::execute_stream(
-            plan,
-            task_context,
-        )?);
-    }
-    let mut receivers = Vec::with_capacity(partitions);
-    for partition in 0..partitions {
-        let mut stream = plan.execute(partition, task_context.clone())?;
-        // A small buffer per partition: later partitions make progress while earlier ones
-        // are read, without holding whole results in memory.
-        let (sender, receiver) = tokio::sync::mpsc::channel(2);
-        tokio::spawn(async move {
-            while let Some(batch) = stream.next().await {
-                if sender.send(batch).await.is_err() {
-                    break;
-                }
-            }
-        });
-        receivers.push(tokio_stream_from(receiver));
-    }
-    let ordered = futures::stream::iter(receivers).flatten();
-    Ok(Box::pin(RecordBatchStreamAdapter::new(schema, ordered)))
-}
-
-fn tokio_stream_from<T: Send + 'static>(
-    mut receiver: tokio::sync::mpsc::Receiver<T>,
-) -> futures::stream::BoxStream<'static, T> {
-    Box::pin(futures::stream::poll_fn(move |cx| receiver.poll_recv(cx)))
 }
