@@ -6,9 +6,8 @@ use ember_exec::StorageLevel;
 use ember_proto::spark::connect::analyze_plan_request::Analyze;
 use ember_proto::spark::connect::analyze_plan_response as answer;
 use ember_proto::spark::connect::plan::OpType;
-use ember_proto::spark::connect::{Plan as ProtoPlan, Relation, StorageLevel as ProtoStorageLevel};
+use ember_proto::spark::connect::{Plan as ProtoPlan, StorageLevel as ProtoStorageLevel};
 use ember_spec::{DataType, StructField};
-use prost::Message;
 
 use crate::convert::{data_type_to_proto, parse_schema_text, plan_from_proto, required};
 use crate::error::{ConnectError, ConnectResult};
@@ -251,21 +250,25 @@ pub async fn run_analyze(session: &Session, analyze: &Analyze) -> ConnectResult<
             })
         }
         Analyze::Persist(p) => {
-            let key = plan_key(p.relation.as_ref());
+            let plan = plan_from_proto(required(p.relation.as_ref(), "persist.relation")?)?;
             let level = p
                 .storage_level
                 .as_ref()
                 .map(level_from_proto)
                 .unwrap_or(StorageLevel::MEMORY_AND_DISK_DESER);
-            session.persist(key, level);
+            session.persist(plan, level).await?;
             answer::Result::Persist(answer::Persist {})
         }
         Analyze::Unpersist(u) => {
-            session.unpersist(&plan_key(u.relation.as_ref()));
+            session.unpersist(&plan_from_proto(required(
+                u.relation.as_ref(),
+                "unpersist.relation",
+            )?)?);
             answer::Result::Unpersist(answer::Unpersist {})
         }
         Analyze::GetStorageLevel(g) => {
-            let level = session.storage_level(&plan_key(g.relation.as_ref()));
+            let plan = plan_from_proto(required(g.relation.as_ref(), "storage_level.relation")?)?;
+            let level = session.storage_level(&plan);
             answer::Result::GetStorageLevel(answer::GetStorageLevel {
                 storage_level: Some(ProtoStorageLevel {
                     use_disk: level.use_disk,
@@ -277,11 +280,6 @@ pub async fn run_analyze(session: &Session, analyze: &Analyze) -> ConnectResult<
             })
         }
     })
-}
-
-/// A DataFrame's identity for persist bookkeeping: its encoded plan.
-fn plan_key(relation: Option<&Relation>) -> Vec<u8> {
-    relation.map(|r| r.encode_to_vec()).unwrap_or_default()
 }
 
 fn level_from_proto(level: &ProtoStorageLevel) -> StorageLevel {

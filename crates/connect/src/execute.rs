@@ -10,7 +10,10 @@ use ember_proto::spark::connect::command::CommandType;
 use ember_proto::spark::connect::execute_plan_response::{ResponseType, SqlCommandResult};
 use ember_proto::spark::connect::plan::OpType;
 use ember_proto::spark::connect::relation::RelType;
-use ember_proto::spark::connect::{ExecutePlanResponse, Plan as ProtoPlan, Relation, Sql};
+use ember_proto::spark::connect::{
+    CachedRemoteRelation, CheckpointCommandResult, ExecutePlanResponse, Plan as ProtoPlan,
+    Relation, Sql,
+};
 use futures::StreamExt;
 use tokio::sync::mpsc::Sender;
 use tonic::Status;
@@ -74,6 +77,21 @@ pub async fn run_operation(
                         ids.response(Some(ResponseType::MlCommandResult(result))),
                     )
                     .await?;
+                }
+                CommandType::CheckpointCommand(checkpoint) => {
+                    let input = required(checkpoint.relation.as_ref(), "checkpoint.relation")?;
+                    let id = session
+                        .checkpoint(plan_from_proto(input)?, checkpoint.eager)
+                        .await?;
+                    let result = ResponseType::CheckpointCommandResult(CheckpointCommandResult {
+                        relation: Some(CachedRemoteRelation { relation_id: id }),
+                    });
+                    send(&out, ids.response(Some(result))).await?;
+                }
+                CommandType::RemoveCachedRemoteRelationCommand(remove) => {
+                    if let Some(relation) = &remove.relation {
+                        session.remove_checkpoint(&relation.relation_id);
+                    }
                 }
                 CommandType::StreamingQueryManagerCommand(command) => {
                     let result = crate::streaming::manager_command(&session, command).await?;

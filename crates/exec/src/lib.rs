@@ -9,6 +9,7 @@ mod config;
 mod databases;
 mod error;
 mod file_order;
+mod frame_cache;
 mod memory;
 mod partition_order;
 mod partitions;

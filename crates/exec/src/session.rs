@@ -21,9 +21,10 @@ pub struct Session {
     pub id: String,
     context: SessionContext,
     config: Mutex<SessionConfigValues>,
-    /// Storage levels of persisted DataFrames, keyed by the client's encoded plan. Results
-    /// are not cached yet; the level is remembered so `storageLevel` answers truthfully.
-    persisted: Mutex<std::collections::HashMap<Vec<u8>, StorageLevel>>,
+    /// DataFrames persisted by `cache()` / `persist()`, with their kept rows.
+    pub(crate) persisted: Arc<crate::frame_cache::PersistedFrames>,
+    /// Rows of checkpointed DataFrames, by the id later plans name them with.
+    pub(crate) checkpoints: Arc<crate::frame_cache::PersistedFrames>,
     /// Files the client uploaded (`addArtifacts`: Python files, jars, ...), by name.
     artifacts: Mutex<std::collections::HashMap<String, Vec<u8>>>,
     /// `USE db` / `spark.catalog.setCurrentDatabase`.
@@ -156,7 +157,8 @@ impl Session {
             id,
             context: spark_context(global_views, memory)?,
             config: Mutex::new(SessionConfigValues::default()),
-            persisted: Mutex::default(),
+            persisted: Default::default(),
+            checkpoints: Default::default(),
             artifacts: Mutex::default(),
             current_database: Mutex::new(ember_resolve::DEFAULT_DATABASE.to_string()),
             cached_tables: Mutex::default(),
@@ -186,22 +188,47 @@ impl Session {
             .contains_key(name)
     }
 
-    pub fn persist(&self, plan_key: Vec<u8>, level: StorageLevel) {
-        let mut persisted = self.persisted.lock().unwrap_or_else(|e| e.into_inner());
-        persisted.insert(plan_key, level);
+    /// `df.persist(level)`: the plan is analyzed now and its rows are kept the first time
+    /// a query needs them. Persisting it again changes nothing, as in Spark.
+    pub async fn persist(&self, plan: Plan, level: StorageLevel) -> ExecResult<()> {
+        if self.persisted.level(&plan).is_none() {
+            let resolved = self.resolver().resolve(plan.clone()).await?;
+            self.persisted.insert(plan, resolved, level);
+        }
+        Ok(())
     }
 
-    pub fn unpersist(&self, plan_key: &[u8]) {
-        let mut persisted = self.persisted.lock().unwrap_or_else(|e| e.into_inner());
-        persisted.remove(plan_key);
+    /// `df.localCheckpoint()` / `df.checkpoint()`: the rows are kept under a new id, which
+    /// later plans name instead of the plan that computed them.
+    pub async fn checkpoint(&self, plan: Plan, eager: bool) -> ExecResult<String> {
+        let resolved = self.resolver().resolve(plan).await?;
+        let id = uuid::Uuid::new_v4().to_string();
+        let key = Self::checkpoint_plan(&id);
+        self.checkpoints
+            .insert(key.clone(), resolved, StorageLevel::MEMORY_AND_DISK_DESER);
+        if eager {
+            self.checkpoints.materialize(&key, &self.context).await?;
+        }
+        Ok(id)
     }
 
-    pub fn storage_level(&self, plan_key: &[u8]) -> StorageLevel {
-        let persisted = self.persisted.lock().unwrap_or_else(|e| e.into_inner());
-        persisted
-            .get(plan_key)
-            .copied()
-            .unwrap_or(StorageLevel::NONE)
+    /// Lets go of a checkpoint's rows once the client no longer refers to them.
+    pub fn remove_checkpoint(&self, id: &str) {
+        self.checkpoints.remove(&Self::checkpoint_plan(id));
+    }
+
+    fn checkpoint_plan(id: &str) -> Plan {
+        Plan::new(ember_spec::Relation::CachedRemote {
+            relation_id: id.to_string(),
+        })
+    }
+
+    pub fn unpersist(&self, plan: &Plan) {
+        self.persisted.remove(plan);
+    }
+
+    pub fn storage_level(&self, plan: &Plan) -> StorageLevel {
+        self.persisted.level(plan).unwrap_or(StorageLevel::NONE)
     }
 
     pub fn with_config<T>(&self, f: impl FnOnce(&mut SessionConfigValues) -> T) -> T {
@@ -335,6 +362,7 @@ impl Session {
                 "[UNSUPPORTED_STREAMING_OPERATION] Queries with streaming sources must be executed with writeStream.start().".into(),
             ));
         }
+        crate::frame_cache::materialize_cached_frames(&logical, &self.context).await?;
         let frame = self.context.execute_logical_plan(logical).await?;
         let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
         let task_context = Arc::new(frame.task_ctx());

@@ -18,6 +18,8 @@ pub(crate) type CachedTables = Mutex<HashMap<String, Arc<dyn TableProvider>>>;
 pub(crate) struct SessionTables {
     store: CatalogStore,
     cached: HashMap<String, Arc<dyn TableProvider>>,
+    persisted: Arc<crate::frame_cache::PersistedFrames>,
+    checkpoints: Arc<crate::frame_cache::PersistedFrames>,
 }
 
 impl TableCatalog for SessionTables {
@@ -33,6 +35,14 @@ impl TableCatalog for SessionTables {
     fn function(&self, name: &[String]) -> ResolveResult<Option<ember_spec::SqlFunction>> {
         self.store.function(name)
     }
+
+    fn cached_plan(&self, plan: &Plan) -> Option<ember_resolve::CachedPlan> {
+        if let ember_spec::Relation::CachedRemote { .. } = plan.relation {
+            // Checkpoints are known by their id alone, whatever plan id the client gives.
+            return self.checkpoints.cached(&Plan::new(plan.relation.clone()));
+        }
+        self.persisted.cached(plan)
+    }
 }
 
 impl Session {
@@ -44,6 +54,8 @@ impl Session {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .clone(),
+            persisted: self.persisted.clone(),
+            checkpoints: self.checkpoints.clone(),
         }
     }
 
@@ -99,7 +111,9 @@ impl Session {
             .contains_key(&key))
     }
 
+    /// `clearCache`: every cached table and persisted DataFrame lets go of its rows.
     pub fn clear_cache(&self) {
+        self.persisted.clear();
         self.cached_tables
             .lock()
             .unwrap_or_else(|e| e.into_inner())

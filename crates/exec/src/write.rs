@@ -397,6 +397,7 @@ impl Session {
         if operation.insert_into {
             logical = self.by_table_position(logical, operation).await?;
         }
+        crate::frame_cache::materialize_cached_frames(&logical, self.context()).await?;
         let frame = self.context().execute_logical_plan(logical).await?;
         let schema = std::sync::Arc::new(frame.schema().as_arrow().clone());
         let directory = format!("{}/", staging.display());

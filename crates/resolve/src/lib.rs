@@ -10,6 +10,7 @@
 //! first (file schemas, pivot values, `show()` text).
 
 mod aggregate_filter;
+mod cached_plan;
 mod error;
 mod expression;
 mod generator;
@@ -29,6 +30,7 @@ mod subquery;
 mod types;
 mod warehouse;
 
+pub use cached_plan::CachedPlan;
 pub use error::{ResolveError, ResolveResult};
 pub use ml::MlPlanner;
 pub use naming::date_text;

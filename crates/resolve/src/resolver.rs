@@ -101,7 +101,12 @@ impl<'a> Resolver<'a> {
     }
 
     pub(crate) fn resolve_plan(&self, plan: Plan) -> BoxFuture<'_, ResolveResult<LogicalPlan>> {
-        Box::pin(async move { self.resolve_relation(plan).await })
+        Box::pin(async move {
+            if let Some(cached) = self.catalog.as_ref().and_then(|c| c.cached_plan(&plan)) {
+                return self.scan_cached_plan(cached);
+            }
+            self.resolve_relation(plan).await
+        })
     }
 
     /// Runs a plan and returns its batches partition by partition, the order Spark's

@@ -22,6 +22,11 @@ pub trait TableCatalog: Send + Sync {
     fn function(&self, _name: &[String]) -> ResolveResult<Option<ember_spec::SqlFunction>> {
         Ok(None)
     }
+
+    /// The kept rows of a persisted DataFrame (`df.cache()`), when `plan` is one.
+    fn cached_plan(&self, _plan: &ember_spec::Plan) -> Option<crate::CachedPlan> {
+        None
+    }
 }
 
 /// How to read a catalog entry.

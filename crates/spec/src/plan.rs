@@ -231,6 +231,11 @@ pub enum Relation {
     Lateral {
         input: Box<Plan>,
     },
+    /// A checkpointed DataFrame's rows, which the server keeps under this id
+    /// (`df.localCheckpoint()`).
+    CachedRemote {
+        relation_id: String,
+    },
     /// Inside a recursive query's step: the rows of the previous round.
     RecursiveReference {
         name: String,

@@ -42,6 +42,9 @@ pub fn plan_from_proto(proto: &ProtoRelation) -> ConnectResult<Plan> {
     let plan_id = proto.common.as_ref().and_then(|c| c.plan_id);
     let rel_type = required(proto.rel_type.as_ref(), "relation.rel_type")?;
     let relation = match rel_type {
+        RelType::CachedRemoteRelation(cached) => Relation::CachedRemote {
+            relation_id: cached.relation_id.clone(),
+        },
         RelType::Read(read) => match required(read.read_type.as_ref(), "read.read_type")? {
             ReadType::NamedTable(table) => Relation::Read(ReadSource::Table {
                 name: split_identifier(&table.unparsed_identifier),

@@ -242,6 +242,10 @@ impl Resolver<'_> {
             Relation::RecursiveReference { name } => self.recursive_reference(&name),
             // Not on a join's right side, there is nothing to its left to name.
             Relation::Lateral { input } => self.resolve_plan(*input).await,
+            // Found by `resolve_plan` while the server keeps its rows.
+            Relation::CachedRemote { relation_id } => Err(crate::ResolveError::Analysis(format!(
+                "No DataFrame with id {relation_id} is found in the session."
+            ))),
             Relation::WithRelations { root, references } => {
                 for reference in references {
                     self.remember_subquery(reference);
