@@ -167,6 +167,15 @@ def test_limit_offset_tail(spark: SparkSession) -> None:
     assert df.limit(0).count() == 0
 
 
+def test_repeated_with_column_applies_every_step(spark: SparkSession) -> None:
+    df = spark.range(3).withColumn("x", F.col("id"))
+    for _ in range(5):
+        df = df.withColumn("x", F.col("x") + 1)
+    assert [r.x for r in df.collect()] == [5, 6, 7]
+    nested = "SELECT x + 1 AS x FROM (SELECT x + 1 AS x FROM (SELECT 0 AS x))"
+    assert spark.sql(nested).first().x == 2
+
+
 def test_limit_over_partitions_takes_the_first_rows(spark: SparkSession) -> None:
     # Spark takes a limit's rows from the first partitions, whichever finishes first.
     df = spark.range(0, 1_000_000, 1, 4)

@@ -14,6 +14,7 @@ mod memory;
 mod partition_order;
 mod partitions;
 mod planner;
+mod repeated_projections;
 mod row_marks;
 mod semi_join_order;
 mod session;

@@ -129,6 +129,11 @@ fn spark_context(global_views: &GlobalViews, memory: &SharedMemory) -> ExecResul
     // so after `explode` a former grouping key still looks unique, and this rule would drop
     // the sort keys "determined" by it (`orderBy("k", "v")` sorting by k alone).
     context.remove_optimizer_rule("eliminate_duplicated_expr");
+    // Replaced by a wrapper that keeps repeated computing projections (see the module).
+    context.remove_optimizer_rule("optimize_projections");
+    context.add_optimizer_rule(Arc::new(
+        crate::repeated_projections::ProjectionsComputedTwice,
+    ));
     context.add_optimizer_rule(Arc::new(crate::semi_join_order::StreamOuterSideOfSemiJoins));
     if let Some(catalog) = context.catalog("spark_catalog") {
         catalog.register_schema("global_temp", global_views.clone())?;
