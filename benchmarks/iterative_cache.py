@@ -4,6 +4,7 @@ as graph and ranking jobs do. With caching that caches, every step costs about t
 it, each step recomputes all earlier ones and the loop slows down step by step.
 
     benchmarks/iterative_cache.py --remote sc://localhost:15010 [--steps 20] [--rows 200000]
+                                  [--no-cache]
 
 Prints each step's time and the ratio of the last steps to the first ones, and writes JSON
 (`--json PATH`). Point `--remote` at a release build for honest numbers.
@@ -17,7 +18,7 @@ import os
 import time
 
 
-def run(remote: str, steps: int, rows: int) -> list[float]:
+def run(remote: str, steps: int, rows: int, cache: bool) -> list[float]:
     from pyspark.sql import SparkSession
     from pyspark.sql import functions as F
 
@@ -39,10 +40,11 @@ def run(remote: str, steps: int, rows: int) -> list[float]:
             contributions.groupBy("node")
             .agg(F.sum("share").alias("share"))
             .select("node", (F.col("share") + 0.15).alias("rank"))
-            .cache()
         )
+        if cache:
+            ranks = ranks.cache()
         ranks.count()
-        if previous is not None:
+        if cache and previous is not None:
             previous.unpersist()
         previous = ranks
         times.append(time.perf_counter() - start)
@@ -54,9 +56,10 @@ def main() -> None:
     parser.add_argument("--remote", required=True)
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--no-cache", action="store_true", help="recompute every step")
     parser.add_argument("--json", help="write the results here")
     args = parser.parse_args()
-    times = run(args.remote, args.steps, args.rows)
+    times = run(args.remote, args.steps, args.rows, not args.no_cache)
     print(f"{'step':>4}  {'seconds':>8}")
     for i, t in enumerate(times, 1):
         print(f"{i:>4}  {t:8.3f}")
@@ -66,7 +69,13 @@ def main() -> None:
     print(f"last three steps / steps 2-4: {ratio:.2f}x")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"steps": times, "rows": args.rows, "slowdown": ratio}, f, indent=2)
+            result = {
+                "steps": times,
+                "rows": args.rows,
+                "cache": not args.no_cache,
+                "slowdown": ratio,
+            }
+            json.dump(result, f, indent=2)
     # The client can hang at interpreter exit while its channel closes.
     os._exit(0)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 
+import pytest
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 from pyspark.storagelevel import StorageLevel
@@ -87,3 +88,15 @@ def test_local_checkpoint_cuts_the_lineage(spark: SparkSession) -> None:
     assert checkpointed.filter("id < 3").count() == 3
     doubled = checkpointed.select((F.col("x") * 2).alias("x2")).collect()
     assert [r.x2 for r in doubled] == [r.x * 2 for r in first]
+
+
+def test_deep_plans_run_and_too_deep_ones_fail_clearly(spark: SparkSession) -> None:
+    df = spark.range(3).withColumn("x", F.lit(0))
+    for _ in range(150):  # 300 levels of nesting: past protobuf's usual limit of 100
+        df = df.withColumn("x", F.col("x") + 1)
+    assert [r.x for r in df.collect()] == [150, 150, 150]
+    for _ in range(500):
+        df = df.withColumn("x", F.col("x") + 1)
+    with pytest.raises(Exception, match="levels deep"):
+        df.collect()
+    assert spark.range(2).count() == 2  # the session goes on

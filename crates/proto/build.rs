@@ -12,6 +12,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     tonic_prost_build::configure()
         .build_client(false)
         .build_server(true)
+        .codec_path("crate::nesting::NestingCheckedCodec")
         .compile_fds(set)?;
     Ok(())
 }

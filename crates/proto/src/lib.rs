@@ -1,6 +1,9 @@
 //! The Spark Connect protocol (`spark.connect` package) as Rust types and a tonic service,
 //! generated at build time from the descriptors of the pinned `pyspark-client` release.
-//! Nothing else lives here: conversion to Ember's plans is `ember-connect`'s job.
+//! Besides them only the gRPC codec (`nesting`), which lets requests nest as deep as Spark
+//! allows; conversion to Ember's plans is `ember-connect`'s job.
+
+pub mod nesting;
 
 #[allow(clippy::all, clippy::unwrap_used, missing_docs)]
 pub mod spark {
