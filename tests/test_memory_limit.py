@@ -7,6 +7,7 @@ run only against Ember's embedded server, not another Spark Connect server."""
 from __future__ import annotations
 
 import os
+import random
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from helpers import REMOTE_ENV
 from pyspark.errors import PySparkException
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as sf
+from pyspark.storagelevel import StorageLevel
 
 pytestmark = pytest.mark.skipif(
     bool(os.environ.get(REMOTE_ENV)), reason="starts Ember servers of its own"
@@ -76,3 +78,34 @@ def test_a_bad_size_is_refused() -> None:
 
     with pytest.raises(ValueError, match="Invalid suffix"):
         server.start_server(memory="2x")
+
+
+def spill_files(spill_dir: Path) -> list[Path]:
+    return [p for p in spill_dir.rglob("*") if p.is_file()]
+
+
+def test_a_cache_larger_than_the_limit_keeps_the_rest_on_disk(
+    small: SparkSession, spill_dir: Path
+) -> None:
+    rows = small.range(0, 3_000_000, 1, 4).select("id", sf.repeat(sf.lit("y"), 40).alias("pad"))
+    cached = rows.cache()  # MEMORY_AND_DISK
+    assert cached.count() == 3_000_000
+    assert spill_files(spill_dir) != []
+    assert [r.id for r in cached.limit(3).collect()] == [0, 1, 2]
+    assert cached.agg(sf.sum("id")).first()[0] == 3_000_000 * 2_999_999 // 2
+    cached.unpersist()
+    assert spill_files(spill_dir) == []
+
+
+def test_disk_only_rows_are_kept_in_the_spill_directory(
+    small: SparkSession, spill_dir: Path
+) -> None:
+    noise = sf.udf(lambda _: random.random(), "double").asNondeterministic()
+    frame = small.range(0, 1000, 1, 2).withColumn("x", noise(sf.col("id")))
+    kept = frame.persist(StorageLevel.DISK_ONLY)
+    first = kept.collect()
+    assert [r.id for r in first] == list(range(1000))
+    assert kept.collect() == first
+    assert len(spill_files(spill_dir)) == 2  # one file per partition
+    kept.unpersist()
+    assert spill_files(spill_dir) == []

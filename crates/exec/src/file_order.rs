@@ -52,7 +52,8 @@ impl PhysicalOptimizerRule for SparkFileOrder {
 /// The scan with its files dealt largest first into as many groups as before, or None when the
 /// scan reads byte ranges or promises an ordering that moving files would break.
 fn regrouped(config: &FileScanConfig) -> Option<FileScanConfig> {
-    if !config.output_ordering.is_empty() {
+    // Arrow files are a cached DataFrame's kept partitions, one file each, already in order.
+    if !config.output_ordering.is_empty() || config.file_source.file_type() == "arrow" {
         return None;
     }
     let groups = config.file_groups.len();

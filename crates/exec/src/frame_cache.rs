@@ -1,19 +1,17 @@
 //! `df.cache()` / `df.persist(level)`: a persisted DataFrame's rows are computed the first
 //! time a query needs them and kept; every later query built on that DataFrame reads them
 //! instead of running its plan again, until `unpersist`. The kept rows count against the
-//! server's memory limit; rows that do not fit are not kept, and queries compute them as if
-//! nothing were cached (Spark drops partitions that do not fit in memory the same way).
+//! server's memory limit; what does not fit goes to the spill directory for levels with
+//! disk (`kept_rows.rs`), and otherwise is not kept: queries compute it as if nothing were
+//! cached (Spark drops partitions that do not fit a memory-only level the same way).
 
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use datafusion::arrow::datatypes::{Field, Schema, SchemaRef};
-use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::{Session as CatalogSession, TableProvider};
 use datafusion::common::tree_node::TreeNodeRecursion;
-use datafusion::datasource::memory::MemorySourceConfig;
 use datafusion::datasource::source_as_provider;
-use datafusion::execution::memory_pool::{MemoryConsumer, MemoryReservation};
 use datafusion::logical_expr::{Expr, LogicalPlan, TableType};
 use datafusion::physical_expr::expressions::Column as ColumnExpr;
 use datafusion::physical_expr::PhysicalExpr;
@@ -23,6 +21,7 @@ use datafusion::prelude::SessionContext;
 use ember_resolve::CachedPlan;
 use ember_spec::Plan;
 
+use crate::kept_rows::{KeptRows, Placement};
 use crate::session::StorageLevel;
 use crate::ExecResult;
 
@@ -47,7 +46,7 @@ impl PersistedFrames {
     /// Persists `plan`, resolved as `resolved`.
     pub(crate) fn insert(&self, plan: Plan, resolved: LogicalPlan, level: StorageLevel) {
         let schema = resolved.schema().clone();
-        let provider = Arc::new(CachedFrame::new(resolved));
+        let provider = Arc::new(CachedFrame::new(resolved, level));
         self.lock().push(PersistedFrame {
             plan,
             level,
@@ -100,23 +99,18 @@ fn same_plan(a: &Plan, b: &Plan) -> bool {
     a.plan_id == b.plan_id && a == b
 }
 
-/// A persisted plan's rows: computed on first use, then served from memory.
+/// A persisted plan's rows: computed on first use, then served from where they are kept.
 #[derive(Debug)]
 pub(crate) struct CachedFrame {
     source: LogicalPlan,
     /// The plan's columns under positional names (`_0`, `_1`, ...).
     schema: SchemaRef,
+    placement: Placement,
     kept: tokio::sync::OnceCell<Option<KeptRows>>,
 }
 
-#[derive(Debug)]
-struct KeptRows {
-    partitions: Vec<Vec<RecordBatch>>,
-    _reservation: MemoryReservation,
-}
-
 impl CachedFrame {
-    fn new(source: LogicalPlan) -> Self {
+    fn new(source: LogicalPlan, level: StorageLevel) -> Self {
         let fields: Vec<Field> = source
             .schema()
             .fields()
@@ -127,42 +121,28 @@ impl CachedFrame {
         CachedFrame {
             source,
             schema: Arc::new(Schema::new(fields)),
+            placement: Placement {
+                memory: level.use_memory || level.use_off_heap,
+                disk: level.use_disk,
+            },
             kept: tokio::sync::OnceCell::new(),
         }
     }
 
-    /// Computes and keeps the rows, once; rows that do not fit the memory limit are dropped.
+    /// Computes and keeps the rows, once; rows that fit nowhere the level allows are not
+    /// kept, and queries compute them afresh.
     async fn materialize(&self, context: &SessionContext) -> ExecResult<()> {
         self.kept
             .get_or_try_init(|| async {
                 let frame = context.execute_logical_plan(self.source.clone()).await?;
-                let partitions = frame.collect_partitioned().await?;
-                let size: usize = partitions
-                    .iter()
-                    .flatten()
-                    .map(RecordBatch::get_array_memory_size)
-                    .sum();
-                let reservation = MemoryConsumer::new("cached DataFrame")
-                    .register(&context.runtime_env().memory_pool);
-                if reservation.try_grow(size).is_err() {
-                    tracing::info!(bytes = size, "a persisted DataFrame does not fit in memory");
-                    return Ok::<_, crate::ExecError>(None);
+                let task = Arc::new(frame.task_ctx());
+                let physical = frame.create_physical_plan().await?;
+                let kept =
+                    KeptRows::keep(physical, task, self.schema.clone(), self.placement).await?;
+                if kept.is_none() {
+                    tracing::info!("a persisted DataFrame does not fit in memory");
                 }
-                let partitions = partitions
-                    .into_iter()
-                    .map(|batches| {
-                        batches
-                            .into_iter()
-                            .map(|b| {
-                                RecordBatch::try_new(self.schema.clone(), b.columns().to_vec())
-                            })
-                            .collect::<Result<Vec<_>, _>>()
-                    })
-                    .collect::<Result<Vec<_>, _>>()?;
-                Ok(Some(KeptRows {
-                    partitions,
-                    _reservation: reservation,
-                }))
+                Ok::<_, crate::ExecError>(kept)
             })
             .await?;
         Ok(())
@@ -208,11 +188,7 @@ impl TableProvider for CachedFrame {
         _limit: Option<usize>,
     ) -> datafusion::error::Result<Arc<dyn ExecutionPlan>> {
         match self.kept.get() {
-            Some(Some(kept)) => Ok(MemorySourceConfig::try_new_exec(
-                &kept.partitions,
-                self.schema.clone(),
-                projection.cloned(),
-            )?),
+            Some(Some(kept)) => kept.scan(&self.schema, projection),
             // Not computed yet (`explain()`), or too large to keep.
             _ => self.recomputed(state, projection).await,
         }

@@ -10,6 +10,7 @@ mod databases;
 mod error;
 mod file_order;
 mod frame_cache;
+mod kept_rows;
 mod memory;
 mod partition_order;
 mod partitions;

@@ -8,6 +8,7 @@ use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::physical_plan::coalesce_partitions::CoalescePartitionsExec;
 use datafusion::physical_plan::limit::GlobalLimitExec;
+use datafusion::physical_plan::projection::ProjectionExec;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::ExecutionPlan;
 use futures::StreamExt;
@@ -20,11 +21,38 @@ pub(crate) fn in_partition_order(
     plan: Arc<dyn ExecutionPlan>,
     task_context: Arc<TaskContext>,
 ) -> ExecResult<SendableRecordBatchStream> {
+    let plan = projection_below_limit(plan)?;
     if let Some((input, skip, fetch)) = limit_over_partitions(&plan) {
         let stream = concatenated(input, task_context)?;
         return Ok(limited(stream, skip, fetch));
     }
     concatenated(plan, task_context)
+}
+
+/// A projection above a limit that gathers partitions moves below it, where it runs on each
+/// partition, so the limit is at the top.
+fn projection_below_limit(plan: Arc<dyn ExecutionPlan>) -> ExecResult<Arc<dyn ExecutionPlan>> {
+    let Some(projection) = plan.downcast_ref::<ProjectionExec>() else {
+        return Ok(plan);
+    };
+    let input = projection_below_limit(projection.input().clone())?;
+    let (limit, gather) = match input.downcast_ref::<GlobalLimitExec>() {
+        Some(limit) => (Some(limit), limit.input().clone()),
+        None => (None, input.clone()),
+    };
+    let Some(coalesce) = gather.downcast_ref::<CoalescePartitionsExec>() else {
+        return Ok(plan);
+    };
+    let moved: Arc<dyn ExecutionPlan> = Arc::new(ProjectionExec::try_new(
+        projection.expr().iter().cloned(),
+        coalesce.input().clone(),
+    )?);
+    let gathered: Arc<dyn ExecutionPlan> =
+        Arc::new(CoalescePartitionsExec::new(moved).with_fetch(coalesce.fetch()));
+    Ok(match limit {
+        Some(limit) => Arc::new(GlobalLimitExec::new(gathered, limit.skip(), limit.fetch())),
+        None => gathered,
+    })
 }
 
 /// The partitions, skip and fetch of a limit at the top that gathers several partitions.
