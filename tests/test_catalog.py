@@ -142,6 +142,19 @@ def test_cache_marks_and_catalog_lookups(spark: SparkSession, database: str) -> 
     assert not spark.catalog.functionExists("no_such_function_here")
 
 
+def test_cached_table_reads_back_under_its_names(spark: SparkSession, database: str) -> None:
+    name = f"{database}.kept"
+    spark.createDataFrame([(1, "a"), (2, "b")], "v int, s string").write.saveAsTable(name)
+    spark.sql(f"CACHE TABLE {name}")
+    assert spark.table(name).dtypes == [("v", "int"), ("s", "string")]
+    assert sorted(spark.table(name).collect()) == [(1, "a"), (2, "b")]
+    both = spark.sql(f"SELECT k.v, o.s FROM {name} k JOIN {name} o ON k.v = o.v ORDER BY k.v")
+    assert both.collect() == [(1, "a"), (2, "b")]
+    spark.sql(f"INSERT INTO {name} VALUES (3, 'c')")
+    assert spark.table(name).count() == 3  # a write through the catalog refreshes it
+    spark.sql(f"UNCACHE TABLE {name}")
+
+
 def test_table_valued_functions(spark: SparkSession) -> None:
     assert [r.id for r in spark.tvf.range(1, 4).collect()] == [1, 2, 3]
     assert [r.col for r in spark.sql("SELECT * FROM explode(array(5, 6))").collect()] == [5, 6]

@@ -45,12 +45,10 @@ impl PersistedFrames {
 
     /// Persists `plan`, resolved as `resolved`.
     pub(crate) fn insert(&self, plan: Plan, resolved: LogicalPlan, level: StorageLevel) {
-        let schema = resolved.schema().clone();
-        let provider = Arc::new(CachedFrame::new(resolved, level));
         self.lock().push(PersistedFrame {
             plan,
             level,
-            cached: CachedPlan { provider, schema },
+            cached: cached_plan(resolved, level),
         });
     }
 
@@ -75,13 +73,10 @@ impl PersistedFrames {
         plan: &Plan,
         context: &SessionContext,
     ) -> ExecResult<()> {
-        let Some(cached) = self.cached(plan) else {
-            return Ok(());
-        };
-        if let Some(frame) = cached.provider.downcast_ref::<CachedFrame>() {
-            frame.materialize(context).await?;
+        match self.cached(plan) {
+            Some(cached) => materialize_now(&cached, context).await,
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// The cached rows standing in for `plan`, when it is a persisted DataFrame.
@@ -91,6 +86,24 @@ impl PersistedFrames {
             .find(|f| same_plan(&f.plan, plan))
             .map(|f| f.cached.clone())
     }
+}
+
+/// Rows to be kept for `resolved` at `level`, computed when first needed.
+pub(crate) fn cached_plan(resolved: LogicalPlan, level: StorageLevel) -> CachedPlan {
+    let schema = resolved.schema().clone();
+    let provider = Arc::new(CachedFrame::new(resolved, level));
+    CachedPlan { provider, schema }
+}
+
+/// Computes and keeps `cached`'s rows now.
+pub(crate) async fn materialize_now(
+    cached: &CachedPlan,
+    context: &SessionContext,
+) -> ExecResult<()> {
+    if let Some(frame) = cached.provider.downcast_ref::<CachedFrame>() {
+        frame.materialize(context).await?;
+    }
+    Ok(())
 }
 
 /// The client gives every DataFrame its own plan id, so comparing ids first keeps the

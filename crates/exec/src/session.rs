@@ -330,7 +330,7 @@ impl Session {
         client_types(plan)
     }
 
-    fn resolver(&self) -> Resolver<'_> {
+    pub(crate) fn resolver(&self) -> Resolver<'_> {
         Resolver::with_warehouse(&self.context, self.warehouse())
             .with_catalog(Arc::new(self.session_tables()))
             .with_ml(self.ml.clone())

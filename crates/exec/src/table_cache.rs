@@ -5,19 +5,17 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use datafusion::catalog::TableProvider;
-use datafusion::datasource::MemTable;
-use ember_resolve::{CatalogRelation, ResolveResult, TableCatalog};
+use ember_resolve::{CachedPlan, CatalogRelation, ResolveResult, TableCatalog};
 use ember_spec::{Plan, ReadSource, Relation};
 
 use crate::{CatalogStore, ExecResult, Session};
 
-pub(crate) type CachedTables = Mutex<HashMap<String, Arc<dyn TableProvider>>>;
+pub(crate) type CachedTables = Mutex<HashMap<String, CachedPlan>>;
 
 /// What the resolver sees of a session's catalog: its cached tables, then the record.
 pub(crate) struct SessionTables {
     store: CatalogStore,
-    cached: HashMap<String, Arc<dyn TableProvider>>,
+    cached: HashMap<String, CachedPlan>,
     persisted: Arc<crate::frame_cache::PersistedFrames>,
     checkpoints: Arc<crate::frame_cache::PersistedFrames>,
 }
@@ -65,18 +63,18 @@ impl Session {
         }))
     }
 
-    /// Reads the table now and keeps its rows.
+    /// Reads the table now and keeps its rows, as `cache()` keeps a DataFrame's: in memory
+    /// within the limit, the rest in the spill directory.
     pub async fn cache_table(&self, name: &[String]) -> ExecResult<()> {
         let key = self.catalog_store().key(name)?;
-        let logical = self.logical_plan(Self::table_plan(name)).await?;
-        let frame = self.context().execute_logical_plan(logical).await?;
-        let schema = Arc::new(frame.schema().as_arrow().clone());
-        let batches = frame.collect().await?;
-        let table = MemTable::try_new(schema, vec![batches])?;
+        let resolved = self.resolver().resolve(Self::table_plan(name)).await?;
+        let cached =
+            crate::frame_cache::cached_plan(resolved, crate::StorageLevel::MEMORY_AND_DISK_DESER);
+        crate::frame_cache::materialize_now(&cached, self.context()).await?;
         self.cached_tables
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(key, Arc::new(table));
+            .insert(key, cached);
         Ok(())
     }
 
@@ -88,6 +86,23 @@ impl Session {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(&key);
+        Ok(())
+    }
+
+    /// Reads a cached table's rows again after a write into it.
+    pub(crate) async fn recache_table(&self, name: &[String]) -> ExecResult<()> {
+        let Ok(key) = self.catalog_store().key(name) else {
+            return Ok(());
+        };
+        let cached = self
+            .cached_tables
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&key)
+            .is_some();
+        if cached {
+            self.cache_table(name).await?;
+        }
         Ok(())
     }
 

@@ -30,7 +30,18 @@ fn option<'a>(options: &'a [(String, String)], key: &str) -> Option<&'a str> {
 }
 
 impl Session {
+    /// Writes rows to a path or table; a cached table is read again afterwards, as Spark
+    /// recaches a table written through the catalog.
     pub async fn write(&self, operation: WriteOperation) -> ExecResult<()> {
+        let table = operation.table.clone();
+        self.write_rows(operation).await?;
+        if let Some(name) = table {
+            self.recache_table(&name).await?;
+        }
+        Ok(())
+    }
+
+    async fn write_rows(&self, operation: WriteOperation) -> ExecResult<()> {
         let warehouse = self.warehouse();
         let store = self.catalog_store();
         let mut operation = operation;

@@ -40,7 +40,7 @@ pub enum CatalogRelation {
     },
     View(ember_spec::Plan),
     /// Rows kept by `cacheTable`, read instead of the table's files until a refresh.
-    Cached(std::sync::Arc<dyn datafusion::catalog::TableProvider>),
+    Cached(crate::CachedPlan),
 }
 
 #[derive(Debug, Clone)]

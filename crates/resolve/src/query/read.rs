@@ -151,9 +151,8 @@ impl Resolver<'_> {
         if let Some(catalog) = &self.catalog {
             match catalog.lookup(name)? {
                 Some(crate::CatalogRelation::View(plan)) => return self.resolve_plan(plan).await,
-                Some(crate::CatalogRelation::Cached(provider)) => {
-                    let source = datafusion::datasource::provider_as_source(provider);
-                    return Ok(LogicalPlanBuilder::scan(self.fresh_alias(), source, None)?.build()?);
+                Some(crate::CatalogRelation::Cached(cached)) => {
+                    return self.scan_cached_plan(cached);
                 }
                 Some(crate::CatalogRelation::Files {
                     format,
