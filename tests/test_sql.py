@@ -280,6 +280,17 @@ CASES: list[tuple[str, list[tuple[Any, ...]]]] = [
         [(1, 0), (2, 1), (3, 2)],
     ),
     ("WITH RECURSIVE a AS (SELECT 1 AS x) SELECT * FROM a", [(1,)]),
+    # A recursion that would never end still answers a LIMIT; MAX RECURSION LEVEL raises
+    # the session's limit for one CTE.
+    (
+        "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT * FROM r LIMIT 3",
+        [(1,), (2,), (3,)],
+    ),
+    (
+        "WITH RECURSIVE r(n) MAX RECURSION LEVEL 300 AS "
+        "(SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 250) SELECT max(n) FROM r",
+        [(250,)],
+    ),
     # LATERAL subqueries see the columns to their left.
     (
         "SELECT s.name, l.c FROM staff s JOIN LATERAL "
@@ -451,3 +462,21 @@ def test_lateral_view_columns_answer_to_the_view_name(spark: SparkSession) -> No
 def test_raw_string_literals_keep_backslashes(spark: SparkSession) -> None:
     row = spark.sql(r"SELECT r'a\nb' AS r, R'\d+' AS d, '1' RLIKE r'^\d$' AS m").first()
     assert row is not None and (row.r, row.d, row.m) == ("a\\nb", "\\d+", True)
+
+
+def test_recursion_stops_at_the_level_limit(spark: SparkSession) -> None:
+    query = "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < {}) "
+    query += "SELECT count(*) FROM r"
+    # Spark's default limit is 100 rounds: 100 rows are fine, 101 fail.
+    assert spark.sql(query.format(100)).first() == (100,)
+    with pytest.raises(Exception, match="RECURSION_LEVEL_LIMIT_EXCEEDED"):
+        spark.sql(query.format(101)).collect()
+    spark.conf.set("spark.sql.cteRecursionLevelLimit", "3")
+    try:
+        assert spark.sql(query.format(3)).first() == (3,)
+        with pytest.raises(Exception, match="Recursion level limit 3 reached"):
+            spark.sql(query.format(4)).collect()
+        spark.conf.set("spark.sql.cteRecursionLevelLimit", "-1")
+        assert spark.sql(query.format(300)).first() == (300,)
+    finally:
+        spark.conf.unset("spark.sql.cteRecursionLevelLimit")

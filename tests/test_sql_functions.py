@@ -118,3 +118,59 @@ def test_class_functions_are_recorded_but_cannot_run(spark: SparkSession, databa
     with pytest.raises(AnalysisException, match="UNRESOLVED_ROUTINE"):
         spark.catalog.getFunction(f"{database}.missing_fn")
     spark.sql(f"DROP FUNCTION {database}.jvm_fn")
+
+
+def test_query_bodies_give_a_value_or_rows(spark: SparkSession, database: str) -> None:
+    spark.createDataFrame(
+        [(1, "a"), (2, "b"), (3, "c")], "id INT, v STRING"
+    ).createOrReplaceTempView("fn_rows")
+    spark.sql(
+        "CREATE OR REPLACE TEMPORARY FUNCTION below(x INT) RETURNS BIGINT "
+        "RETURN SELECT count(*) FROM fn_rows WHERE id < x"
+    )
+    spark.sql(
+        "CREATE OR REPLACE TEMPORARY FUNCTION pairs(x INT) RETURNS TABLE (a INT, b INT) "
+        "RETURN SELECT x, x * 2"
+    )
+    spark.sql(
+        "CREATE OR REPLACE TEMPORARY FUNCTION upto(lim INT) RETURNS TABLE "
+        "RETURN SELECT id, v FROM fn_rows WHERE id <= lim"
+    )
+    try:
+        df = spark.sql("SELECT below(3), below(10)")
+        assert df.columns == ["below(3)", "below(10)"]
+        assert tuple(df.first()) == (2, 3)
+        pairs = spark.sql("SELECT * FROM pairs(3)")
+        assert pairs.columns == ["a", "b"] and [tuple(r) for r in pairs.collect()] == [(3, 6)]
+        assert spark.sql("SELECT t.a + 1 AS z FROM pairs(5) t").first() == (6,)
+        rows = spark.sql("SELECT * FROM upto(2) ORDER BY id")
+        assert rows.columns == ["id", "v"]
+        assert [tuple(r) for r in rows.collect()] == [(1, "a"), (2, "b")]
+        # Each kind only where it belongs.
+        with pytest.raises(AnalysisException, match="UNRESOLVED_ROUTINE"):
+            spark.sql("SELECT pairs(1)").collect()
+        with pytest.raises(AnalysisException, match="UNRESOLVABLE_TABLE_VALUED_FUNCTION"):
+            spark.sql("SELECT * FROM below(1)").collect()
+        with pytest.raises(AnalysisException, match="RETURN_COLUMN_COUNT_MISMATCH"):
+            spark.sql(
+                "CREATE TEMPORARY FUNCTION short(x INT) RETURNS TABLE (a INT, b INT) "
+                "RETURN SELECT x"
+            )
+        with pytest.raises(AnalysisException, match="SCALAR_SUBQUERY_RETURN_MORE_THAN_ONE"):
+            spark.sql("CREATE TEMPORARY FUNCTION two() RETURN SELECT 1, 2")
+        # A persistent table function reads back from the catalog.
+        spark.sql(
+            f"CREATE FUNCTION {database}.evens(n INT) RETURNS TABLE (k BIGINT) "
+            "RETURN SELECT id FROM range(10) WHERE id % 2 = 0 AND id < n"
+        )
+        # Spark takes no database name on a table function call: it is found in the current one.
+        spark.sql(f"USE {database}")
+        try:
+            evens = spark.sql("SELECT * FROM evens(5) ORDER BY k")
+            assert [r.k for r in evens.collect()] == [0, 2, 4]
+        finally:
+            spark.sql("USE default")
+        spark.sql(f"DROP FUNCTION {database}.evens")
+    finally:
+        for name in ("below", "pairs", "upto"):
+            spark.sql(f"DROP TEMPORARY FUNCTION IF EXISTS {name}")

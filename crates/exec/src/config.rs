@@ -60,6 +60,7 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("spark.sql.repl.eagerEval.maxNumRows", "20"),
     ("spark.sql.repl.eagerEval.truncate", "20"),
     ("spark.sql.leafNodeDefaultParallelism", "2"),
+    ("spark.sql.cteRecursionLevelLimit", "100"),
 ];
 
 /// Settings whose change takes effect only at start-up; setting them later is refused.

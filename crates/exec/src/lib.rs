@@ -15,6 +15,7 @@ mod memory;
 mod partition_order;
 mod partitions;
 mod planner;
+mod recursion_limit;
 mod repeated_projections;
 mod row_marks;
 mod semi_join_order;

@@ -10,11 +10,12 @@ use datafusion::logical_expr::physical_planning_context::PhysicalPlanningContext
 use datafusion::logical_expr::{LogicalPlan, UserDefinedLogicalNode};
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_planner::{DefaultPhysicalPlanner, ExtensionPlanner, PhysicalPlanner};
-use ember_resolve::MarkRows;
+use ember_resolve::{MarkRows, RecursionLimit};
 
+use crate::recursion_limit::RecursionLimitExec;
 use crate::row_marks::MarkRowsExec;
 
-/// Plans Ember's own logical nodes: `MarkRows` and Python `MapPartitions`.
+/// Plans Ember's own logical nodes: `MarkRows`, `RecursionLimit` and Python `MapPartitions`.
 struct EmberNodePlanner;
 
 #[async_trait]
@@ -33,6 +34,12 @@ impl ExtensionPlanner for EmberNodePlanner {
         };
         if let Some(map) = node.as_any().downcast_ref::<ember_udf::MapPartitions>() {
             return Ok(Some(map.physical(Arc::clone(input))?));
+        }
+        if let Some(guard) = node.as_any().downcast_ref::<RecursionLimit>() {
+            return Ok(Some(Arc::new(RecursionLimitExec::new(
+                Arc::clone(input),
+                guard.limit,
+            ))));
         }
         let Some(marks) = node.as_any().downcast_ref::<MarkRows>() else {
             return Ok(None);

@@ -334,6 +334,19 @@ impl Session {
         Resolver::with_warehouse(&self.context, self.warehouse())
             .with_catalog(Arc::new(self.session_tables()))
             .with_ml(self.ml.clone())
+            .with_recursion_level_limit(self.recursion_level_limit())
+    }
+
+    /// `spark.sql.cteRecursionLevelLimit`: Spark's 100 unless set; negative means none.
+    fn recursion_level_limit(&self) -> Option<usize> {
+        let value = self.with_config(|c| {
+            c.get("spark.sql.cteRecursionLevelLimit")
+                .map(|v| v.trim().parse::<i64>())
+        });
+        match value {
+            Some(Ok(limit)) => usize::try_from(limit).ok(),
+            _ => Some(ember_resolve::DEFAULT_RECURSION_LEVEL_LIMIT),
+        }
     }
 
     /// Runs a `pyspark.ml` command (fit, evaluate, save, ...).

@@ -428,15 +428,23 @@ impl Session {
     }
 }
 
-/// `SELECT f(CAST(NULL AS t1), ...)`: a call that resolves exactly when the body does.
+/// `SELECT f(CAST(NULL AS t1), ...)` (`SELECT * FROM f(...)` for a table function): a call
+/// that resolves exactly when the body does.
 fn call_with_nulls(name: &str, function: &SqlFunction) -> Plan {
+    let arguments: Vec<Expr> = function
+        .parameters
+        .iter()
+        .map(|p| Expr::Literal(Literal::Null(p.data_type.clone())))
+        .collect();
+    if function.table_columns.is_some() {
+        return Plan::new(Relation::TableFunction {
+            name: name.to_string(),
+            arguments,
+        });
+    }
     let call = Expr::Function {
         name: name.to_string(),
-        arguments: function
-            .parameters
-            .iter()
-            .map(|p| Expr::Literal(Literal::Null(p.data_type.clone())))
-            .collect(),
+        arguments,
         is_distinct: false,
     };
     Plan::new(Relation::Select(Box::new(Select {

@@ -18,8 +18,14 @@ pub struct Resolver<'a> {
     pub(crate) catalog: Option<std::sync::Arc<dyn crate::TableCatalog>>,
     pub(crate) stream_input: Option<std::sync::Arc<dyn crate::StreamInput>>,
     pub(crate) ml: Option<std::sync::Arc<dyn crate::MlPlanner>>,
+    /// Rounds a recursive CTE may add rows in (`spark.sql.cteRecursionLevelLimit`); `None`
+    /// for no limit.
+    pub(crate) recursion_level_limit: Option<usize>,
     scopes: Mutex<Scopes>,
 }
+
+/// Spark's default for `spark.sql.cteRecursionLevelLimit`.
+pub const DEFAULT_RECURSION_LEVEL_LIMIT: usize = 100;
 
 #[derive(Default)]
 struct Scopes {
@@ -54,6 +60,7 @@ impl<'a> Resolver<'a> {
             catalog: None,
             stream_input: None,
             ml: None,
+            recursion_level_limit: Some(DEFAULT_RECURSION_LEVEL_LIMIT),
             scopes: Mutex::new(Scopes::default()),
         }
     }
@@ -67,6 +74,12 @@ impl<'a> Resolver<'a> {
     /// Reads streaming sources from `input`: one micro-batch of a streaming query.
     pub fn with_stream_input(mut self, input: std::sync::Arc<dyn crate::StreamInput>) -> Self {
         self.stream_input = Some(input);
+        self
+    }
+
+    /// Stops recursive CTEs after `limit` rounds that add rows (`None`: never).
+    pub fn with_recursion_level_limit(mut self, limit: Option<usize>) -> Self {
+        self.recursion_level_limit = limit;
         self
     }
 

@@ -8,10 +8,10 @@ use std::sync::Arc;
 
 use datafusion::arrow::datatypes::{DataType as ArrowType, Field};
 use datafusion::common::tree_node::{Transformed, TreeNode};
-use datafusion::common::{DFSchema, DataFusionError, TableReference};
+use datafusion::common::{Column, DFSchema, DataFusionError, ExprSchema, TableReference};
 use datafusion::logical_expr::{
-    ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature,
-    Volatility,
+    ColumnarValue, Expr, LogicalPlan, LogicalPlanBuilder, ScalarFunctionArgs, ScalarUDF,
+    ScalarUDFImpl, Signature, TypeSignature, Volatility,
 };
 use ember_spec::{self as spec, SqlFunction};
 
@@ -132,14 +132,15 @@ impl Resolver<'_> {
             .map(|function| (function, format!("spark_catalog.{}", parts.join(".")))))
     }
 
-    /// `function(arguments)` as its body over the arguments, named `display(args)`.
-    pub(crate) fn expand_sql_function(
+    /// The value of each parameter for a call with `arguments` (resolved over `schema`, cast
+    /// to the parameters' types, defaults filled in), and the arguments' names.
+    fn argument_values(
         &self,
         function: &SqlFunction,
         display: &str,
         arguments: &[spec::Expr],
         schema: &DFSchema,
-    ) -> ResolveResult<Named> {
+    ) -> ResolveResult<(Vec<Expr>, Vec<String>)> {
         let bound = bind_arguments(function, display, arguments)?;
         // Named in parameter order, the arguments given (named ones too), defaults left out.
         let mut names = Vec::with_capacity(arguments.len());
@@ -162,6 +163,29 @@ impl Resolver<'_> {
                 is_try: false,
             };
             values.push(self.resolve_expr(&cast, scope)?.expr);
+        }
+        Ok((values, names))
+    }
+
+    /// `function(arguments)` as its body over the arguments, named `display(args)`.
+    pub(crate) fn expand_sql_function(
+        &self,
+        function: &SqlFunction,
+        display: &str,
+        arguments: &[spec::Expr],
+        schema: &DFSchema,
+    ) -> ResolveResult<Named> {
+        if function.table_columns.is_some() {
+            // Spark looks for a scalar function of that name and finds none.
+            return Err(
+                ember_functions::FunctionError::UnknownFunction(display.to_string()).into(),
+            );
+        }
+        let (values, names) = self.argument_values(function, display, arguments, schema)?;
+        let name = format!("{display}({})", names.join(", "));
+        if let Some(query) = &function.query {
+            let expr = self.scalar_query_body(function, display, query, values, schema)?;
+            return Ok(Named::new(expr, name));
         }
         let qualifier = function
             .name
@@ -197,11 +221,142 @@ impl Resolver<'_> {
                 }
             })?
             .data;
-        Ok(Named::new(
-            expanded,
-            format!("{display}({})", names.join(", ")),
-        ))
+        Ok(Named::new(expanded, name))
     }
+
+    /// A scalar function whose body is a query: its one value as a scalar subquery.
+    fn scalar_query_body(
+        &self,
+        function: &SqlFunction,
+        display: &str,
+        query: &spec::Plan,
+        values: Vec<Expr>,
+        caller: &DFSchema,
+    ) -> ResolveResult<Expr> {
+        // The arguments come from the calling query: outer references inside the body.
+        let values = values
+            .into_iter()
+            .map(|value| as_outer_references(value, caller))
+            .collect::<ResolveResult<Vec<_>>>()?;
+        let plan = self.bound_query(function, display, query, &values)?;
+        if plan.schema().fields().len() != 1 {
+            return Err(ResolveError::Analysis(format!(
+                "[INVALID_SUBQUERY_EXPRESSION.SCALAR_SUBQUERY_RETURN_MORE_THAN_ONE_OUTPUT_COLUMN] Invalid subquery: Scalar subquery must return only one column, but got {}.",
+                plan.schema().fields().len()
+            )));
+        }
+        let outer_ref_columns = plan.all_out_ref_exprs();
+        let subquery = Expr::ScalarSubquery(datafusion::logical_expr::Subquery {
+            subquery: Arc::new(plan),
+            outer_ref_columns,
+            spans: datafusion::common::Spans::new(),
+        });
+        match &function.returns {
+            Some(data_type) => Ok(datafusion::logical_expr::cast(
+                subquery,
+                crate::types::to_arrow(data_type)?,
+            )),
+            None => Ok(subquery),
+        }
+    }
+
+    /// `FROM function(arguments)` of a table function: its query's rows, under the columns
+    /// `RETURNS TABLE` declares.
+    pub(crate) fn expand_sql_table_function(
+        &self,
+        function: &SqlFunction,
+        display: &str,
+        arguments: &[spec::Expr],
+    ) -> ResolveResult<LogicalPlan> {
+        let (Some(columns), Some(query)) = (&function.table_columns, &function.query) else {
+            return Err(ResolveError::Analysis(format!(
+                "[UNRESOLVABLE_TABLE_VALUED_FUNCTION] Could not resolve `{display}` to a table-valued function."
+            )));
+        };
+        let (values, _) = self.argument_values(function, display, arguments, &DFSchema::empty())?;
+        let plan = self.bound_query(function, display, query, &values)?;
+        if columns.is_empty() {
+            return Ok(plan);
+        }
+        let found = plan.schema().fields().len();
+        if found != columns.len() {
+            return Err(ResolveError::Analysis(format!(
+                "[USER_DEFINED_FUNCTIONS.RETURN_COLUMN_COUNT_MISMATCH] User defined function is invalid: The number of columns produced by the RETURN clause (num: `{found}`) does not match the number of column names specified by the RETURNS clause (num: `{}`) of {display}.",
+                columns.len()
+            )));
+        }
+        let exprs = plan
+            .schema()
+            .columns()
+            .into_iter()
+            .zip(columns)
+            .map(|(column, (name, data_type))| {
+                Ok(datafusion::logical_expr::cast(
+                    Expr::Column(column),
+                    crate::types::to_arrow(data_type)?,
+                )
+                .alias(name))
+            })
+            .collect::<ResolveResult<Vec<_>>>()?;
+        Ok(LogicalPlanBuilder::from(plan).project(exprs)?.build()?)
+    }
+
+    /// The function's query with each parameter it names replaced by `values`.
+    fn bound_query(
+        &self,
+        function: &SqlFunction,
+        display: &str,
+        query: &spec::Plan,
+        values: &[Expr],
+    ) -> ResolveResult<LogicalPlan> {
+        let qualifier = function
+            .name
+            .last()
+            .cloned()
+            .unwrap_or_else(|| display.to_string());
+        let parameters = parameter_schema(function, &qualifier)?;
+        let plan = self.resolve_nested_plan(query.clone(), &parameters)?;
+        let parameter_value = |column: &Column| -> Option<Expr> {
+            let ours = column
+                .relation
+                .as_ref()
+                .is_none_or(|r| r.table().eq_ignore_ascii_case(&qualifier));
+            let index = function
+                .parameters
+                .iter()
+                .position(|p| p.name.eq_ignore_ascii_case(&column.name))?;
+            ours.then(|| values[index].clone())
+        };
+        let bound = plan.transform_up_with_subqueries(|node| {
+            node.map_expressions(|expr| {
+                expr.transform_up(|e| match &e {
+                    Expr::OuterReferenceColumn(_, column) => match parameter_value(column) {
+                        Some(value) => Ok(Transformed::yes(value)),
+                        None => Ok(Transformed::no(e)),
+                    },
+                    _ => Ok(Transformed::no(e)),
+                })
+            })
+        })?;
+        // Nodes keep the schemas computed before the parameters were bound.
+        Ok(bound.data.recompute_schema()?)
+    }
+}
+
+/// `value`'s columns as references to the query around a subquery.
+fn as_outer_references(value: Expr, caller: &DFSchema) -> ResolveResult<Expr> {
+    Ok(value
+        .transform_up(|e| match e {
+            Expr::Column(column) => {
+                let field = caller.field_from_column(&column)?;
+                Ok(Transformed::yes(Expr::OuterReferenceColumn(
+                    Arc::clone(field),
+                    column,
+                )))
+            }
+            other => Ok(Transformed::no(other)),
+        })?
+        .data)
 }
 
 /// The argument given for each parameter, by position and then by name.

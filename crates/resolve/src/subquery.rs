@@ -62,7 +62,7 @@ impl Resolver<'_> {
     /// Resolves a subquery's plan with `outer` visible to its column references. Expression
     /// resolution is synchronous, so the (async) plan resolution runs to completion here on
     /// the multi-threaded runtime every server uses.
-    fn resolve_nested_plan(
+    pub(crate) fn resolve_nested_plan(
         &self,
         plan: spec::Plan,
         outer: &DFSchema,

@@ -10,7 +10,14 @@ pub struct SqlFunction {
     pub parameters: Vec<FunctionParameter>,
     /// The declared result type; the body's own type when absent.
     pub returns: Option<DataType>,
+    /// The body when it is an expression; `query` holds it otherwise.
     pub body: Expr,
+    /// A body that is a query (`RETURN SELECT ...`): a scalar function's value is its one
+    /// column of at most one row, a table function's rows are its rows.
+    pub query: Option<crate::Plan>,
+    /// `RETURNS TABLE [(name type, ...)]`: a table function, with the declared columns
+    /// (empty when the statement names none and the query's own columns are kept).
+    pub table_columns: Option<Vec<(String, DataType)>>,
     /// The body as written, shown by `DESCRIBE FUNCTION`.
     pub body_text: String,
     pub comment: Option<String>,

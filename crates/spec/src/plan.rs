@@ -226,6 +226,9 @@ pub enum Relation {
         anchor: Box<Plan>,
         step: Box<Plan>,
         distinct: bool,
+        /// `MAX RECURSION LEVEL n`: the rounds allowed before the query fails, in place of
+        /// the session's `spark.sql.cteRecursionLevelLimit`.
+        max_level: Option<i64>,
     },
     /// SQL's `LATERAL (subquery)`: a join's right side that may name the left side's columns.
     Lateral {

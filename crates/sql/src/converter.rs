@@ -31,6 +31,8 @@ pub(crate) struct Converter {
     /// The names of `LATERAL VIEW gen(...) name AS col` views (lower case): `name.col`
     /// means the generated column `col`.
     pub(crate) lateral_views: std::collections::HashSet<String>,
+    /// `MAX RECURSION LEVEL` of recursive CTEs, by name (lower case).
+    pub(crate) recursion_levels: HashMap<String, i64>,
 }
 
 impl Converter {

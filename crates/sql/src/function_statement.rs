@@ -5,7 +5,6 @@
 use ember_spec::{FunctionParameter, FunctionScope, ShowKind, SqlFunction, Statement};
 
 use crate::alter_table::{after_words, first_word, parenthesized, top_level_items};
-use crate::error::unsupported;
 use crate::expression::identifier_parts;
 use crate::statement_text::{find_keyword, matching_parenthesis, unquote};
 use crate::{parse_data_type, parse_expression, SqlError, SqlResult};
@@ -143,10 +142,17 @@ fn sql_function(name: Vec<String>, text: &str) -> SqlResult<SqlFunction> {
         .to_string();
     let mut characteristics = header.trim();
     let mut returns = None;
+    let mut table_columns = None;
     if let Some(rest) = after_words(characteristics, &["RETURNS"]) {
-        if after_words(rest, &["TABLE"]).is_some() {
-            return unsupported("SQL table functions (RETURNS TABLE)");
+        if let Some(table) = after_words(rest, &["TABLE"]) {
+            let (columns, after) = table_column_list(table)?;
+            table_columns = Some(columns);
+            characteristics = after.trim();
         }
+    }
+    if let Some(rest) =
+        after_words(characteristics, &["RETURNS"]).filter(|_| table_columns.is_none())
+    {
         let end = CHARACTERISTICS
             .iter()
             .filter_map(|word| find_keyword(rest, word))
@@ -159,10 +165,20 @@ fn sql_function(name: Vec<String>, text: &str) -> SqlResult<SqlFunction> {
     let starts_query = ["SELECT", "WITH", "FROM", "VALUES", "TABLE"]
         .iter()
         .any(|word| after_words(&body_text, &[word]).is_some());
-    if starts_query {
-        return unsupported("a query as the body of a SQL function");
-    }
-    let body = parse_expression(&body_text)?;
+    let (body, query) = if starts_query {
+        let query = crate::parse_query(&body_text, crate::Parameters::default())?;
+        (
+            ember_spec::Expr::Literal(ember_spec::Literal::Null(ember_spec::DataType::Null)),
+            Some(query),
+        )
+    } else if table_columns.is_some() {
+        return Err(SqlError::Analysis(format!(
+            "[INVALID_SQL_FUNCTION_PLAN_STRUCTURE] the body of the table function `{}` must be a query.",
+            name.join(".")
+        )));
+    } else {
+        (parse_expression(&body_text)?, None)
+    };
     let parameters = top_level_items(&parameter_list)
         .iter()
         .map(|item| parameter(item))
@@ -172,10 +188,30 @@ fn sql_function(name: Vec<String>, text: &str) -> SqlResult<SqlFunction> {
         parameters,
         returns,
         body,
+        query,
+        table_columns,
         body_text,
         comment,
         deterministic,
     })
+}
+
+/// `(name type, ...)` after `RETURNS TABLE`, or nothing: the columns and the text after.
+fn table_column_list(text: &str) -> SqlResult<(Vec<(String, ember_spec::DataType)>, &str)> {
+    let trimmed = text.trim_start();
+    if !trimmed.starts_with('(') {
+        return Ok((Vec::new(), trimmed));
+    }
+    let close = 1 + matching_parenthesis(&trimmed[1..])
+        .ok_or_else(|| SqlError::syntax(trimmed, "an unclosed parenthesis"))?;
+    let columns = top_level_items(&trimmed[1..close])
+        .iter()
+        .map(|item| {
+            let parameter = parameter(item)?;
+            Ok((parameter.name, parameter.data_type))
+        })
+        .collect::<SqlResult<Vec<_>>>()?;
+    Ok((columns, &trimmed[close + 1..]))
 }
 
 const CHARACTERISTICS: [&str; 8] = [
@@ -319,15 +355,29 @@ mod tests {
     }
 
     #[test]
-    fn class_functions_and_table_functions_are_refused() {
+    fn class_functions_are_refused() {
         assert!(matches!(
             function_statement("CREATE TEMPORARY FUNCTION f AS 'com.example.F'"),
             Err(SqlError::Analysis(text)) if text.starts_with("[CANNOT_LOAD_FUNCTION_CLASS]")
         ));
+    }
+
+    #[test]
+    fn table_functions_keep_their_columns_and_query() -> SqlResult<()> {
+        let (function, _, _) = create(
+            "CREATE FUNCTION t(n INT) RETURNS TABLE (a INT, b STRING) RETURN SELECT n, 'x'",
+        )?;
+        let columns = function.table_columns.unwrap_or_default();
+        assert_eq!(columns.len(), 2);
+        assert_eq!(columns[1].0, "b");
+        assert!(function.query.is_some());
+        let (bare, _, _) = create("CREATE FUNCTION t() RETURNS TABLE RETURN SELECT 1 AS one")?;
+        assert_eq!(bare.table_columns, Some(Vec::new()));
         assert!(matches!(
-            function_statement("CREATE FUNCTION t(n INT) RETURNS TABLE (a INT) RETURN SELECT 1"),
-            Err(SqlError::Unsupported(_))
+            create("CREATE FUNCTION t() RETURNS TABLE (a INT) RETURN 1"),
+            Err(SqlError::Analysis(text)) if text.contains("must be a query")
         ));
+        Ok(())
     }
 
     #[test]

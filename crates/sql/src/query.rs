@@ -119,6 +119,7 @@ impl Converter {
             anchor: boxed(anchor),
             step: boxed(step),
             distinct,
+            max_level: self.recursion_levels.get(&name.to_lowercase()).copied(),
         }))
     }
 

@@ -38,6 +38,7 @@ pub fn parse_statement(text: &str, parameters: Parameters) -> SqlResult<Statemen
     let (text, table_options) = take_table_options(&text)?;
     let (text, table_properties) = crate::statement_text::take_table_properties(&text)?;
     let (text, partition_columns) = take_partition_columns(&text)?;
+    let (text, recursion_levels) = crate::statement_text::take_recursion_levels(&text)?;
     let dialect = SparkDialect;
     let text = crate::string_literals::spark_string_literals(&text).into_owned();
     let parsed = Parser::new(&dialect)
@@ -57,6 +58,7 @@ pub fn parse_statement(text: &str, parameters: Parameters) -> SqlResult<Statemen
         _ => return unsupported("several statements in one call"),
     };
     let mut converter = Converter::new(parameters);
+    converter.recursion_levels.extend(recursion_levels);
     let mut converted = converter.statement(statement, global_view)?;
     if let Statement::CreateTable(definition) = &mut converted {
         definition.options.extend(table_options);

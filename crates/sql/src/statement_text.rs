@@ -337,3 +337,92 @@ fn split_outside_quotes(text: &str, separator: char) -> Vec<&str> {
     parts.push(&text[start..]);
     parts
 }
+
+/// Spark's `WITH RECURSIVE name(cols) MAX RECURSION LEVEL n AS (...)`, which the parser does
+/// not read: the clauses come out of the text, each with its CTE's name (lower case).
+pub(crate) fn take_recursion_levels(text: &str) -> SqlResult<(String, Vec<(String, i64)>)> {
+    let mut text = text.to_string();
+    let mut levels = Vec::new();
+    let mut from = 0;
+    while let Some(found) = find_keyword(&text[from..], "max") {
+        let start = from + found;
+        let rest = &text[start + 3..];
+        let mut words = rest.split_whitespace();
+        let recursion = words
+            .next()
+            .is_some_and(|w| w.eq_ignore_ascii_case("recursion"));
+        let level = words
+            .next()
+            .is_some_and(|w| w.eq_ignore_ascii_case("level"));
+        if !(recursion && level) {
+            // `max(...)` the function, or a column named so.
+            from = start + 3;
+            continue;
+        }
+        let after_level = find_keyword(rest, "level").map_or(rest.len(), |i| i + 5);
+        let tail = &rest[after_level..];
+        let digits_start = tail.len() - tail.trim_start().len();
+        let digits: String = tail[digits_start..]
+            .chars()
+            .take_while(|c| c.is_ascii_digit())
+            .collect();
+        let value = digits.parse::<i64>().map_err(|_| {
+            SqlError::syntax(
+                tail.split_whitespace().next().unwrap_or("end of input"),
+                "a number after MAX RECURSION LEVEL",
+            )
+        })?;
+        let end = start + 3 + after_level + digits_start + digits.len();
+        levels.push((cte_name_before(&text[..start]), value));
+        text.replace_range(start..end, " ");
+        from = start;
+    }
+    Ok((text, levels))
+}
+
+/// The name of the CTE whose header ends `before`: `name` or `name(columns)`.
+fn cte_name_before(before: &str) -> String {
+    let mut head = before.trim_end();
+    if head.ends_with(')') {
+        let mut depth = 0usize;
+        for (i, c) in head.char_indices().rev() {
+            match c {
+                ')' => depth += 1,
+                '(' if depth == 1 => {
+                    head = head[..i].trim_end();
+                    break;
+                }
+                '(' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+    }
+    let name: String = head
+        .chars()
+        .rev()
+        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '`')
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    name.trim_matches('`').to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recursion_levels_come_out_with_their_cte_names() -> SqlResult<()> {
+        let (text, levels) = take_recursion_levels(
+            "WITH RECURSIVE t(n) MAX RECURSION LEVEL 7 AS (SELECT max(1)), `u` max recursion level 9 AS (SELECT 2) SELECT 1",
+        )?;
+        assert_eq!(levels, vec![("t".to_string(), 7), ("u".to_string(), 9)]);
+        assert!(!text.to_ascii_lowercase().contains("recursion"));
+        assert!(text.contains("max(1)"));
+        assert!(
+            take_recursion_levels("WITH RECURSIVE t MAX RECURSION LEVEL x AS (SELECT 1)").is_err()
+        );
+        Ok(())
+    }
+}

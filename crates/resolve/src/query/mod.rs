@@ -235,8 +235,9 @@ impl Resolver<'_> {
                 anchor,
                 step,
                 distinct,
+                max_level,
             } => {
-                self.resolve_recursive_query(&name, *anchor, *step, distinct)
+                self.resolve_recursive_query(&name, *anchor, *step, distinct, max_level)
                     .await
             }
             Relation::RecursiveReference { name } => self.recursive_reference(&name),

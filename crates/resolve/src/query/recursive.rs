@@ -9,6 +9,7 @@ use datafusion::logical_expr::{cast, Expr, LogicalPlan, LogicalPlanBuilder};
 use ember_spec::Plan;
 
 use crate::error::{ResolveError, ResolveResult};
+use crate::RecursionLimit;
 use crate::Resolver;
 
 impl Resolver<'_> {
@@ -18,6 +19,7 @@ impl Resolver<'_> {
         anchor: Plan,
         step: Plan,
         distinct: bool,
+        max_level: Option<i64>,
     ) -> ResolveResult<LogicalPlan> {
         let anchor = self.resolve_plan(anchor).await?;
         // Later rounds may add NULLs where the anchor had none.
@@ -53,6 +55,15 @@ impl Resolver<'_> {
             })
             .collect();
         let step = LogicalPlanBuilder::from(step).project(exprs)?.build()?;
+        // A negative level, as in Spark's setting, means no limit.
+        let limit = match max_level {
+            Some(level) => usize::try_from(level).ok(),
+            None => self.recursion_level_limit,
+        };
+        let step = match limit {
+            Some(limit) => RecursionLimit::new(step, limit).into_plan(),
+            None => step,
+        };
         Ok(LogicalPlanBuilder::from(anchor)
             .to_recursive_query(name.to_string(), step, distinct)?
             .build()?)

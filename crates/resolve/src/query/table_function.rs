@@ -18,6 +18,9 @@ impl Resolver<'_> {
         if name.eq_ignore_ascii_case("range") {
             return self.table_function_range(arguments);
         }
+        if let Some((function, display)) = self.sql_function(name, true)? {
+            return self.expand_sql_table_function(&function, &display, arguments);
+        }
         let one_row = LogicalPlanBuilder::empty(true).build()?;
         let call = spec::Expr::Function {
             name: name.to_ascii_lowercase(),
