@@ -27,6 +27,7 @@ mod interval_scale;
 mod java_random;
 mod java_text;
 mod json_functions;
+mod json_records;
 mod math_functions;
 mod misc_functions;
 mod murmur_hash;
@@ -58,6 +59,7 @@ pub use error::{FunctionError, FunctionResult};
 pub use generators::POSITIONS;
 pub use java_random::JavaRandom;
 pub use java_text::java_double;
+pub use json_records::{json_record_udf, ParseMode, MALFORMED_FIELD};
 pub use positional::{
     EXPLODE, EXPLODE_OUTER, MONOTONIC_ID, PARTITION_ID, SEEDED_RAND, SEEDED_RANDN, SEEDED_RANDSTR,
 };

@@ -3,6 +3,7 @@
 mod aggregate;
 mod columns;
 mod join;
+mod json_lines;
 mod local_relation;
 mod na;
 mod project;

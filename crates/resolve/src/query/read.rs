@@ -324,6 +324,17 @@ impl Resolver<'_> {
                 self.context.read_csv(paths, read).await?
             }
             "json" => {
+                let lines = (partitions.is_empty() && !flag(options, "multiLine"))
+                    .then(|| super::json_lines::local_text_files(&paths))
+                    .flatten();
+                if let Some(files) = lines {
+                    let mode = ember_functions::ParseMode::from_option(option(options, "mode"));
+                    let corrupt =
+                        option(options, "columnNameOfCorruptRecord").unwrap_or("_corrupt_record");
+                    return self
+                        .read_json_lines(files, arrow_schema, mode, corrupt)
+                        .await;
+                }
                 let mut read = JsonReadOptions::default()
                     .file_extension("")
                     .table_partition_cols(partitions.clone());

@@ -1,0 +1,92 @@
+"""Dirty files read as Spark reads them: JSON lines under PERMISSIVE (the default),
+DROPMALFORMED and FAILFAST. Expected rows are Apache Spark 4.1.1's on the same file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pyspark.sql import SparkSession
+
+DIRTY_LINES = [
+    '{"a":1,"b":"x"}',
+    '{"a":"oops","b":"y"}',
+    "not json",
+    '{"a":3}',
+    "",
+    '{"a":4,"c":[1,2]}',
+]
+
+
+@pytest.fixture()
+def dirty_json(tmp_path: Path) -> str:
+    path = tmp_path / "dirty.json"
+    path.write_text("\n".join(DIRTY_LINES) + "\n")
+    return str(path)
+
+
+def rows(df: object) -> list[tuple[object, ...]]:
+    return [tuple(r) for r in df.collect()]  # type: ignore[attr-defined]
+
+
+def test_inferred_schema_gains_the_corrupt_record_column(
+    spark: SparkSession, dirty_json: str
+) -> None:
+    df = spark.read.json(dirty_json)
+    assert df.schema.simpleString() == (
+        "struct<_corrupt_record:string,a:string,b:string,c:array<bigint>>"
+    )
+    assert rows(df) == [
+        (None, "1", "x", None),
+        (None, "oops", "y", None),
+        ("not json", None, None, None),
+        (None, "3", None, None),
+        (None, "4", None, [1, 2]),
+    ]
+    # Selecting fewer columns reads the same lines.
+    assert rows(df.select("a")) == [("1",), ("oops",), (None,), ("3",), ("4",)]
+
+
+def test_permissive_keeps_the_fields_that_fit(spark: SparkSession, dirty_json: str) -> None:
+    df = spark.read.schema("a INT, b STRING, _corrupt_record STRING").json(dirty_json)
+    assert rows(df) == [
+        (1, "x", None),
+        (None, "y", '{"a":"oops","b":"y"}'),
+        (None, None, "not json"),
+        (3, None, None),
+        (4, None, None),
+    ]
+    plain = spark.read.schema("a INT, b STRING").json(dirty_json)
+    assert rows(plain) == [(1, "x"), (None, "y"), (None, None), (3, None), (4, None)]
+
+
+def test_corrupt_column_can_be_renamed(spark: SparkSession, dirty_json: str) -> None:
+    df = spark.read.option("columnNameOfCorruptRecord", "bad").json(dirty_json)
+    assert df.columns == ["a", "b", "bad", "c"]
+    assert [r.bad for r in df.collect()] == [None, None, "not json", None, None]
+
+
+def test_dropmalformed_drops_lines_that_do_not_fit(spark: SparkSession, dirty_json: str) -> None:
+    reader = spark.read.option("mode", "DROPMALFORMED")
+    assert rows(reader.schema("a INT, b STRING").json(dirty_json)) == [
+        (1, "x"),
+        (3, None),
+        (4, None),
+    ]
+    inferred = spark.read.option("mode", "DROPMALFORMED").json(dirty_json)
+    assert inferred.columns == ["a", "b", "c"]
+    assert len(inferred.collect()) == 4
+
+
+def test_failfast_names_the_record(spark: SparkSession, dirty_json: str) -> None:
+    reader = spark.read.option("mode", "FAILFAST").schema("a INT, b STRING")
+    with pytest.raises(Exception, match="MALFORMED_RECORD_IN_PARSING"):
+        reader.json(dirty_json).collect()
+
+
+def test_clean_files_read_as_before(spark: SparkSession, tmp_path: Path) -> None:
+    path = tmp_path / "clean.json"
+    path.write_text('{"b":1,"a":2.5}\n{"a":3,"c":"x"}\n')
+    df = spark.read.json(str(path))
+    assert df.schema.simpleString() == "struct<a:double,b:bigint,c:string>"
+    assert rows(df) == [(2.5, 1, None), (3.0, None, "x")]
