@@ -90,3 +90,30 @@ def test_clean_files_read_as_before(spark: SparkSession, tmp_path: Path) -> None
     df = spark.read.json(str(path))
     assert df.schema.simpleString() == "struct<a:double,b:bigint,c:string>"
     assert rows(df) == [(2.5, 1, None), (3.0, None, "x")]
+
+
+@pytest.fixture()
+def parquet_with_a_torn_file(spark: SparkSession, tmp_path: Path) -> Path:
+    directory = tmp_path / "table"
+    spark.range(100).coalesce(1).write.parquet(str(directory))
+    (good,) = directory.glob("*.parquet")
+    data = good.read_bytes()
+    (directory / "part-torn.parquet").write_bytes(data[: len(data) // 2])
+    return directory
+
+
+def test_corrupt_parquet_file_is_named(spark: SparkSession, parquet_with_a_torn_file: Path) -> None:
+    with pytest.raises(Exception, match=r"FAILED_READ_FILE.*part-torn\.parquet"):
+        spark.read.parquet(str(parquet_with_a_torn_file)).count()
+
+
+def test_ignore_corrupt_files_skips_them(
+    spark: SparkSession, parquet_with_a_torn_file: Path
+) -> None:
+    path = str(parquet_with_a_torn_file)
+    assert spark.read.option("ignoreCorruptFiles", "true").parquet(path).count() == 100
+    spark.conf.set("spark.sql.files.ignoreCorruptFiles", "true")
+    try:
+        assert spark.read.parquet(path).count() == 100
+    finally:
+        spark.conf.unset("spark.sql.files.ignoreCorruptFiles")

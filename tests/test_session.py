@@ -80,6 +80,26 @@ def test_spark_4_defaults(spark: SparkSession) -> None:
     assert spark.conf.get("spark.sql.caseSensitive") == "false"
 
 
+# Settings that 4.0-4.2 clients read (and convert with int()) before createDataFrame; a
+# missing one fails their first createDataFrame with SQL_CONF_NOT_FOUND. Values are Spark's.
+CLIENT_READ_SETTINGS = {
+    "spark.sql.session.localRelationSizeLimit": 3221225472,
+    "spark.sql.session.localRelationChunkSizeRows": 10000,
+    "spark.sql.session.localRelationChunkSizeBytes": 16777216,
+    "spark.sql.session.localRelationBatchOfChunksSizeBytes": 1073741824,
+    "spark.sql.cteRecursionLevelLimit": 100,
+}
+
+
+def test_settings_newer_clients_read(spark: SparkSession) -> None:
+    for key, value in CLIENT_READ_SETTINGS.items():
+        setting = spark.conf.get(key)
+        # Spark 4.1's server writes byte sizes with a `b` suffix, which 4.2 clients cannot
+        # read; Spark 4.2's (and Ember's) give the plain number.
+        assert setting is not None and int(setting.removesuffix("b")) == value, key
+    assert int(spark.conf.get("spark.sql.session.localRelationCacheThreshold") or "0") > 0
+
+
 def test_temp_view_and_table(spark: SparkSession) -> None:
     df = spark.createDataFrame([(1, "a"), (2, "b")], ["id", "v"])
     df.createOrReplaceTempView("session_people")

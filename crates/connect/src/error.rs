@@ -134,6 +134,7 @@ fn classify(message: String) -> SparkError {
                 "DATETIME_OVERFLOW" => (DATETIME, "22008"),
                 "PYTHON_EXCEPTION" => (PYTHON, "38000"),
                 "PYTHON_WORKER_FAILED" => (GENERIC, "38000"),
+                "FAILED_READ_FILE" => (GENERIC, "KD001"),
                 "CONNECT_ML" => (GENERIC, "XX000"),
                 "NUM_COLUMNS_MISMATCH"
                 | "DATATYPE_MISMATCH"

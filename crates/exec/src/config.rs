@@ -24,11 +24,13 @@ const DEFAULTS: &[(&str, &str)] = &[
         "spark.sql.session.localRelationCacheThreshold",
         "1073741824",
     ),
+    // Read by 4.2 clients before every createDataFrame; Spark's default, 3 GiB.
+    ("spark.sql.session.localRelationSizeLimit", "3221225472"),
     ("spark.sql.session.localRelationChunkSizeRows", "10000"),
     ("spark.sql.session.localRelationChunkSizeBytes", "16777216"),
     (
         "spark.sql.session.localRelationBatchOfChunksSizeBytes",
-        "134217728",
+        "1073741824",
     ),
     (
         "spark.sql.execution.pandas.convertToArrowArraySafely",

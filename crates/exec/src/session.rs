@@ -335,6 +335,10 @@ impl Session {
             .with_catalog(Arc::new(self.session_tables()))
             .with_ml(self.ml.clone())
             .with_recursion_level_limit(self.recursion_level_limit())
+            .with_ignore_corrupt_files(self.with_config(|c| {
+                c.get("spark.sql.files.ignoreCorruptFiles")
+                    .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+            }))
     }
 
     /// `spark.sql.cteRecursionLevelLimit`: Spark's 100 unless set; negative means none.

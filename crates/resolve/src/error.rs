@@ -12,6 +12,8 @@ pub enum ResolveError {
     TableNotFound(String),
     #[error("[PATH_NOT_FOUND] Path does not exist: {0}.")]
     PathNotFound(String),
+    #[error("[FAILED_READ_FILE.NO_HINT] Encountered error while reading file {path}. {reason}")]
+    FailedReadFile { path: String, reason: String },
     #[error("[UNSUPPORTED_FEATURE] The feature is not supported: {0}.")]
     Unsupported(String),
     #[error("[INVALID_PARAMETER_VALUE] {0}")]

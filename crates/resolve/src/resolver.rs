@@ -21,6 +21,8 @@ pub struct Resolver<'a> {
     /// Rounds a recursive CTE may add rows in (`spark.sql.cteRecursionLevelLimit`); `None`
     /// for no limit.
     pub(crate) recursion_level_limit: Option<usize>,
+    /// `spark.sql.files.ignoreCorruptFiles`: unreadable files are skipped, not an error.
+    pub(crate) ignore_corrupt_files: bool,
     scopes: Mutex<Scopes>,
 }
 
@@ -61,6 +63,7 @@ impl<'a> Resolver<'a> {
             stream_input: None,
             ml: None,
             recursion_level_limit: Some(DEFAULT_RECURSION_LEVEL_LIMIT),
+            ignore_corrupt_files: false,
             scopes: Mutex::new(Scopes::default()),
         }
     }
@@ -80,6 +83,12 @@ impl<'a> Resolver<'a> {
     /// Stops recursive CTEs after `limit` rounds that add rows (`None`: never).
     pub fn with_recursion_level_limit(mut self, limit: Option<usize>) -> Self {
         self.recursion_level_limit = limit;
+        self
+    }
+
+    /// Skips files that cannot be read instead of failing (`ignoreCorruptFiles`).
+    pub fn with_ignore_corrupt_files(mut self, ignore: bool) -> Self {
+        self.ignore_corrupt_files = ignore;
         self
     }
 

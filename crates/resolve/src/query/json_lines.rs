@@ -112,11 +112,13 @@ async fn infer_schema(
     let mut objects = Vec::new();
     let mut malformed = false;
     for file in files {
-        let text = tokio::fs::read_to_string(file).await.map_err(|e| {
-            ResolveError::InvalidArgument(format!(
-                "[FAILED_READ_FILE.NO_HINT] Encountered error while reading file file://{file}. {e}"
-            ))
-        })?;
+        let text =
+            tokio::fs::read_to_string(file)
+                .await
+                .map_err(|e| ResolveError::FailedReadFile {
+                    path: format!("file://{file}"),
+                    reason: e.to_string(),
+                })?;
         for line in text.lines().filter(|l| !l.trim().is_empty()) {
             match serde_json::from_str::<Value>(line) {
                 Ok(value @ Value::Object(_)) => objects.push(value),
@@ -125,7 +127,7 @@ async fn infer_schema(
         }
     }
     if malformed && mode == ParseMode::FailFast {
-        return Err(ResolveError::InvalidArgument(
+        return Err(ResolveError::Analysis(
             "[MALFORMED_RECORD_IN_PARSING.WITHOUT_SUGGESTION] Malformed records are detected in schema inference. Parse Mode: FAILFAST.".into(),
         ));
     }

@@ -2,6 +2,7 @@
 
 mod aggregate;
 mod columns;
+mod corrupt_files;
 mod join;
 mod json_lines;
 mod local_relation;

@@ -231,21 +231,26 @@ impl Resolver<'_> {
         });
         let frame = match format {
             "parquet" => {
-                let mut read =
-                    ParquetReadOptions::default().table_partition_cols(partitions.clone());
-                let merged = match (&arrow_schema, paths.len()) {
-                    (None, 2..) => Some(
-                        merge_path_schemas(&paths, &partitions, |path| {
-                            self.context.read_parquet(path, read.clone())
-                        })
-                        .await?,
-                    ),
-                    _ => None,
+                let ignore_corrupt =
+                    self.ignore_corrupt_files || flag(options, "ignoreCorruptFiles");
+                let paths = if ignore_corrupt && partitions.is_empty() {
+                    super::corrupt_files::without_corrupt_parquet(paths)
+                } else {
+                    paths
                 };
-                if let Some(s) = arrow_schema.as_ref().or(merged.as_ref()) {
-                    read = read.schema(s);
+                let read = self.read_parquet_paths(&paths, &partitions, arrow_schema.as_ref());
+                match read.await {
+                    Ok(frame) => frame,
+                    Err(error) => {
+                        return Err(match super::corrupt_files::first_corrupt_parquet(&paths) {
+                            Some(file) => ResolveError::FailedReadFile {
+                                path: format!("file://{}", file.display()),
+                                reason: error.to_string(),
+                            },
+                            None => error,
+                        })
+                    }
                 }
-                self.context.read_parquet(paths, read).await?
             }
             "csv" => {
                 let delimiter = option(options, "sep")
@@ -394,6 +399,31 @@ impl Resolver<'_> {
             return spark_csv_names(plan, flag(options, "header"));
         }
         Ok(plan)
+    }
+}
+
+impl Resolver<'_> {
+    /// Parquet files or directories, their schemas merged when several paths are given.
+    async fn read_parquet_paths(
+        &self,
+        paths: &[String],
+        partitions: &[(String, ArrowType)],
+        schema: Option<&Schema>,
+    ) -> ResolveResult<datafusion::dataframe::DataFrame> {
+        let mut read = ParquetReadOptions::default().table_partition_cols(partitions.to_vec());
+        let merged = match (schema, paths.len()) {
+            (None, 2..) => Some(
+                merge_path_schemas(paths, partitions, |path| {
+                    self.context.read_parquet(path, read.clone())
+                })
+                .await?,
+            ),
+            _ => None,
+        };
+        if let Some(s) = schema.or(merged.as_ref()) {
+            read = read.schema(s);
+        }
+        Ok(self.context.read_parquet(paths.to_vec(), read).await?)
     }
 }
 
