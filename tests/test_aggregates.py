@@ -349,3 +349,28 @@ def test_window_frame_names_follow_how_they_were_written(spark: SparkSession) ->
     assert sql.columns == [
         "sum(id) OVER (ORDER BY id ASC NULLS FIRST ROWS BETWEEN 2 PRECEDING AND 1 FOLLOWING)"
     ]
+
+
+def test_grouped_decimal_average_keeps_spark_type(spark: SparkSession) -> None:
+    df = spark.createDataFrame(
+        [
+            ("a", Decimal("1.10")),
+            ("a", Decimal("2.25")),
+            ("b", None),
+            ("b", Decimal("-3.33")),
+            ("c", None),
+            ("a", Decimal("2.00")),
+        ],
+        "k string, v decimal(10,2)",
+    )
+    df.createOrReplaceTempView("decimal_groups")
+    out = spark.sql(
+        "SELECT k, avg(v) AS m, avg(v) FILTER (WHERE v > 2) AS big "
+        "FROM decimal_groups GROUP BY k ORDER BY k"
+    )
+    assert out.schema["m"].dataType.simpleString() == "decimal(14,6)"
+    assert [tuple(r) for r in out.collect()] == [
+        ("a", Decimal("1.783333"), Decimal("2.250000")),
+        ("b", Decimal("-3.330000"), None),
+        ("c", None, None),
+    ]

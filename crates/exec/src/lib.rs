@@ -12,6 +12,7 @@ mod file_order;
 mod frame_cache;
 mod kept_rows;
 mod memory;
+mod parallel_plans;
 mod partition_order;
 mod partitions;
 mod planner;

@@ -6,12 +6,14 @@ use async_trait::async_trait;
 use datafusion::catalog::Session as CatalogSession;
 use datafusion::common::{internal_err, Result};
 use datafusion::execution::context::QueryPlanner;
+use datafusion::execution::SessionState;
 use datafusion::logical_expr::physical_planning_context::PhysicalPlanningContext;
 use datafusion::logical_expr::{LogicalPlan, UserDefinedLogicalNode};
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_planner::{DefaultPhysicalPlanner, ExtensionPlanner, PhysicalPlanner};
 use ember_resolve::{MarkRows, RecursionLimit};
 
+use crate::parallel_plans::{parallel_state, scanned_bytes, PARALLEL_INPUT_BYTES};
 use crate::recursion_limit::RecursionLimitExec;
 use crate::row_marks::MarkRowsExec;
 
@@ -64,8 +66,17 @@ impl QueryPlanner for EmberQueryPlanner {
         logical_plan: &LogicalPlan,
         session: &dyn CatalogSession,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        DefaultPhysicalPlanner::with_extension_planners(vec![Arc::new(EmberNodePlanner)])
-            .create_physical_plan(logical_plan, session)
-            .await
+        let planner =
+            DefaultPhysicalPlanner::with_extension_planners(vec![Arc::new(EmberNodePlanner)]);
+        let plan = planner.create_physical_plan(logical_plan, session).await?;
+        let state = session.as_any().downcast_ref::<SessionState>();
+        match state {
+            Some(state) if scanned_bytes(&plan) >= PARALLEL_INPUT_BYTES => {
+                planner
+                    .create_physical_plan(logical_plan, &parallel_state(state))
+                    .await
+            }
+            _ => Ok(plan),
+        }
     }
 }

@@ -48,6 +48,76 @@ fn mean_type(precision: u8, scale: i8) -> DataType {
     )
 }
 
+impl DecimalAverage {
+    fn mean_params(&self, args: &AccumulatorArgs) -> Result<MeanParams> {
+        let (precision, scale) = input_type(&[args.exprs[0].data_type(args.schema)?])?;
+        let DataType::Decimal128(mean_precision, mean_scale) = mean_type(precision, scale) else {
+            return exec_err!("the decimal average returns a decimal");
+        };
+        let sum_precision = (precision + 10).min(MAX_PRECISION);
+        Ok(MeanParams {
+            lenient: self.lenient,
+            scale,
+            sum_limit: ten_to(u32::from(sum_precision)),
+            mean_precision,
+            mean_scale,
+        })
+    }
+}
+
+/// How a sum and count become Spark's mean, shared by the plain and grouped accumulators.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct MeanParams {
+    lenient: bool,
+    pub(super) scale: i8,
+    /// A sum at or beyond this (in units of the input scale) overflows Spark's sum type.
+    sum_limit: i256,
+    pub(super) mean_precision: u8,
+    pub(super) mean_scale: i8,
+}
+
+impl MeanParams {
+    fn overflowed(&self) -> Result<Option<i128>> {
+        if self.lenient {
+            return Ok(None);
+        }
+        exec_err!(
+            "[NUMERIC_VALUE_OUT_OF_RANGE.WITH_SUGGESTION] The average does not fit DECIMAL({}, {}). If necessary set \"spark.sql.ansi.enabled\" to \"false\" to bypass this error, and use `try_avg` to tolerate it.",
+            self.mean_precision,
+            self.mean_scale
+        )
+    }
+
+    /// The mean of `count` values summing to `sum`: NULL when there are none, an error
+    /// (NULL when lenient) when the sum or the mean does not fit.
+    pub(super) fn mean(&self, sum: i256, count: i64) -> Result<Option<i128>> {
+        if count == 0 {
+            return Ok(None);
+        }
+        // A sum beyond Spark's DECIMAL(p + 10, s) overflows.
+        if sum.wrapping_abs() >= self.sum_limit {
+            return self.overflowed();
+        }
+        // sum / count at the mean's scale, rounded half away from zero.
+        let shift = u32::try_from(self.mean_scale - self.scale).unwrap_or(0);
+        let scaled = sum.wrapping_mul(ten_to(shift + 1));
+        let quotient = scaled.wrapping_div(i256::from_i128(i128::from(count)));
+        let rounded = (quotient.wrapping_add(if quotient.is_negative() {
+            i256::from_i128(-5)
+        } else {
+            i256::from_i128(5)
+        }))
+        .wrapping_div(i256::from_i128(10));
+        if rounded.wrapping_abs() >= ten_to(u32::from(self.mean_precision)) {
+            return self.overflowed();
+        }
+        match rounded.to_i128() {
+            Some(mean) => Ok(Some(mean)),
+            None => self.overflowed(),
+        }
+    }
+}
+
 fn ten_to(power: u32) -> i256 {
     i256::from_i128(10).wrapping_pow(power)
 }
@@ -67,20 +137,24 @@ impl AggregateUDFImpl for DecimalAverage {
     }
 
     fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        let (precision, scale) = input_type(&[args.exprs[0].data_type(args.schema)?])?;
-        let DataType::Decimal128(mean_precision, mean_scale) = mean_type(precision, scale) else {
-            return exec_err!("the decimal average returns a decimal");
-        };
-        let sum_precision = (precision + 10).min(MAX_PRECISION);
         Ok(Box::new(DecimalAverageAccumulator {
-            lenient: self.lenient,
-            scale,
-            sum_limit: ten_to(u32::from(sum_precision)),
-            mean_precision,
-            mean_scale,
+            mean: self.mean_params(&args)?,
             sum: i256::ZERO,
             count: 0,
         }))
+    }
+
+    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
+        true
+    }
+
+    fn create_groups_accumulator(
+        &self,
+        args: AccumulatorArgs,
+    ) -> Result<Box<dyn datafusion::logical_expr::GroupsAccumulator>> {
+        Ok(Box::new(
+            super::decimal_average_groups::DecimalAverageGroups::new(self.mean_params(&args)?),
+        ))
     }
 
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
@@ -100,43 +174,21 @@ impl AggregateUDFImpl for DecimalAverage {
 
 #[derive(Debug)]
 struct DecimalAverageAccumulator {
-    lenient: bool,
-    scale: i8,
-    /// A sum at or beyond this (in units of the input scale) overflows Spark's sum type.
-    sum_limit: i256,
-    mean_precision: u8,
-    mean_scale: i8,
+    mean: MeanParams,
     /// Exact: 76 digits hold any sum of 38-digit values an aggregate meets.
     sum: i256,
     count: i64,
 }
 
-impl DecimalAverageAccumulator {
-    fn values(values: &[ArrayRef]) -> Option<&datafusion::arrow::array::Decimal128Array> {
-        values
-            .first()
-            .map(|v| v.as_primitive::<datafusion::arrow::datatypes::Decimal128Type>())
-    }
-
-    fn overflowed(&self) -> Result<ScalarValue> {
-        if self.lenient {
-            return Ok(ScalarValue::Decimal128(
-                None,
-                self.mean_precision,
-                self.mean_scale,
-            ));
-        }
-        exec_err!(
-            "[NUMERIC_VALUE_OUT_OF_RANGE.WITH_SUGGESTION] The average does not fit DECIMAL({}, {}). If necessary set \"spark.sql.ansi.enabled\" to \"false\" to bypass this error, and use `try_avg` to tolerate it.",
-            self.mean_precision,
-            self.mean_scale
-        )
-    }
+fn decimals(values: &[ArrayRef]) -> Option<&datafusion::arrow::array::Decimal128Array> {
+    values
+        .first()
+        .map(|v| v.as_primitive::<datafusion::arrow::datatypes::Decimal128Type>())
 }
 
 impl Accumulator for DecimalAverageAccumulator {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
-        for value in Self::values(values)
+        for value in decimals(values)
             .into_iter()
             .flat_map(|v| v.iter().flatten())
         {
@@ -148,7 +200,7 @@ impl Accumulator for DecimalAverageAccumulator {
 
     /// Sliding window frames take rows back out.
     fn retract_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
-        for value in Self::values(values)
+        for value in decimals(values)
             .into_iter()
             .flat_map(|v| v.iter().flatten())
         {
@@ -179,44 +231,17 @@ impl Accumulator for DecimalAverageAccumulator {
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
         Ok(vec![
-            ScalarValue::Decimal256(Some(self.sum), 76, self.scale),
+            ScalarValue::Decimal256(Some(self.sum), 76, self.mean.scale),
             ScalarValue::Int64(Some(self.count)),
         ])
     }
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
-        if self.count == 0 {
-            return Ok(ScalarValue::Decimal128(
-                None,
-                self.mean_precision,
-                self.mean_scale,
-            ));
-        }
-        // A sum beyond Spark's DECIMAL(p + 10, s) overflows.
-        if self.sum.wrapping_abs() >= self.sum_limit {
-            return self.overflowed();
-        }
-        // sum / count at the mean's scale, rounded half away from zero.
-        let shift = u32::try_from(self.mean_scale - self.scale).unwrap_or(0);
-        let scaled = self.sum.wrapping_mul(ten_to(shift + 1));
-        let quotient = scaled.wrapping_div(i256::from_i128(i128::from(self.count)));
-        let rounded = (quotient.wrapping_add(if quotient.is_negative() {
-            i256::from_i128(-5)
-        } else {
-            i256::from_i128(5)
-        }))
-        .wrapping_div(i256::from_i128(10));
-        if rounded.wrapping_abs() >= ten_to(u32::from(self.mean_precision)) {
-            return self.overflowed();
-        }
-        match rounded.to_i128() {
-            Some(mean) => Ok(ScalarValue::Decimal128(
-                Some(mean),
-                self.mean_precision,
-                self.mean_scale,
-            )),
-            None => self.overflowed(),
-        }
+        Ok(ScalarValue::Decimal128(
+            self.mean.mean(self.sum, self.count)?,
+            self.mean.mean_precision,
+            self.mean.mean_scale,
+        ))
     }
 
     fn size(&self) -> usize {

@@ -11,6 +11,7 @@ mod bitmap;
 mod correlation;
 mod count_min_sketch;
 mod decimal_average;
+mod decimal_average_groups;
 mod histogram;
 mod mode;
 mod moments;
