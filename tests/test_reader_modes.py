@@ -117,3 +117,50 @@ def test_ignore_corrupt_files_skips_them(
         assert spark.read.parquet(path).count() == 100
     finally:
         spark.conf.unset("spark.sql.files.ignoreCorruptFiles")
+
+
+CSV_LINES = ["id,name,score", "1,ann,3.5", "2,bob,oops", "3,cy", "4,dee,5.0,extra"]
+
+
+@pytest.fixture()
+def dirty_csv(tmp_path: Path) -> str:
+    path = tmp_path / "dirty.csv"
+    path.write_text("\n".join(CSV_LINES) + "\n")
+    return str(path)
+
+
+def test_csv_permissive_nulls_what_does_not_fit(spark: SparkSession, dirty_csv: str) -> None:
+    reader = spark.read.option("header", True)
+    typed = reader.schema("id INT, name STRING, score DOUBLE").csv(dirty_csv)
+    assert rows(typed) == [(1, "ann", 3.5), (2, "bob", None), (3, "cy", None), (4, "dee", 5.0)]
+    kept = (
+        spark.read.option("header", True)
+        .schema("id INT, name STRING, score DOUBLE, _corrupt_record STRING")
+        .csv(dirty_csv)
+    )
+    assert [r._corrupt_record for r in kept.collect()] == [
+        None,
+        "2,bob,oops",
+        "3,cy",
+        "4,dee,5.0,extra",
+    ]
+
+
+def test_csv_rows_of_uneven_length_read_as_text(spark: SparkSession, dirty_csv: str) -> None:
+    df = spark.read.option("header", True).csv(dirty_csv)
+    assert df.columns == ["id", "name", "score"]
+    assert rows(df) == [
+        ("1", "ann", "3.5"),
+        ("2", "bob", "oops"),
+        ("3", "cy", None),
+        ("4", "dee", "5.0"),
+    ]
+
+
+def test_csv_dropmalformed_and_failfast(spark: SparkSession, dirty_csv: str) -> None:
+    schema = "id INT, name STRING, score DOUBLE"
+    dropped = spark.read.option("header", True).option("mode", "DROPMALFORMED")
+    assert rows(dropped.schema(schema).csv(dirty_csv)) == [(1, "ann", 3.5)]
+    failing = spark.read.option("header", True).option("mode", "FAILFAST").schema(schema)
+    with pytest.raises(Exception, match="MALFORMED_RECORD_IN_PARSING"):
+        failing.csv(dirty_csv).collect()

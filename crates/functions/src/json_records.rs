@@ -110,10 +110,7 @@ impl ScalarUDFImpl for JsonRecord {
         let (values, malformed) = parse_records(lines.as_string::<i32>(), fields)?;
         if self.fail_fast {
             if let Some(row) = (0..malformed.len()).find(|&row| malformed.value(row)) {
-                return Err(DataFusionError::Execution(format!(
-                    "[MALFORMED_RECORD_IN_PARSING.WITHOUT_SUGGESTION] Malformed records are detected in record parsing: {}. Parse Mode: FAILFAST. To process malformed records as null result, try setting the option 'mode' as 'PERMISSIVE'.",
-                    lines.as_string::<i32>().value(row)
-                )));
+                return Err(malformed_error(lines.as_string::<i32>().value(row)));
             }
         }
         let mut columns = values.columns().to_vec();
@@ -124,6 +121,57 @@ impl ScalarUDFImpl for JsonRecord {
         Ok(ColumnarValue::Array(Arc::new(StructArray::try_new(
             out_fields, columns, None,
         )?)))
+    }
+}
+
+/// `malformed_check(malformed, record)`: true, or Spark's FAILFAST error naming the record
+/// when `malformed` is true. Readers filter on it to fail at the first malformed record.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct MalformedCheck {
+    signature: Signature,
+}
+
+pub fn malformed_check_udf() -> Arc<ScalarUDF> {
+    Arc::new(ScalarUDF::new_from_impl(MalformedCheck {
+        signature: Signature::exact(
+            vec![DataType::Boolean, DataType::Utf8],
+            Volatility::Immutable,
+        ),
+    }))
+}
+
+fn malformed_error(record: &str) -> DataFusionError {
+    DataFusionError::Execution(format!(
+        "[MALFORMED_RECORD_IN_PARSING.WITHOUT_SUGGESTION] Malformed records are detected in record parsing: {record}. Parse Mode: FAILFAST. To process malformed records as null result, try setting the option 'mode' as 'PERMISSIVE'."
+    ))
+}
+
+impl ScalarUDFImpl for MalformedCheck {
+    fn name(&self) -> &str {
+        "malformed_check"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Boolean)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        let (Some(flags), Some(records)) = (arrays.first(), arrays.get(1)) else {
+            return exec_err!("malformed_check takes a flag and a record");
+        };
+        let (flags, records) = (flags.as_boolean(), records.as_string::<i32>());
+        if let Some(row) = (0..flags.len()).find(|&row| flags.is_valid(row) && flags.value(row)) {
+            return Err(malformed_error(records.value(row)));
+        }
+        Ok(ColumnarValue::Array(Arc::new(BooleanArray::from(vec![
+            true;
+            flags.len()
+        ]))))
     }
 }
 

@@ -59,7 +59,7 @@ pub use error::{FunctionError, FunctionResult};
 pub use generators::POSITIONS;
 pub use java_random::JavaRandom;
 pub use java_text::java_double;
-pub use json_records::{json_record_udf, ParseMode, MALFORMED_FIELD};
+pub use json_records::{json_record_udf, malformed_check_udf, ParseMode, MALFORMED_FIELD};
 pub use positional::{
     EXPLODE, EXPLODE_OUTER, MONOTONIC_ID, PARTITION_ID, SEEDED_RAND, SEEDED_RANDN, SEEDED_RANDSTR,
 };

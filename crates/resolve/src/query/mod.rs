@@ -3,6 +3,7 @@
 mod aggregate;
 mod columns;
 mod corrupt_files;
+mod csv_records;
 mod join;
 mod json_lines;
 mod local_relation;

@@ -14,14 +14,14 @@ use crate::error::{unsupported, ResolveError, ResolveResult};
 use crate::types::to_arrow;
 use crate::Resolver;
 
-fn option<'a>(options: &'a [(String, String)], key: &str) -> Option<&'a str> {
+pub(super) fn option<'a>(options: &'a [(String, String)], key: &str) -> Option<&'a str> {
     options
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(key))
         .map(|(_, v)| v.as_str())
 }
 
-fn flag(options: &[(String, String)], key: &str) -> bool {
+pub(super) fn flag(options: &[(String, String)], key: &str) -> bool {
     option(options, key).is_some_and(|v| v.eq_ignore_ascii_case("true"))
 }
 
@@ -266,6 +266,25 @@ impl Resolver<'_> {
                 {
                     read = read.quote(q);
                 }
+                // A schema's columns are read as text and converted as Spark converts them, so
+                // a value that does not fit is NULL (or the row dropped, or an error) by `mode`.
+                if let Some(schema) = &arrow_schema {
+                    let records = super::csv_records::CsvRecords {
+                        schema,
+                        null_value: option(options, "nullValue").unwrap_or(""),
+                        mode: ember_functions::ParseMode::from_option(option(options, "mode")),
+                        corrupt_column: option(options, "columnNameOfCorruptRecord")
+                            .unwrap_or("_corrupt_record"),
+                        separator: delimiter,
+                    };
+                    let text = records.text_schema();
+                    let plan = self
+                        .context
+                        .read_csv(paths, read.schema(&text).truncated_rows(true))
+                        .await?
+                        .into_unoptimized_plan();
+                    return records.typed(plan);
+                }
                 // Spark reads the nullValue text (by default the empty field) as null, before
                 // any type conversion: read text, null it, then convert.
                 if let Some(null_value) = option(options, "nullValue").filter(|v| !v.is_empty()) {
@@ -299,7 +318,14 @@ impl Resolver<'_> {
                     read = read.schema(s);
                 } else if !flag(options, "inferSchema") {
                     // Without inferSchema, Spark reads every column as a string.
-                    let inferred = self.context.read_csv(paths.clone(), read.clone()).await?;
+                    let inferred = match self.context.read_csv(paths.clone(), read.clone()).await {
+                        Ok(inferred) => inferred,
+                        Err(error) => {
+                            return self
+                                .csv_as_text(&paths, read, options, delimiter, error.into())
+                                .await
+                        }
+                    };
                     string_schema = Schema::new(
                         inferred
                             .schema()
@@ -320,7 +346,15 @@ impl Resolver<'_> {
                 if arrow_schema.is_none() {
                     // Spark infers from every row, and gives int to integers that fit in one.
                     read = read.schema_infer_max_records(usize::MAX);
-                    let inferred = self.context.read_csv(paths.clone(), read.clone()).await?;
+                    let inferred = match self.context.read_csv(paths.clone(), read.clone()).await {
+                        Ok(inferred) => inferred,
+                        // Rows of uneven length stop the inference: read text instead.
+                        Err(error) => {
+                            return self
+                                .csv_as_text(&paths, read, options, delimiter, error.into())
+                                .await
+                        }
+                    };
                     if let Some(narrowed) = narrow_integers(inferred, &partitions).await? {
                         string_schema = narrowed;
                         read = read.schema(&string_schema);
