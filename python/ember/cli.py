@@ -75,6 +75,10 @@ def run_submit(script: str, args: Sequence[str]) -> int:
     env = dict(os.environ)
     env["SPARK_REMOTE"] = server.embedded_url()
     env.setdefault("PYARROW_IGNORE_TIMEZONE", "1")
+    # The client draws its progress bar on standard output when asked to; a user at a terminal
+    # wants to see it.
+    if sys.stdout.isatty():
+        env.setdefault("SPARK_CONNECT_PROGRESS_BAR_ENABLED", "1")
     child = subprocess.Popen([sys.executable, script, *args], env=env)
     while True:
         try:

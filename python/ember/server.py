@@ -92,8 +92,15 @@ def session(**config: Any) -> SparkSession:
     directory when this call starts it. Like ``SparkSession.builder.getOrCreate()``, later calls
     return the same session.
     """
+    import os
+    import sys
+
     from pyspark.sql import SparkSession
 
+    # The client draws its progress bar on standard output when asked to; a user at a terminal
+    # wants to see it.
+    if sys.stdout.isatty():
+        os.environ.setdefault("SPARK_CONNECT_PROGRESS_BAR_ENABLED", "1")
     memory = config.get("spark.ember.memory")
     local_dir = config.get("spark.local.dir")
     port = embedded_port(

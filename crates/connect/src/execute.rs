@@ -151,12 +151,29 @@ async fn run_relation(
         return send(out, first).await;
     }
     let plan = plan_from_proto(relation)?;
-    let (schema, mut stream) = session.execute(plan).await?;
+    let (schema, mut stream, progress) = session.execute_with_progress(plan).await?;
     let mut header = ids.response(None);
     header.schema = Some(schema_to_proto(&schema));
     let mut offset = 0i64;
     let mut sent_any = false;
-    while let Some(batch) = stream.next().await {
+    // While waiting for the next batch, report progress every interval, as Spark's server does.
+    let mut ticker = session
+        .progress_report_interval()
+        .map(|every| tokio::time::interval_at(tokio::time::Instant::now() + every, every));
+    loop {
+        let next = match ticker.as_mut() {
+            Some(ticker) => tokio::select! {
+                next = stream.next() => next,
+                _ = ticker.tick() => {
+                    send(out, crate::results::progress_response(ids, &progress)).await?;
+                    continue;
+                }
+            },
+            None => stream.next().await,
+        };
+        let Some(batch) = next else {
+            break;
+        };
         let batch = batch?;
         if batch.num_rows() == 0 {
             continue;

@@ -75,3 +75,30 @@ pub fn batch_response(
         ..Default::default()
     }))))
 }
+
+/// The stages of a running query, as Spark's server reports them to the client's progress bar
+/// and handlers.
+pub fn progress_response(
+    ids: &OperationIds,
+    progress: &ember_exec::progress::QueryProgress,
+) -> ExecutePlanResponse {
+    use ember_proto::spark::connect::execute_plan_response::{
+        execution_progress::StageInfo, ExecutionProgress, ResponseType,
+    };
+    let (stages, running) = progress.report();
+    let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+    let stages = stages
+        .into_iter()
+        .map(|stage| StageInfo {
+            stage_id: count(stage.stage_id),
+            num_tasks: count(stage.num_tasks),
+            num_completed_tasks: count(stage.num_completed_tasks),
+            input_bytes_read: count(stage.input_bytes_read),
+            done: stage.done,
+        })
+        .collect();
+    ids.response(Some(ResponseType::ExecutionProgress(ExecutionProgress {
+        stages,
+        num_inflight_tasks: count(running),
+    })))
+}

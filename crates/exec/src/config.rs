@@ -105,9 +105,42 @@ impl SessionConfigValues {
     }
 }
 
+/// A Spark duration setting (`2s`, `500ms`, `1min`; a bare number is milliseconds); None
+/// for a negative one, which turns the feature off, or text that is not a duration.
+pub(crate) fn parse_duration(text: &str) -> Option<std::time::Duration> {
+    let text = text.trim().to_ascii_lowercase();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '-' || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number.parse().ok()?;
+    if number < 0.0 {
+        return None;
+    }
+    let millis = match unit.trim() {
+        "" | "ms" => number,
+        "s" => number * 1000.0,
+        "m" | "min" => number * 60_000.0,
+        "h" => number * 3_600_000.0,
+        _ => return None,
+    };
+    Some(std::time::Duration::from_millis(millis as u64))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_read_as_spark_writes_them() {
+        use std::time::Duration;
+        assert_eq!(parse_duration("2s"), Some(Duration::from_secs(2)));
+        assert_eq!(parse_duration("500ms"), Some(Duration::from_millis(500)));
+        assert_eq!(parse_duration("750"), Some(Duration::from_millis(750)));
+        assert_eq!(parse_duration("1min"), Some(Duration::from_secs(60)));
+        assert_eq!(parse_duration("-1"), None);
+        assert_eq!(parse_duration("soon"), None);
+    }
 
     #[test]
     fn defaults_follow_spark_4() {

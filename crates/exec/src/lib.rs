@@ -16,6 +16,7 @@ mod parallel_plans;
 mod partition_order;
 mod partitions;
 mod planner;
+pub mod progress;
 mod recursion_limit;
 mod repeated_projections;
 mod row_marks;

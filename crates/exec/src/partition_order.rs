@@ -13,6 +13,7 @@ use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::ExecutionPlan;
 use futures::StreamExt;
 
+use crate::progress::QueryProgress;
 use crate::ExecResult;
 
 /// Runs `plan`, returning rows partition after partition; a limit over gathered partitions is
@@ -20,13 +21,15 @@ use crate::ExecResult;
 pub(crate) fn in_partition_order(
     plan: Arc<dyn ExecutionPlan>,
     task_context: Arc<TaskContext>,
-) -> ExecResult<SendableRecordBatchStream> {
+) -> ExecResult<(SendableRecordBatchStream, Arc<QueryProgress>)> {
     let plan = projection_below_limit(plan)?;
     if let Some((input, skip, fetch)) = limit_over_partitions(&plan) {
+        let (input, progress) = crate::progress::instrument(input)?;
         let stream = concatenated(input, task_context)?;
-        return Ok(limited(stream, skip, fetch));
+        return Ok((limited(stream, skip, fetch), progress));
     }
-    concatenated(plan, task_context)
+    let (plan, progress) = crate::progress::instrument(plan)?;
+    Ok((concatenated(plan, task_context)?, progress))
 }
 
 /// A projection above a limit that gathers partitions moves below it, where it runs on each

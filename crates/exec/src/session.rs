@@ -12,6 +12,7 @@ use ember_resolve::{client_arrow_type, Resolver, Warehouse};
 use ember_spec::{MlCommand, Plan};
 
 use crate::memory::SharedMemory;
+use crate::progress::QueryProgress;
 use crate::{ExecError, ExecResult, SessionConfigValues};
 
 /// Views every session sees under `global_temp`.
@@ -379,6 +380,36 @@ impl Session {
         &self,
         logical: LogicalPlan,
     ) -> ExecResult<(SchemaRef, SendableRecordBatchStream)> {
+        let (schema, stream, _) = self.execute_logical_with_progress(logical).await?;
+        Ok((schema, stream))
+    }
+
+    /// Runs a plan, streaming its batches, with the progress of its stages to report.
+    pub async fn execute_with_progress(
+        &self,
+        plan: Plan,
+    ) -> ExecResult<(SchemaRef, SendableRecordBatchStream, Arc<QueryProgress>)> {
+        let logical = self.logical_plan(plan).await?;
+        self.execute_logical_with_progress(logical).await
+    }
+
+    /// `spark.connect.progress.reportInterval`: how often a running query reports its
+    /// progress (Spark's 2 s unless set; a negative value turns reports off).
+    pub fn progress_report_interval(&self) -> Option<std::time::Duration> {
+        let value = self.with_config(|c| {
+            c.get("spark.connect.progress.reportInterval")
+                .map(str::to_string)
+        });
+        match value {
+            Some(text) => crate::config::parse_duration(&text),
+            None => Some(std::time::Duration::from_secs(2)),
+        }
+    }
+
+    async fn execute_logical_with_progress(
+        &self,
+        logical: LogicalPlan,
+    ) -> ExecResult<(SchemaRef, SendableRecordBatchStream, Arc<QueryProgress>)> {
         if reads_a_stream(&logical) {
             return Err(ExecError::Analysis(
                 "[UNSUPPORTED_STREAMING_OPERATION] Queries with streaming sources must be executed with writeStream.start().".into(),
@@ -389,8 +420,9 @@ impl Session {
         let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
         let task_context = Arc::new(frame.task_ctx());
         let physical = frame.create_physical_plan().await?;
-        let stream = crate::partition_order::in_partition_order(physical, task_context)?;
-        Ok((schema, stream))
+        let (stream, progress) =
+            crate::partition_order::in_partition_order(physical, task_context)?;
+        Ok((schema, stream, progress))
     }
 
     /// `createTempView` and friends; `global` puts the view under `global_temp`.
