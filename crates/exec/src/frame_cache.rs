@@ -116,7 +116,7 @@ fn same_plan(a: &Plan, b: &Plan) -> bool {
 #[derive(Debug)]
 pub(crate) struct CachedFrame {
     source: LogicalPlan,
-    /// The plan's columns under positional names (`_0`, `_1`, ...).
+    /// The plan's columns, under positional names (`_0`, `_1`, ...) when some repeat.
     schema: SchemaRef,
     placement: Placement,
     kept: tokio::sync::OnceCell<Option<KeptRows>>,
@@ -124,12 +124,24 @@ pub(crate) struct CachedFrame {
 
 impl CachedFrame {
     fn new(source: LogicalPlan, level: StorageLevel) -> Self {
+        // The plan's own names when they are unique, so a scan needs no renaming projection
+        // (which DataFusion's decorrelation mishandles); positional ones otherwise.
+        let names: std::collections::HashSet<&str> = source
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().as_str())
+            .collect();
+        let unique = names.len() == source.schema().fields().len();
         let fields: Vec<Field> = source
             .schema()
             .fields()
             .iter()
             .enumerate()
-            .map(|(i, f)| f.as_ref().clone().with_name(format!("_{i}")))
+            .map(|(i, f)| match unique {
+                true => f.as_ref().clone(),
+                false => f.as_ref().clone().with_name(format!("_{i}")),
+            })
             .collect();
         CachedFrame {
             source,
@@ -161,7 +173,7 @@ impl CachedFrame {
         Ok(())
     }
 
-    /// The plan computing the rows afresh, under the positional names.
+    /// The plan computing the rows afresh, under the kept rows' names.
     async fn recomputed(
         &self,
         state: &dyn CatalogSession,

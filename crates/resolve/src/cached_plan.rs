@@ -30,6 +30,21 @@ impl Resolver<'_> {
         let provider_schema = cached.provider.schema();
         let source = datafusion::datasource::provider_as_source(cached.provider);
         let scan = LogicalPlanBuilder::scan(table.clone(), source, None)?.build()?;
+        // Kept under the plan's own names and one qualifier (or none): an alias says it all.
+        let same_names = cached
+            .schema
+            .fields()
+            .iter()
+            .zip(provider_schema.fields())
+            .all(|(field, stored)| field.name() == stored.name());
+        let mut qualifiers = cached.schema.iter().map(|(qualifier, _)| qualifier);
+        let first = qualifiers.next().flatten().cloned();
+        if same_names && qualifiers.all(|q| q == first.as_ref()) {
+            return Ok(match first {
+                Some(qualifier) => LogicalPlanBuilder::from(scan).alias(qualifier)?.build()?,
+                None => scan,
+            });
+        }
         let columns: Vec<Expr> = cached
             .schema
             .iter()
