@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::common::runtime::SpawnedTask;
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::physical_plan::coalesce_partitions::CoalescePartitionsExec;
 use datafusion::physical_plan::limit::GlobalLimitExec;
@@ -100,14 +101,16 @@ fn concatenated(
         // A small buffer per partition: later partitions make progress while earlier ones
         // are read, without holding whole results in memory.
         let (sender, receiver) = tokio::sync::mpsc::channel(2);
-        tokio::spawn(async move {
+        // Aborted when the result stream is dropped (the client went away, a limit was met),
+        // so partitions nobody will read stop instead of running to their next batch.
+        let task = SpawnedTask::spawn(async move {
             while let Some(batch) = stream.next().await {
                 if sender.send(batch).await.is_err() {
                     break;
                 }
             }
         });
-        receivers.push(stream_from(receiver));
+        receivers.push(stream_from(receiver, task));
     }
     let ordered = futures::stream::iter(receivers).flatten();
     Ok(Box::pin(RecordBatchStreamAdapter::new(schema, ordered)))
@@ -142,6 +145,10 @@ fn limited(
 
 fn stream_from<T: Send + 'static>(
     mut receiver: tokio::sync::mpsc::Receiver<T>,
+    task: SpawnedTask<()>,
 ) -> futures::stream::BoxStream<'static, T> {
-    Box::pin(futures::stream::poll_fn(move |cx| receiver.poll_recv(cx)))
+    Box::pin(futures::stream::poll_fn(move |cx| {
+        let _producer = &task;
+        receiver.poll_recv(cx)
+    }))
 }
