@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""TPC-H on several engines in one run over the same Parquet files, every answer checked.
+
+    tpchgen-cli parquet -s 1 --output-dir /tmp/tpch1
+    ember server --port 15010 &                      # a release build: scripts/setup.sh --release
+    sail spark server --port 50051 &                 # pip install pysail
+    benchmarks/tpch_engines.py /tmp/tpch1 --engine ember=sc://localhost:15010 \\
+        --engine sail=sc://localhost:50051 [--runs 2] [--scale 1] [--json out.json]
+
+Spark Connect engines run the queries through the PySpark client's `spark.sql`; DuckDB runs
+them in this process through its own Python API and gives the reference answers. Each time is
+the fastest of `--runs` runs of a query, measured around `collect()` (DuckDB: `fetchall()`).
+Prints one row per query and the totals, writes the numbers as JSON when asked, and exits 1
+when an engine fails a query or disagrees with DuckDB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from pyspark.sql import SparkSession
+from tpch_answers import QUERIES, TABLES, agree
+
+Rows = list[tuple[Any, ...]]
+
+
+def query_text(number: int, scale: float) -> str:
+    query = (QUERIES / f"q{number}.sql").read_text()
+    # q11's fraction scales with the data, as is conventional.
+    return query.replace("0.0001", repr(0.0001 / scale)) if number == 11 else query
+
+
+def fastest(run: Any, runs: int) -> tuple[float, Rows]:
+    best = float("inf")
+    rows: Rows = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        rows = run()
+        best = min(best, time.perf_counter() - started)
+    return best, rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data", type=Path)
+    parser.add_argument("--engine", action="append", default=[], metavar="NAME=URL")
+    parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+
+    duck = duckdb.connect()
+    sessions: dict[str, SparkSession] = {}
+    for table in TABLES:
+        path = sorted(args.data.glob(f"{table}*"))[0]
+        source = f"{path}/*.parquet" if path.is_dir() else str(path)
+        duck.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{source}')")
+    for engine in args.engine:
+        name, url = engine.split("=", 1)
+        spark = SparkSession.builder.remote(url).getOrCreate().newSession()
+        for table in TABLES:
+            path = sorted(args.data.glob(f"{table}*"))[0]
+            spark.read.parquet(str(path)).createOrReplaceTempView(table)
+        sessions[name] = spark
+
+    names = [*sessions, "duckdb"]
+    seconds: dict[str, dict[int, float]] = {name: {} for name in names}
+    failures = 0
+    print("query " + "".join(f"{name:>10}" for name in names))
+    for number in range(1, 23):
+        query = query_text(number, args.scale)
+        reference_time, reference = fastest(
+            lambda q=query: [tuple(r) for r in duck.execute(q).fetchall()], args.runs
+        )
+        seconds["duckdb"][number] = reference_time
+        cells = []
+        for name, spark in sessions.items():
+            try:
+                took, rows = fastest(
+                    lambda s=spark, q=query: [tuple(r) for r in s.sql(q).collect()], args.runs
+                )
+            except Exception as error:  # noqa: BLE001 - a failing query is reported, not raised
+                failures += 1
+                cells.append(f"{'ERROR':>10}")
+                print(f"q{number} on {name}: {str(error).splitlines()[0][:150]}", file=sys.stderr)
+                continue
+            seconds[name][number] = took
+            ok = agree(query, rows, reference)
+            failures += 0 if ok else 1
+            cells.append(f"{took:9.2f}{' ' if ok else '!'}")
+        print(f"q{number:<5}" + "".join(cells) + f"{reference_time:10.2f}")
+    totals = {name: sum(seconds[name].values()) for name in names}
+    print("total " + "".join(f"{totals[name]:10.2f}" for name in names))
+    if args.json:
+        args.json.write_text(json.dumps({"seconds": seconds, "totals": totals}, indent=2))
+    if failures:
+        print(f"{failures} failed or disagreeing answers (marked !)", file=sys.stderr)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
