@@ -63,7 +63,7 @@ def main() -> int:
         duck.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{source}')")
     for engine in args.engine:
         name, url = engine.split("=", 1)
-        spark = SparkSession.builder.remote(url).getOrCreate().newSession()
+        spark = SparkSession.builder.remote(url).create()
         for table in TABLES:
             path = sorted(args.data.glob(f"{table}*"))[0]
             spark.read.parquet(str(path)).createOrReplaceTempView(table)
