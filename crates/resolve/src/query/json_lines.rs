@@ -11,7 +11,6 @@ use datafusion::common::ScalarValue;
 use datafusion::functions::core::expr_fn::get_field;
 use datafusion::logical_expr::expr::ScalarFunction;
 use datafusion::logical_expr::{col, lit, when, Expr, LogicalPlan, LogicalPlanBuilder};
-use datafusion::prelude::CsvReadOptions;
 use ember_functions::{json_record_udf, ParseMode, MALFORMED_FIELD};
 use serde_json::Value;
 
@@ -63,14 +62,10 @@ impl Resolver<'_> {
             .cloned()
             .collect();
         let text_schema = Schema::new(vec![Field::new(LINE, ArrowType::Utf8, true)]);
-        // One column per line: a delimiter and quote that never occur in JSON text.
-        let read = CsvReadOptions::new()
-            .has_header(false)
-            .delimiter(0x1f)
-            .quote(0x1e)
-            .file_extension("")
-            .schema(&text_schema);
-        let lines = self.context.read_csv(files, read).await?;
+        let lines = self
+            .context
+            .read_csv(files, super::read::line_reader(&text_schema))
+            .await?;
         let target = ScalarValue::try_from(&ArrowType::Struct(parsed.clone()))?;
         let record = Expr::ScalarFunction(ScalarFunction::new_udf(
             json_record_udf(mode),

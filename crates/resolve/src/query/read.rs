@@ -21,6 +21,17 @@ pub(super) fn option<'a>(options: &'a [(String, String)], key: &str) -> Option<&
         .map(|(_, v)| v.as_str())
 }
 
+/// Reads each line of text files as one string column: a delimiter and quote that never occur
+/// in text split nothing.
+pub(super) fn line_reader(text_schema: &Schema) -> CsvReadOptions<'_> {
+    CsvReadOptions::new()
+        .has_header(false)
+        .delimiter(0x1f)
+        .quote(0x1e)
+        .file_extension("")
+        .schema(text_schema)
+}
+
 pub(super) fn flag(options: &[(String, String)], key: &str) -> bool {
     option(options, key).is_some_and(|v| v.eq_ignore_ascii_case("true"))
 }
@@ -313,10 +324,9 @@ impl Resolver<'_> {
                         .into_unoptimized_plan();
                     return null_value_to_null(plan, null_value, &typed);
                 }
+                // A schema was handled above: from here on the columns are inferred.
                 let string_schema;
-                if let Some(s) = &arrow_schema {
-                    read = read.schema(s);
-                } else if !flag(options, "inferSchema") {
+                if !flag(options, "inferSchema") {
                     // Without inferSchema, Spark reads every column as a string.
                     let inferred = match self.context.read_csv(paths.clone(), read.clone()).await {
                         Ok(inferred) => inferred,
@@ -343,22 +353,20 @@ impl Resolver<'_> {
                         .into_unoptimized_plan();
                     return spark_csv_names(plan, flag(options, "header"));
                 }
-                if arrow_schema.is_none() {
-                    // Spark infers from every row, and gives int to integers that fit in one.
-                    read = read.schema_infer_max_records(usize::MAX);
-                    let inferred = match self.context.read_csv(paths.clone(), read.clone()).await {
-                        Ok(inferred) => inferred,
-                        // Rows of uneven length stop the inference: read text instead.
-                        Err(error) => {
-                            return self
-                                .csv_as_text(&paths, read, options, delimiter, error.into())
-                                .await
-                        }
-                    };
-                    if let Some(narrowed) = narrow_integers(inferred, &partitions).await? {
-                        string_schema = narrowed;
-                        read = read.schema(&string_schema);
+                // Spark infers from every row, and gives int to integers that fit in one.
+                read = read.schema_infer_max_records(usize::MAX);
+                let inferred = match self.context.read_csv(paths.clone(), read.clone()).await {
+                    Ok(inferred) => inferred,
+                    // Rows of uneven length stop the inference: read text instead.
+                    Err(error) => {
+                        return self
+                            .csv_as_text(&paths, read, options, delimiter, error.into())
+                            .await
                     }
+                };
+                if let Some(narrowed) = narrow_integers(inferred, &partitions).await? {
+                    string_schema = narrowed;
+                    read = read.schema(&string_schema);
                 }
                 self.context.read_csv(paths, read).await?
             }
@@ -398,14 +406,9 @@ impl Resolver<'_> {
                     .and_then(|s| s.fields().first().map(|f| f.name().clone()))
                     .unwrap_or_else(|| "value".to_string());
                 let text_schema = Schema::new(vec![Field::new(column, ArrowType::Utf8, true)]);
-                // One column per line: a delimiter and quote that never occur in text.
-                let read = CsvReadOptions::new()
-                    .has_header(false)
-                    .delimiter(0x1f)
-                    .quote(0x1e)
-                    .file_extension("")
-                    .schema(&text_schema);
-                self.context.read_csv(paths, read).await?
+                self.context
+                    .read_csv(paths, line_reader(&text_schema))
+                    .await?
             }
             "orc" => {
                 let listing = ember_formats::orc::listing_options()
