@@ -24,6 +24,10 @@ enum Command {
         /// the machine's memory.
         #[arg(long, value_parser = ember_connect::parse_memory_size)]
         memory: Option<usize>,
+        /// Most Python worker processes running UDFs at once, over all sessions (default:
+        /// `EMBER_PYTHON_WORKERS`, else one per core); further calls wait for a free one.
+        #[arg(long)]
+        python_workers: Option<usize>,
         /// Directory for spill files (Spark's `spark.local.dir`); default: the system's
         /// temporary directory.
         #[arg(long)]
@@ -45,8 +49,12 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             host,
             port,
             memory,
+            python_workers,
             local_dir,
         } => {
+            if let Some(workers) = python_workers {
+                ember_connect::set_python_worker_limit(workers.max(1));
+            }
             let settings = ember_connect::MemorySettings {
                 limit: memory.or(ember_connect::MemorySettings::for_this_machine().limit),
                 spill_dir: local_dir,

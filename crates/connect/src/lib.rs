@@ -19,6 +19,7 @@ mod sessions;
 mod streaming;
 
 pub use ember_exec::{parse_memory_size, MemorySettings};
+pub use ember_udf::set_worker_limit as set_python_worker_limit;
 pub use error::{ConnectError, ConnectResult};
 pub use server::{
     serve, server_runtime, start_background_server, stop_background_server, SPARK_VERSION,

@@ -416,13 +416,23 @@ impl Session {
             ));
         }
         crate::frame_cache::materialize_cached_frames(&logical, &self.context).await?;
-        let frame = self.context.execute_logical_plan(logical).await?;
+        let (mut state, logical) = self
+            .context
+            .execute_logical_plan(logical)
+            .await?
+            .into_parts();
+        // The query's Python calls stop when its result stream is dropped (interrupted,
+        // released, the client gone) instead of running to the end.
+        let interrupt = ember_udf::install_query_interrupt(state.config_mut().options_mut());
+        // Planning reads the options captured here.
+        state.mark_start_execution();
+        let frame = datafusion::dataframe::DataFrame::new(state, logical);
         let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
         let task_context = Arc::new(frame.task_ctx());
         let physical = frame.create_physical_plan().await?;
         let (stream, progress) =
             crate::partition_order::in_partition_order(physical, task_context)?;
-        Ok((schema, stream, progress))
+        Ok((schema, interrupt_on_drop(stream, interrupt), progress))
     }
 
     /// `createTempView` and friends; `global` puts the view under `global_temp`.
@@ -498,6 +508,26 @@ pub fn reads_a_stream(plan: &LogicalPlan) -> bool {
             if alias.alias.table() == ember_resolve::STREAM_SOURCE_ALIAS))
     })
     .unwrap_or(false)
+}
+
+/// Sets `interrupt` once `stream` is dropped, finished or not.
+fn interrupt_on_drop(
+    stream: SendableRecordBatchStream,
+    interrupt: ember_udf::Interrupt,
+) -> SendableRecordBatchStream {
+    struct SetOnDrop(ember_udf::Interrupt);
+    impl Drop for SetOnDrop {
+        fn drop(&mut self) {
+            self.0.interrupt();
+        }
+    }
+    let guard = SetOnDrop(interrupt);
+    let schema = stream.schema();
+    let stream = futures::StreamExt::map(stream, move |batch| {
+        let _ = &guard;
+        batch
+    });
+    Box::pin(datafusion::physical_plan::stream::RecordBatchStreamAdapter::new(schema, stream))
 }
 
 /// Casts output columns whose Arrow type is not the one Spark clients expect.

@@ -6,6 +6,8 @@ pub enum UdfError {
     Python(String),
     #[error("[PYTHON_WORKER_FAILED] Python worker ({python}) failed: {reason}. If it could not start, set EMBER_PYTHON to an interpreter with pyspark and pyarrow.")]
     Worker { python: String, reason: String },
+    #[error("[OPERATION_CANCELED] The query was interrupted while a Python function ran.")]
+    Interrupted,
     #[error(transparent)]
     Arrow(#[from] datafusion::arrow::error::ArrowError),
 }

@@ -8,15 +8,18 @@
 //! interpreter it runs in.
 
 mod error;
+mod interrupt;
 mod map_partitions;
 mod python_aggregate;
 mod python_udf;
 mod worker;
 
 pub use error::{UdfError, UdfResult};
+pub use interrupt::{install_query_interrupt, query_interrupt, Interrupt, QueryInterrupt};
 pub use map_partitions::{
     MapPartitions, MapPartitionsExec, GROUPED_MAP_PANDAS, KEY_PREFIX, MAP_ARROW_ITER,
     MAP_PANDAS_ITER,
 };
 pub use python_aggregate::{PythonAggregate, GROUPED_AGG_PANDAS};
 pub use python_udf::{EvalType, PythonUdf};
+pub use worker::{set_worker_limit, worker_limit};

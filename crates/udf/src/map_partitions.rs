@@ -220,6 +220,7 @@ impl ExecutionPlan for MapPartitionsExec {
         partition: usize,
         context: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
+        let interrupt = crate::query_interrupt(context.session_config().options());
         let input = self.input.execute(partition, context)?;
         let input_schema = input.schema();
         let output = Arc::clone(&self.schema);
@@ -228,7 +229,14 @@ impl ExecutionPlan for MapPartitionsExec {
         let results = async move {
             let batches: Vec<_> = input.try_collect().await?;
             let answer = tokio::task::spawn_blocking(move || {
-                worker::call(eval_type, &command, &input_schema, &batches, &output)
+                worker::call(
+                    &interrupt,
+                    eval_type,
+                    &command,
+                    &input_schema,
+                    &batches,
+                    &output,
+                )
             })
             .await
             .map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))?

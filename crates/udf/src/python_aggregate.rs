@@ -162,7 +162,10 @@ impl Accumulator for PythonAccumulator {
             columns,
             &RecordBatchOptions::new().with_row_count(Some(rows)),
         )?;
+        // Accumulators are not told their query's configuration, so an interrupt reaches
+        // them only between groups (when the query's tasks are dropped).
         let result = worker::evaluate(
+            &crate::Interrupt::new(),
             u32::try_from(GROUPED_AGG_PANDAS).unwrap_or_default(),
             &self.command,
             &batch,

@@ -142,8 +142,15 @@ impl ScalarUDFImpl for PythonUdf {
             &RecordBatchOptions::new().with_row_count(Some(rows)),
         )?;
         let output = Field::new(&self.name, self.return_type.clone(), true);
-        let result = worker::evaluate(self.eval_type.code(), &self.command, &batch, &output)
-            .map_err(|e| DataFusionError::External(Box::new(e)))?;
+        let interrupt = crate::query_interrupt(&args.config_options);
+        let result = worker::evaluate(
+            &interrupt,
+            self.eval_type.code(),
+            &self.command,
+            &batch,
+            &output,
+        )
+        .map_err(|e| DataFusionError::External(Box::new(e)))?;
         Ok(ColumnarValue::Array(result))
     }
 }
