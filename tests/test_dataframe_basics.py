@@ -417,3 +417,16 @@ def test_nested_with_field_and_drop_fields(spark: SparkSession) -> None:
     assert added.first().a.e == Row(f=4, g=5, h=6, z=9)
     read_back = df.withColumn("a", df["a"].withField("d", F.lit(4))).select("a.d")
     assert [r.d for r in read_back.collect()] == [4]
+
+
+def test_decimal_literals_keep_their_scale(spark: SparkSession) -> None:
+    from decimal import Decimal
+
+    frame = spark.range(1).select(
+        F.lit(Decimal("0.2")).alias("a"),
+        F.lit(Decimal("100.00")).alias("b"),
+        (F.lit(Decimal("7.0")) * 2).alias("c"),
+    )
+    assert frame.schema["a"].dataType.simpleString() == "decimal(10,1)"
+    assert frame.schema["b"].dataType.simpleString() == "decimal(10,2)"
+    assert frame.first() == (Decimal("0.2"), Decimal("100.00"), Decimal("14.0"))

@@ -14,7 +14,7 @@ from pyspark.sql import functions as F
 def _slow_counting_udf(log: Path, seconds: float):  # type: ignore[no-untyped-def]
     path = str(log)
 
-    @F.udf("long")
+    @F.udf("long", useArrow=False)
     def slow(x: int) -> int:
         import time as sleeper
 

@@ -1,13 +1,18 @@
 """Type stubs for ``ember._native``, the Rust extension built from ``crates/python``."""
 
 def start_server(
-    host: str, port: int, memory: str | None = None, local_dir: str | None = None
+    host: str,
+    port: int,
+    memory: str | None = None,
+    local_dir: str | None = None,
+    session_timeout: str | None = None,
+    detached_timeout: str | None = None,
 ) -> int:
     """Start a Spark Connect server on background threads of this process.
 
     ``port`` 0 picks a free port. ``memory`` (Spark's size syntax) bounds what queries hold
     before spilling to ``local_dir``. Returns the port the server is bound to, once it accepts
-    connections; raises ``ValueError`` for a malformed size.
+    connections; raises ``ValueError`` for a malformed size or timeout.
     """
 
 def stop_server(port: int) -> None:

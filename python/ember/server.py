@@ -26,21 +26,25 @@ def start_server(
     port: int = 0,
     memory: str | None = None,
     local_dir: str | None = None,
+    session_timeout: str | None = None,
+    detached_timeout: str | None = None,
 ) -> int:
     """Start a Spark Connect server on ``host:port`` and return the bound port.
 
     Port 0 picks a free port. ``memory`` (Spark's size syntax: ``"512m"``, ``"2g"``) bounds what
     its queries hold together before they spill to ``local_dir``; by default a share of the
     machine's memory (``EMBER_MEMORY`` overrides it) and the system's temporary directory
-    (``EMBER_LOCAL_DIR``). Each call starts a new server; see :func:`session` for the
-    once-per-process embedded one.
+    (``EMBER_LOCAL_DIR``). A session idle for ``session_timeout`` ends (default ``"60min"``);
+    a query whose results no client has read for ``detached_timeout`` stops (default
+    ``"60s"``). Each call starts a new server; see :func:`session` for the once-per-process
+    embedded one.
     """
     from ember import _native
 
     _use_this_python_for_udfs()
     memory = memory or os.environ.get("EMBER_MEMORY") or None
     local_dir = local_dir or os.environ.get("EMBER_LOCAL_DIR") or None
-    return _native.start_server(host, port, memory, local_dir)
+    return _native.start_server(host, port, memory, local_dir, session_timeout, detached_timeout)
 
 
 def _use_this_python_for_udfs() -> None:

@@ -28,6 +28,12 @@ enum Command {
         /// `EMBER_PYTHON_WORKERS`, else one per core); further calls wait for a free one.
         #[arg(long)]
         python_workers: Option<usize>,
+        /// A session unused this long ends and frees its state (Spark's duration syntax).
+        #[arg(long, default_value = "60min", value_parser = ember_connect::parse_timeout)]
+        session_timeout: std::time::Duration,
+        /// A query whose results no client has read this long stops, its results freed.
+        #[arg(long, default_value = "60s", value_parser = ember_connect::parse_timeout)]
+        detached_timeout: std::time::Duration,
         /// Directory for spill files (Spark's `spark.local.dir`); default: the system's
         /// temporary directory.
         #[arg(long)]
@@ -50,14 +56,22 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             port,
             memory,
             python_workers,
+            session_timeout,
+            detached_timeout,
             local_dir,
         } => {
             if let Some(workers) = python_workers {
                 ember_connect::set_python_worker_limit(workers.max(1));
             }
-            let settings = ember_connect::MemorySettings {
-                limit: memory.or(ember_connect::MemorySettings::for_this_machine().limit),
-                spill_dir: local_dir,
+            let settings = ember_connect::ServerSettings {
+                memory: ember_connect::MemorySettings {
+                    limit: memory.or(ember_connect::MemorySettings::for_this_machine().limit),
+                    spill_dir: local_dir,
+                },
+                lifetimes: ember_connect::Lifetimes {
+                    session_timeout,
+                    detached_timeout,
+                },
             };
             let listener = tokio::net::TcpListener::bind((host.as_str(), port)).await?;
             println!(

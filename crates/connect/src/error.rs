@@ -20,6 +20,9 @@ pub enum ConnectError {
     /// The client then turns plan compression off for the session.
     #[error("[CONNECT_INVALID_PLAN.CANNOT_PARSE] Compressed plans are not supported; send the plan uncompressed.")]
     CompressedPlan,
+    /// A session or operation the client names that is gone (`INVALID_HANDLE.*`).
+    #[error("{0}")]
+    InvalidHandle(String),
     #[error(transparent)]
     Sql(#[from] ember_sql::SqlError),
     #[error(transparent)]
@@ -75,6 +78,7 @@ const ILLEGAL_ARGUMENT: &[&str] = &[
     "java.lang.IllegalArgumentException",
 ];
 const RUNTIME: &[&str] = &["org.apache.spark.SparkRuntimeException"];
+const SQL_EXCEPTION: &[&str] = &["org.apache.spark.SparkSQLException"];
 const DATETIME: &[&str] = &[
     "org.apache.spark.SparkDateTimeException",
     "java.time.DateTimeException",
@@ -136,6 +140,7 @@ fn classify(message: String) -> SparkError {
                 "PYTHON_WORKER_FAILED" => (GENERIC, "38000"),
                 "FAILED_READ_FILE" => (GENERIC, "KD001"),
                 "CONNECT_ML" => (GENERIC, "XX000"),
+                "INVALID_HANDLE" | "INVALID_CURSOR" => (SQL_EXCEPTION, "HY000"),
                 "NUM_COLUMNS_MISMATCH"
                 | "DATATYPE_MISMATCH"
                 | "WRONG_NUM_ARGS"

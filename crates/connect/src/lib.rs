@@ -11,6 +11,7 @@ mod config;
 mod convert;
 mod error;
 mod execute;
+mod housekeeping;
 mod operations;
 mod results;
 mod server;
@@ -22,5 +23,6 @@ pub use ember_exec::{parse_memory_size, MemorySettings};
 pub use ember_udf::set_worker_limit as set_python_worker_limit;
 pub use error::{ConnectError, ConnectResult};
 pub use server::{
-    serve, server_runtime, start_background_server, stop_background_server, SPARK_VERSION,
+    parse_timeout, serve, server_runtime, start_background_server, stop_background_server,
+    Lifetimes, ServerSettings, SPARK_VERSION,
 };

@@ -9,6 +9,7 @@
 use std::collections::VecDeque;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use ember_proto::spark::connect::ExecutePlanResponse;
 use futures::Stream;
@@ -33,6 +34,9 @@ struct Buffer {
     /// Set when the producer is done: Ok after the last response, or the error.
     finished: Option<Result<(), Status>>,
     released: bool,
+    /// Client streams reading the responses now, and since when none has.
+    attached: usize,
+    detached_since: Option<Instant>,
 }
 
 impl Buffer {
@@ -120,10 +124,23 @@ impl ResponseBuffer {
         }
     }
 
+    /// How long no client stream has read this operation; None while one does.
+    pub fn detached_for(&self) -> Option<Duration> {
+        let state = self.lock();
+        match (state.attached, state.detached_since) {
+            (0, Some(since)) => Some(since.elapsed()),
+            _ => None,
+        }
+    }
+
     /// The responses from index `start` on, ending after the last one or with the error.
     /// With `release_on_drop`, a client that goes away releases the operation, which stops it.
     pub fn stream_from(self: Arc<Self>, start: usize, release_on_drop: bool) -> BufferedStream {
-        let guard = release_on_drop.then(|| ReleaseOnDrop(self.clone()));
+        self.lock().attached += 1;
+        let guard = Attachment {
+            buffer: self.clone(),
+            release_on_drop,
+        };
         Box::pin(futures::stream::unfold(
             (self, start, false, guard),
             |(buffer, index, ended, guard)| async move {
@@ -163,11 +180,24 @@ impl ResponseBuffer {
     }
 }
 
-/// Releases an operation when its only client stream is dropped.
-struct ReleaseOnDrop(Arc<ResponseBuffer>);
+/// A client stream reading an operation; when dropped, the operation is detached (and
+/// released, for an operation only that stream could read).
+struct Attachment {
+    buffer: Arc<ResponseBuffer>,
+    release_on_drop: bool,
+}
 
-impl Drop for ReleaseOnDrop {
+impl Drop for Attachment {
     fn drop(&mut self) {
-        self.0.release(None);
+        {
+            let mut state = self.buffer.lock();
+            state.attached = state.attached.saturating_sub(1);
+            if state.attached == 0 {
+                state.detached_since = Some(Instant::now());
+            }
+        }
+        if self.release_on_drop {
+            self.buffer.release(None);
+        }
     }
 }

@@ -8,8 +8,9 @@ use std::sync::Mutex;
 use ember_exec::{MemorySettings, SharedMemory};
 use ember_proto::spark::connect::spark_connect_service_server::SparkConnectServiceServer;
 use tokio::sync::oneshot;
-use tokio_stream::wrappers::TcpListenerStream;
+use tonic::transport::server::TcpIncoming;
 
+pub use crate::housekeeping::{parse_timeout, Lifetimes};
 use crate::service::EmberService;
 
 /// The Spark version Ember speaks for; clients check the major version.
@@ -18,21 +19,46 @@ pub const SPARK_VERSION: &str = "4.1.1";
 /// Results and plans can be large; the client's default cap is 128 MiB.
 const MAX_MESSAGE_SIZE: usize = 128 * 1024 * 1024;
 
-fn service(memory: MemorySettings) -> SparkConnectServiceServer<EmberService> {
-    SparkConnectServiceServer::new(EmberService::new(SharedMemory::new(memory)))
+/// What a server is started with.
+#[derive(Debug, Clone, Default)]
+pub struct ServerSettings {
+    pub memory: MemorySettings,
+    pub lifetimes: Lifetimes,
+}
+
+impl From<MemorySettings> for ServerSettings {
+    fn from(memory: MemorySettings) -> Self {
+        ServerSettings {
+            memory,
+            lifetimes: Lifetimes::default(),
+        }
+    }
+}
+
+/// Needs a runtime: the service's housekeeping runs as a task.
+fn service(settings: ServerSettings) -> SparkConnectServiceServer<EmberService> {
+    let service = EmberService::new(SharedMemory::new(settings.memory));
+    service.start_housekeeping(settings.lifetimes);
+    SparkConnectServiceServer::new(service)
         .max_decoding_message_size(MAX_MESSAGE_SIZE)
         .max_encoding_message_size(MAX_MESSAGE_SIZE)
 }
 
-/// Serves until `shutdown` resolves, every query drawing on one pool of `memory`.
+/// Accepted connections send small responses at once: with Nagle's algorithm on, every
+/// short query waited about 40 ms for the client's delayed acknowledgement.
+fn incoming(listener: tokio::net::TcpListener) -> TcpIncoming {
+    TcpIncoming::from(listener).with_nodelay(Some(true))
+}
+
+/// Serves until `shutdown` resolves, every query drawing on one memory pool.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-    memory: MemorySettings,
+    settings: impl Into<ServerSettings>,
 ) -> Result<(), tonic::transport::Error> {
     tonic::transport::Server::builder()
-        .add_service(service(memory))
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .add_service(service(settings.into()))
+        .serve_with_incoming_shutdown(incoming(listener), shutdown)
         .await
 }
 
@@ -57,8 +83,9 @@ pub fn server_runtime() -> std::io::Result<tokio::runtime::Runtime> {
 pub fn start_background_server(
     host: &str,
     port: u16,
-    memory: MemorySettings,
+    settings: impl Into<ServerSettings>,
 ) -> std::io::Result<u16> {
+    let settings = settings.into();
     let addr: SocketAddr = format!("{host}:{port}")
         .parse()
         .or_else(|_| format!("127.0.0.1:{port}").parse())
@@ -75,7 +102,7 @@ pub fn start_background_server(
                 let shutdown = async move {
                     let _ = stopped.await;
                 };
-                if let Err(error) = serve(listener, shutdown, memory).await {
+                if let Err(error) = serve(listener, shutdown, settings).await {
                     tracing::error!("server stopped: {error}");
                 }
             });

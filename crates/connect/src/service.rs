@@ -21,21 +21,22 @@ use crate::sessions::SessionManager;
 
 type ResponseStream = Pin<Box<dyn Stream<Item = Result<ExecutePlanResponse, Status>> + Send>>;
 
-/// How long a finished operation's unreleased responses wait for a client to come back.
-const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(600);
-
-struct RunningOperation {
-    session_id: String,
+pub(crate) struct RunningOperation {
+    pub(crate) session_id: String,
     tags: Vec<String>,
-    abort: AbortHandle,
+    pub(crate) abort: AbortHandle,
 }
+
+pub(crate) type Operations = Arc<Mutex<HashMap<String, RunningOperation>>>;
+pub(crate) type Buffers = Arc<Mutex<HashMap<String, Arc<ResponseBuffer>>>>;
 
 #[derive(Default)]
 pub struct EmberService {
-    sessions: SessionManager,
-    operations: Arc<Mutex<HashMap<String, RunningOperation>>>,
-    /// Responses of reattachable operations, kept until the client releases them.
-    buffers: Arc<Mutex<HashMap<String, Arc<ResponseBuffer>>>>,
+    sessions: Arc<SessionManager>,
+    operations: Operations,
+    /// Responses of reattachable operations, kept until the client releases them or
+    /// no client has read them for the detached timeout (see `housekeeping`).
+    buffers: Buffers,
     /// One id per server run: clients notice a restarted server by its change.
     server_side_session_id: String,
 }
@@ -52,11 +53,21 @@ impl EmberService {
 
     pub fn new(memory: ember_exec::SharedMemory) -> Self {
         EmberService {
-            sessions: SessionManager::new(memory),
+            sessions: Arc::new(SessionManager::new(memory)),
             operations: Arc::default(),
             buffers: Arc::default(),
             server_side_session_id: uuid::Uuid::new_v4().to_string(),
         }
+    }
+
+    /// Starts the task that ends idle sessions and operations no client reads any more.
+    pub fn start_housekeeping(&self, lifetimes: crate::housekeeping::Lifetimes) {
+        crate::housekeeping::start(
+            lifetimes,
+            Arc::downgrade(&self.sessions),
+            Arc::downgrade(&self.operations),
+            Arc::downgrade(&self.buffers),
+        );
     }
 }
 
@@ -156,8 +167,6 @@ impl SparkConnectService for EmberService {
                 .insert(ids.operation_id.clone(), buffer.clone());
         }
         let producer = buffer.clone();
-        let buffers = self.buffers.clone();
-        let operation_id = ids.operation_id.clone();
         tokio::spawn(async move {
             let mut outcome = Ok(());
             while let Some(item) = receiver.recv().await {
@@ -174,12 +183,6 @@ impl SparkConnectService for EmberService {
                 }
             }
             producer.finish(outcome);
-            // A client that never releases its operation does not keep it forever.
-            tokio::time::sleep(ABANDONED_AFTER).await;
-            buffers
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .remove(&operation_id);
         });
         Ok(Response::new(buffer.stream_from(0, !reattachable)))
     }
@@ -409,6 +412,16 @@ impl SparkConnectService for EmberService {
         let request = request.into_inner();
         self.sessions
             .release(&user_id(&request.user_context), &request.session_id);
+        // Its running operations end with it.
+        for operation in self
+            .operations
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .filter(|o| o.session_id == request.session_id)
+        {
+            operation.abort.abort();
+        }
         Ok(Response::new(ReleaseSessionResponse {
             session_id: request.session_id,
             server_side_session_id: self.server_side_session_id.clone(),

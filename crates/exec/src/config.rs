@@ -107,7 +107,7 @@ impl SessionConfigValues {
 
 /// A Spark duration setting (`2s`, `500ms`, `1min`; a bare number is milliseconds); None
 /// for a negative one, which turns the feature off, or text that is not a duration.
-pub(crate) fn parse_duration(text: &str) -> Option<std::time::Duration> {
+pub fn parse_duration(text: &str) -> Option<std::time::Duration> {
     let text = text.trim().to_ascii_lowercase();
     let split = text
         .find(|c: char| !(c.is_ascii_digit() || c == '-' || c == '.'))

@@ -31,7 +31,7 @@ mod write;
 mod write_v2;
 
 pub use catalog_store::{CatalogStore, TableEntry, TableKind};
-pub use config::SessionConfigValues;
+pub use config::{parse_duration, SessionConfigValues};
 pub use ember_ml as ml;
 pub use error::{ExecError, ExecResult};
 pub use memory::{human_size, parse_memory_size, MemorySettings, SharedMemory};

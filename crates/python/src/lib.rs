@@ -6,23 +6,39 @@ use pyo3::prelude::*;
 
 /// Starts a server on `host:port` (0 picks a free port) and returns the bound port once it
 /// accepts connections. `memory` bounds what its queries hold before spilling (Spark's size
-/// syntax, default a share of the machine's memory); spill files go to `local_dir`.
+/// syntax, default a share of the machine's memory); spill files go to `local_dir`. Idle
+/// sessions end after `session_timeout`, unread queries stop after `detached_timeout`
+/// (Spark's duration syntax; defaults 60min and 60s).
 #[pyfunction]
-#[pyo3(signature = (host, port, memory=None, local_dir=None))]
+#[pyo3(signature = (host, port, memory=None, local_dir=None, session_timeout=None, detached_timeout=None))]
 fn start_server(
     py: Python<'_>,
     host: String,
     port: u16,
     memory: Option<String>,
     local_dir: Option<String>,
+    session_timeout: Option<String>,
+    detached_timeout: Option<String>,
 ) -> PyResult<u16> {
+    let mut lifetimes = ember_connect::Lifetimes::default();
+    if let Some(text) = session_timeout {
+        lifetimes.session_timeout =
+            ember_connect::parse_timeout(&text).map_err(PyValueError::new_err)?;
+    }
+    if let Some(text) = detached_timeout {
+        lifetimes.detached_timeout =
+            ember_connect::parse_timeout(&text).map_err(PyValueError::new_err)?;
+    }
     let limit = match memory {
         Some(text) => Some(ember_connect::parse_memory_size(&text).map_err(PyValueError::new_err)?),
         None => ember_connect::MemorySettings::for_this_machine().limit,
     };
-    let settings = ember_connect::MemorySettings {
-        limit,
-        spill_dir: local_dir.map(std::path::PathBuf::from),
+    let settings = ember_connect::ServerSettings {
+        memory: ember_connect::MemorySettings {
+            limit,
+            spill_dir: local_dir.map(std::path::PathBuf::from),
+        },
+        lifetimes,
     };
     py.detach(|| ember_connect::start_background_server(&host, port, settings))
         .map_err(|e| {

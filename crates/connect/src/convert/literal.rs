@@ -124,28 +124,72 @@ fn literal_type(literal: &Literal) -> DataType {
     }
 }
 
+/// A decimal literal as Spark reads it: the value's own precision and scale, each raised to
+/// the one sent when that is larger (the client sends `Decimal("0.2")` as scale 0).
 fn decimal(text: &str, precision: Option<i32>, scale: Option<i32>) -> ConnectResult<Literal> {
     let bad = || ConnectError::InvalidPlan(format!("bad decimal literal {text}"));
-    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
-    let digits = format!("{whole}{fraction}");
-    let value: i128 = digits.parse().map_err(|_| bad())?;
-    let actual_scale = i8::try_from(fraction.len()).map_err(|_| bad())?;
-    let scale = scale
-        .and_then(|s| i8::try_from(s).ok())
-        .unwrap_or(actual_scale);
-    let value = if scale > actual_scale {
-        value * 10i128.pow(u32::try_from(scale - actual_scale).unwrap_or(0))
-    } else {
-        value
+    let (mantissa, exponent) = match text.split_once(['e', 'E']) {
+        Some((mantissa, exponent)) => (mantissa, exponent.parse::<i32>().map_err(|_| bad())?),
+        None => (text, 0),
     };
-    let significant =
-        u8::try_from(digits.trim_start_matches(['-', '0']).len().max(1)).map_err(|_| bad())?;
-    let precision = precision
-        .and_then(|p| u8::try_from(p).ok())
-        .unwrap_or(significant.max(scale.max(0) as u8));
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = format!("{whole}{fraction}");
+    let mut value: i128 = digits.parse().map_err(|_| bad())?;
+    let fraction_digits = i32::try_from(fraction.len()).map_err(|_| bad())?;
+    let mut own_scale = fraction_digits - exponent;
+    if own_scale < 0 {
+        // `1E+2`: Spark keeps no negative scales, so the digits take the zeros.
+        value = value
+            .checked_mul(
+                10i128
+                    .checked_pow(own_scale.unsigned_abs())
+                    .ok_or_else(bad)?,
+            )
+            .ok_or_else(bad)?;
+        own_scale = 0;
+    }
+    let own_precision = i32::try_from(value.unsigned_abs().to_string().len()).map_err(|_| bad())?;
+    let scale_wanted = own_scale.max(scale.unwrap_or(0));
+    if scale_wanted > own_scale {
+        let factor = 10i128
+            .checked_pow(u32::try_from(scale_wanted - own_scale).map_err(|_| bad())?)
+            .ok_or_else(bad)?;
+        value = value.checked_mul(factor).ok_or_else(bad)?;
+    }
+    let precision_wanted = own_precision.max(precision.unwrap_or(0)).max(scale_wanted);
+    if precision_wanted > 38 {
+        return Err(bad());
+    }
     Ok(Literal::Decimal {
         value,
-        precision,
-        scale,
+        precision: u8::try_from(precision_wanted).map_err(|_| bad())?,
+        scale: i8::try_from(scale_wanted).map_err(|_| bad())?,
     })
+}
+
+#[cfg(test)]
+mod decimal_tests {
+    use super::*;
+
+    fn parts(text: &str, precision: Option<i32>, scale: Option<i32>) -> (i128, u8, i8) {
+        match decimal(text, precision, scale) {
+            Ok(Literal::Decimal {
+                value,
+                precision,
+                scale,
+            }) => (value, precision, scale),
+            other => panic!("{text}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn decimals_keep_their_own_scale_when_the_client_sends_a_smaller_one() {
+        assert_eq!(parts("0.2", Some(10), Some(0)), (2, 10, 1));
+        assert_eq!(parts("100.00", Some(10), Some(0)), (10000, 10, 2));
+        assert_eq!(parts("-0.05", None, None), (-5, 2, 2));
+        assert_eq!(parts("7", Some(10), Some(2)), (700, 10, 2));
+        assert_eq!(parts("1E+2", None, None), (100, 3, 0));
+        assert_eq!(parts("1.5E-3", None, None), (15, 4, 4));
+        assert!(decimal("1.2.3", None, None).is_err());
+    }
 }
