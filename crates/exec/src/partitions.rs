@@ -4,6 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+use ember_formats::commit::{self, Commit, CommitPlan};
+
 use crate::{ExecError, ExecResult};
 
 /// One leaf partition: its values in partition-column order, and its directory.
@@ -90,32 +92,9 @@ fn collect_leaves(
     Ok(())
 }
 
-/// Moves everything under `staging` into `target`, merging directories that both hold; a
-/// file whose name is taken gets a fresh one, so appended rows never replace old ones.
+/// Moves everything under `staging` into `target` (see `ember_formats::commit::merge_into`).
 pub fn merge_into(staging: &Path, target: &Path) -> ExecResult<()> {
-    std::fs::create_dir_all(target).map_err(io_error(target))?;
-    for entry in std::fs::read_dir(staging).map_err(io_error(staging))? {
-        let entry = entry.map_err(io_error(staging))?;
-        let name = entry.file_name();
-        let mut destination = target.join(&name);
-        let is_dir = entry.path().is_dir();
-        if destination.exists() {
-            if is_dir && destination.is_dir() {
-                merge_into(&entry.path(), &destination)?;
-                continue;
-            }
-            if name == "_SUCCESS" {
-                continue;
-            }
-            destination = target.join(format!(
-                "{}-{}",
-                uuid::Uuid::new_v4(),
-                name.to_string_lossy()
-            ));
-        }
-        std::fs::rename(entry.path(), &destination).map_err(io_error(&destination))?;
-    }
-    std::fs::remove_dir_all(staging).map_err(io_error(staging))
+    commit::merge_into(staging, target).map_err(io_error(target))
 }
 
 /// Puts the partitions written under `staging` into `target`, first moving aside the old
@@ -136,38 +115,37 @@ pub fn commit_partitions(
                 .collect()
         }
     };
-    let trash = aside_path(target);
+    let trash = commit::aside_for(target);
+    let moves: Vec<(PathBuf, PathBuf)> = replaced
+        .iter()
+        .enumerate()
+        .map(|(index, partition)| (partition.path.clone(), trash.path().join(index.to_string())))
+        .collect();
+    let plan = CommitPlan::ReplacePartitions {
+        moves: moves.clone(),
+        trash: trash.path().to_path_buf(),
+    };
+    let journal = Commit::begin(target, staging, &plan).map_err(io_error(target))?;
     let mut moved: Vec<(PathBuf, PathBuf)> = Vec::new();
-    for (index, partition) in replaced.iter().enumerate() {
-        let aside = trash.join(index.to_string());
+    for (original, aside) in moves {
         let result =
-            std::fs::create_dir_all(&trash).and_then(|()| std::fs::rename(&partition.path, &aside));
+            std::fs::create_dir_all(trash.path()).and_then(|()| std::fs::rename(&original, &aside));
         if let Err(error) = result {
             restore(&moved);
-            return Err(io_error(&partition.path)(error));
+            journal.abandon();
+            return Err(io_error(&original)(error));
         }
-        moved.push((partition.path.clone(), aside));
+        moved.push((original, aside));
     }
     if let Err(error) = merge_into(staging, target) {
         restore(&moved);
+        journal.abandon();
         return Err(error);
     }
-    if trash.exists() {
-        std::fs::remove_dir_all(&trash).map_err(io_error(&trash))?;
+    if trash.path().exists() {
+        std::fs::remove_dir_all(trash.path()).map_err(io_error(trash.path()))?;
     }
-    Ok(())
-}
-
-/// A fresh hidden sibling of `target` where replaced data waits until the new data is in.
-pub fn aside_path(target: &Path) -> PathBuf {
-    target.with_file_name(format!(
-        ".{}.ember-old-{}",
-        target
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default(),
-        uuid::Uuid::new_v4()
-    ))
+    journal.finish().map_err(io_error(target))
 }
 
 /// Best effort: the old partitions go back where they were.

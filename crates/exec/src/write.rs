@@ -11,7 +11,7 @@ use ember_spec::{SaveMode, WriteOperation};
 use futures::StreamExt;
 use tokio::io::AsyncWriteExt;
 
-use crate::partitions::{aside_path, commit_partitions, merge_into, OverwriteScope};
+use crate::partitions::{commit_partitions, merge_into, OverwriteScope};
 use crate::statements::table_read;
 use crate::{ExecError, ExecResult, Session, TableEntry, TableKind};
 
@@ -365,14 +365,14 @@ impl Session {
         tokio::fs::create_dir_all(&parent)
             .await
             .map_err(io_error(&parent))?;
-        let file_name = target
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
-        let staging = parent.join(format!(
-            ".{file_name}.ember-staging-{}",
-            uuid::Uuid::new_v4()
-        ));
+        // A write an earlier server did not finish is completed or undone first.
+        let recovered = target.to_path_buf();
+        tokio::task::spawn_blocking(move || ember_formats::commit::recover(&recovered))
+            .await
+            .map_err(|e| ExecError::Unsupported(format!("the write was cancelled: {e}")))?
+            .map_err(io_error(target))?;
+        let staging_guard = ember_formats::commit::staging_for(target);
+        let staging = staging_guard.path().to_path_buf();
         let schema = match self.write_files(operation, &staging).await {
             Ok(schema) => schema,
             Err(error) => {
@@ -561,37 +561,48 @@ fn write_schema_if_empty(
 }
 
 async fn commit(staging: &Path, target: &Path, mode: SaveMode) -> ExecResult<()> {
-    let exists = target.exists();
-    if !exists {
-        return tokio::fs::rename(staging, target)
-            .await
-            .map_err(io_error(target));
+    let (staging, target) = (staging.to_path_buf(), target.to_path_buf());
+    tokio::task::spawn_blocking(move || commit_blocking(&staging, &target, mode))
+        .await
+        .map_err(|e| ExecError::Unsupported(format!("the write was cancelled: {e}")))?
+}
+
+/// A new target is one rename; otherwise a journal covers the renames (see
+/// `ember_formats::commit`), so a crash in between is finished by the next reader or writer.
+fn commit_blocking(staging: &Path, target: &Path, mode: SaveMode) -> ExecResult<()> {
+    use ember_formats::commit::{aside_for, Commit, CommitPlan};
+    if !target.exists() {
+        return std::fs::rename(staging, target).map_err(io_error(target));
     }
     match mode {
         SaveMode::Append => {
-            let (staging, target) = (staging.to_path_buf(), target.to_path_buf());
-            tokio::task::spawn_blocking(move || merge_into(&staging, &target))
-                .await
-                .map_err(|e| ExecError::Unsupported(format!("the write was cancelled: {e}")))?
+            let journal =
+                Commit::begin(target, staging, &CommitPlan::Merge).map_err(io_error(target))?;
+            merge_into(staging, target)?;
+            journal.finish().map_err(io_error(target))
         }
         _ => {
-            let trash = aside_path(target);
-            tokio::fs::rename(target, &trash)
-                .await
-                .map_err(io_error(target))?;
-            if let Err(error) = tokio::fs::rename(staging, target).await {
-                let _ = tokio::fs::rename(&trash, target).await;
+            let aside = aside_for(target);
+            let plan = CommitPlan::Replace {
+                aside: aside.path().to_path_buf(),
+            };
+            let journal = Commit::begin(target, staging, &plan).map_err(io_error(target))?;
+            if let Err(error) = std::fs::rename(target, aside.path()) {
+                journal.abandon();
                 return Err(io_error(target)(error));
             }
-            if trash.is_dir() {
-                tokio::fs::remove_dir_all(&trash)
-                    .await
-                    .map_err(io_error(&trash))
-            } else {
-                tokio::fs::remove_file(&trash)
-                    .await
-                    .map_err(io_error(&trash))
+            if let Err(error) = std::fs::rename(staging, target) {
+                let _ = std::fs::rename(aside.path(), target);
+                journal.abandon();
+                return Err(io_error(target)(error));
             }
+            let removed = if aside.path().is_dir() {
+                std::fs::remove_dir_all(aside.path())
+            } else {
+                std::fs::remove_file(aside.path())
+            };
+            removed.map_err(io_error(aside.path()))?;
+            journal.finish().map_err(io_error(target))
         }
     }
 }

@@ -1,6 +1,8 @@
 //! File formats DataFusion does not bring: ORC (read through datafusion-orc's `FileFormat`,
-//! written through orc-rust) and XML rows as Spark reads and writes them.
+//! written through orc-rust) and XML rows as Spark reads and writes them; and how written
+//! files are committed into place so that a crash never leaves a mix (`commit`).
 
+pub mod commit;
 pub mod orc;
 pub mod xml;
 

@@ -189,6 +189,7 @@ impl Resolver<'_> {
         }
         let not_found = || ResolveError::TableNotFound(format!("`{}`", name.join("`.`")));
         let path = self.warehouse.table_path(name).map_err(|_| not_found())?;
+        let _ = ember_formats::commit::recover(&path);
         if !path.is_dir() {
             return Err(not_found());
         }
@@ -214,11 +215,12 @@ impl Resolver<'_> {
         }
         for path in &paths {
             let local = path.strip_prefix("file://").unwrap_or(path);
-            if !local.contains("://")
-                && !local.contains(['*', '?'])
-                && !std::path::Path::new(local).exists()
-            {
-                return Err(ResolveError::PathNotFound(format!("file:{local}")));
+            if !local.contains("://") && !local.contains(['*', '?']) {
+                // A write cut short by a crash is finished (or undone) before anyone reads.
+                let _ = ember_formats::commit::recover(std::path::Path::new(local));
+                if !std::path::Path::new(local).exists() {
+                    return Err(ResolveError::PathNotFound(format!("file:{local}")));
+                }
             }
         }
         let arrow_schema = schema.as_ref().map(read_schema).transpose()?;
