@@ -7,6 +7,7 @@ def start_server(
     local_dir: str | None = None,
     session_timeout: str | None = None,
     detached_timeout: str | None = None,
+    ui_port: int | None = None,
 ) -> int:
     """Start a Spark Connect server on background threads of this process.
 
@@ -14,6 +15,9 @@ def start_server(
     before spilling to ``local_dir``. Returns the port the server is bound to, once it accepts
     connections; raises ``ValueError`` for a malformed size or timeout.
     """
+
+def ui_url(port: int) -> str | None:
+    """The web UI's URL of the server on ``port``, if it runs one."""
 
 def stop_server(port: int) -> None:
     """Stop the server started on ``port`` by :func:`start_server`."""

@@ -54,6 +54,9 @@ def run_server(
     """Start a server on ``host:port``, print its URL, and block until Ctrl-C or SIGTERM."""
     bound = server.start_server(host, port, memory, local_dir)
     print(f"Ember Spark Connect server listening on {server.remote_url(bound, host)}", flush=True)
+    ui = server.ui_url(bound)
+    if ui:
+        print(f"Ember web UI on {ui}", flush=True)
     print("Press Ctrl-C to stop.", flush=True)
     signal.signal(signal.SIGTERM, _interrupt)
     stopped = threading.Event()
@@ -73,7 +76,11 @@ def run_submit(script: str, args: Sequence[str]) -> int:
         print(f"ember submit: no such file: {script}", file=sys.stderr)
         return 2
     env = dict(os.environ)
-    env["SPARK_REMOTE"] = server.embedded_url()
+    port = server.embedded_port()
+    env["SPARK_REMOTE"] = server.remote_url(port)
+    ui = server.ui_url(port)
+    if ui:
+        print(f"Ember web UI on {ui}", file=sys.stderr, flush=True)
     env.setdefault("PYARROW_IGNORE_TIMEZONE", "1")
     # The client draws its progress bar on standard output when asked to; a user at a terminal
     # wants to see it.

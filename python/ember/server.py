@@ -28,6 +28,7 @@ def start_server(
     local_dir: str | None = None,
     session_timeout: str | None = None,
     detached_timeout: str | None = None,
+    ui_port: int | None = 4040,
 ) -> int:
     """Start a Spark Connect server on ``host:port`` and return the bound port.
 
@@ -36,15 +37,25 @@ def start_server(
     machine's memory (``EMBER_MEMORY`` overrides it) and the system's temporary directory
     (``EMBER_LOCAL_DIR``). A session idle for ``session_timeout`` ends (default ``"60min"``);
     a query whose results no client has read for ``detached_timeout`` stops (default
-    ``"60s"``). Each call starts a new server; see :func:`session` for the once-per-process
-    embedded one.
+    ``"60s"``). The web UI listens on ``ui_port`` or the next free port (``None``: no UI);
+    :func:`ui_url` tells where. Each call starts a new server; see :func:`session` for the
+    once-per-process embedded one.
     """
     from ember import _native
 
     _use_this_python_for_udfs()
     memory = memory or os.environ.get("EMBER_MEMORY") or None
     local_dir = local_dir or os.environ.get("EMBER_LOCAL_DIR") or None
-    return _native.start_server(host, port, memory, local_dir, session_timeout, detached_timeout)
+    return _native.start_server(
+        host, port, memory, local_dir, session_timeout, detached_timeout, ui_port
+    )
+
+
+def ui_url(port: int) -> str | None:
+    """The web UI's URL of the server :func:`start_server` bound to ``port``, if it has one."""
+    from ember import _native
+
+    return _native.ui_url(port)
 
 
 def _use_this_python_for_udfs() -> None:
@@ -72,13 +83,16 @@ def remote_url(port: int, host: str = LOCALHOST) -> str:
     return f"sc://{host}:{port}"
 
 
-def embedded_port(memory: str | None = None, local_dir: str | None = None) -> int:
+def embedded_port(
+    memory: str | None = None, local_dir: str | None = None, ui_port: int | None = 4040
+) -> int:
     """The port of this process's embedded server, starting it on first use (thread-safe);
-    ``memory`` and ``local_dir`` apply when this call starts it (see :func:`start_server`)."""
+    ``memory``, ``local_dir`` and ``ui_port`` apply when this call starts it (see
+    :func:`start_server`)."""
     global _embedded_port
     with _lock:
         if _embedded_port is None:
-            _embedded_port = start_server(LOCALHOST, 0, memory, local_dir)
+            _embedded_port = start_server(LOCALHOST, 0, memory, local_dir, ui_port=ui_port)
         return _embedded_port
 
 
@@ -93,7 +107,9 @@ def session(**config: Any) -> SparkSession:
     The server starts on first use, on 127.0.0.1 and a free port. ``config`` items are Spark
     configuration keys and values, e.g. ``ember.session(**{"spark.sql.shuffle.partitions": 4})``;
     ``spark.ember.memory`` and ``spark.local.dir`` set the server's memory limit and spill
-    directory when this call starts it. Like ``SparkSession.builder.getOrCreate()``, later calls
+    directory, ``spark.ui.enabled`` and ``spark.ui.port`` its web UI (on by default, at 4040 or
+    the next free port; ``spark.conf.get("spark.ui.url")`` tells where), when this call starts
+    it. Like ``SparkSession.builder.getOrCreate()``, later calls
     return the same session.
     """
     import os
@@ -107,8 +123,11 @@ def session(**config: Any) -> SparkSession:
         os.environ.setdefault("SPARK_CONNECT_PROGRESS_BAR_ENABLED", "1")
     memory = config.get("spark.ember.memory")
     local_dir = config.get("spark.local.dir")
+    ui_on = str(config.get("spark.ui.enabled", "true")).lower() != "false"
     port = embedded_port(
-        None if memory is None else str(memory), None if local_dir is None else str(local_dir)
+        None if memory is None else str(memory),
+        None if local_dir is None else str(local_dir),
+        int(config.get("spark.ui.port", 4040)) if ui_on else None,
     )
     builder = SparkSession.builder.remote(remote_url(port))
     for key, value in config.items():

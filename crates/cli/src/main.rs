@@ -34,6 +34,12 @@ enum Command {
         /// A query whose results no client has read this long stops, its results freed.
         #[arg(long, default_value = "60s", value_parser = ember_connect::parse_timeout)]
         detached_timeout: std::time::Duration,
+        /// Port of the web UI (Spark's `spark.ui.port`); the next free one if taken.
+        #[arg(long, default_value_t = 4040)]
+        ui_port: u16,
+        /// Run without the web UI (Spark's `spark.ui.enabled=false`): no port is opened.
+        #[arg(long)]
+        no_ui: bool,
         /// Directory for spill files (Spark's `spark.local.dir`); default: the system's
         /// temporary directory.
         #[arg(long)]
@@ -58,6 +64,8 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             python_workers,
             session_timeout,
             detached_timeout,
+            ui_port,
+            no_ui,
             local_dir,
         } => {
             if let Some(workers) = python_workers {
@@ -72,16 +80,24 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
                     session_timeout,
                     detached_timeout,
                 },
+                ui: (!no_ui).then(|| ember_connect::UiSettings {
+                    host: host.clone(),
+                    port: ui_port,
+                }),
             };
             let listener = tokio::net::TcpListener::bind((host.as_str(), port)).await?;
             println!(
                 "Ember Spark Connect server on sc://{host}:{}",
                 listener.local_addr()?.port()
             );
+            let ui = ember_connect::start_ui(&settings).await;
+            if let Some(ui) = &ui {
+                println!("Ember web UI on {}", ui.url);
+            }
             let shutdown = async {
                 let _ = tokio::signal::ctrl_c().await;
             };
-            ember_connect::serve(listener, shutdown, settings).await?;
+            ember_connect::serve_with_ui(listener, shutdown, settings, ui).await?;
         }
     }
     Ok(())

@@ -151,7 +151,11 @@ async fn run_relation(
         return send(out, first).await;
     }
     let plan = plan_from_proto(relation)?;
-    let (schema, mut stream, progress) = session.execute_with_progress(plan).await?;
+    let description = match &relation.rel_type {
+        Some(RelType::Sql(sql)) => Some(sql.query.clone()),
+        _ => None,
+    };
+    let (schema, mut stream, progress) = session.execute_with_progress(plan, description).await?;
     let mut header = ids.response(None);
     header.schema = Some(schema_to_proto(&schema));
     let mut offset = 0i64;

@@ -18,11 +18,13 @@ mod server;
 mod service;
 mod sessions;
 mod streaming;
+mod web_ui;
 
 pub use ember_exec::{parse_memory_size, MemorySettings};
 pub use ember_udf::set_worker_limit as set_python_worker_limit;
 pub use error::{ConnectError, ConnectResult};
 pub use server::{
-    parse_timeout, serve, server_runtime, start_background_server, stop_background_server,
-    Lifetimes, ServerSettings, SPARK_VERSION,
+    background_ui_url, parse_timeout, serve, serve_with_ui, server_runtime,
+    start_background_server, start_ui, stop_background_server, Lifetimes, RunningUi,
+    ServerSettings, UiSettings, SPARK_VERSION,
 };

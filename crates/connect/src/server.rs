@@ -12,6 +12,8 @@ use tonic::transport::server::TcpIncoming;
 
 pub use crate::housekeeping::{parse_timeout, Lifetimes};
 use crate::service::EmberService;
+pub use crate::web_ui::{start_ui, RunningUi};
+pub use ember_ui::UiSettings;
 
 /// The Spark version Ember speaks for; clients check the major version.
 pub const SPARK_VERSION: &str = "4.1.1";
@@ -24,6 +26,8 @@ const MAX_MESSAGE_SIZE: usize = 128 * 1024 * 1024;
 pub struct ServerSettings {
     pub memory: MemorySettings,
     pub lifetimes: Lifetimes,
+    /// Where the web UI should listen; None: no UI (`spark.ui.enabled=false`).
+    pub ui: Option<UiSettings>,
 }
 
 impl From<MemorySettings> for ServerSettings {
@@ -31,13 +35,22 @@ impl From<MemorySettings> for ServerSettings {
         ServerSettings {
             memory,
             lifetimes: Lifetimes::default(),
+            ui: None,
         }
     }
 }
 
 /// Needs a runtime: the service's housekeeping runs as a task.
-fn service(settings: ServerSettings) -> SparkConnectServiceServer<EmberService> {
-    let service = EmberService::new(SharedMemory::new(settings.memory));
+fn service(
+    settings: ServerSettings,
+    ui: Option<RunningUi>,
+) -> SparkConnectServiceServer<EmberService> {
+    let events = ember_exec::Events::default();
+    let ui_url = ui.as_ref().map(|ui| ui.url.clone());
+    if let Some(ui) = ui {
+        events.subscribe(ui.state);
+    }
+    let service = EmberService::new(SharedMemory::new(settings.memory), events, ui_url);
     service.start_housekeeping(settings.lifetimes);
     SparkConnectServiceServer::new(service)
         .max_decoding_message_size(MAX_MESSAGE_SIZE)
@@ -50,19 +63,34 @@ fn incoming(listener: tokio::net::TcpListener) -> TcpIncoming {
     TcpIncoming::from(listener).with_nodelay(Some(true))
 }
 
-/// Serves until `shutdown` resolves, every query drawing on one memory pool.
+/// Serves until `shutdown` resolves, every query drawing on one memory pool, with the web
+/// UI when the settings ask for it.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     settings: impl Into<ServerSettings>,
 ) -> Result<(), tonic::transport::Error> {
+    let settings = settings.into();
+    let ui = start_ui(&settings).await;
+    serve_with_ui(listener, shutdown, settings, ui).await
+}
+
+/// [`serve`] with a UI already started (by [`start_ui`]), or none.
+pub async fn serve_with_ui(
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    settings: ServerSettings,
+    ui: Option<RunningUi>,
+) -> Result<(), tonic::transport::Error> {
     tonic::transport::Server::builder()
-        .add_service(service(settings.into()))
+        .add_service(service(settings, ui))
         .serve_with_incoming_shutdown(incoming(listener), shutdown)
         .await
 }
 
-static BACKGROUND: Mutex<Option<HashMap<u16, oneshot::Sender<()>>>> = Mutex::new(None);
+/// Background servers by port: how to stop each, and its UI's URL.
+type Background = HashMap<u16, (oneshot::Sender<()>, Option<String>)>;
+static BACKGROUND: Mutex<Option<Background>> = Mutex::new(None);
 
 /// Stack for each runtime thread. Planning walks plans and expressions recursively, and a
 /// deep plan (a long chain of DataFrame calls, nested subqueries) overflows the 2 MiB
@@ -93,6 +121,8 @@ pub fn start_background_server(
     let runtime = server_runtime()?;
     let listener = runtime.block_on(tokio::net::TcpListener::bind(addr))?;
     let bound = listener.local_addr()?.port();
+    let ui = runtime.block_on(start_ui(&settings));
+    let ui_url = ui.as_ref().map(|ui| ui.url.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     std::thread::Builder::new()
         .name("ember-server-main".into())
@@ -102,20 +132,28 @@ pub fn start_background_server(
                 let shutdown = async move {
                     let _ = stopped.await;
                 };
-                if let Err(error) = serve(listener, shutdown, settings).await {
+                if let Err(error) = serve_with_ui(listener, shutdown, settings, ui).await {
                     tracing::error!("server stopped: {error}");
                 }
             });
         })?;
     let mut servers = BACKGROUND.lock().unwrap_or_else(|e| e.into_inner());
-    servers.get_or_insert_with(HashMap::new).insert(bound, stop);
+    servers
+        .get_or_insert_with(HashMap::new)
+        .insert(bound, (stop, ui_url));
     Ok(bound)
+}
+
+/// The web UI's URL of the background server on `port`, if it has one.
+pub fn background_ui_url(port: u16) -> Option<String> {
+    let servers = BACKGROUND.lock().unwrap_or_else(|e| e.into_inner());
+    servers.as_ref()?.get(&port)?.1.clone()
 }
 
 /// Stops a server started by [`start_background_server`]; unknown ports are ignored.
 pub fn stop_background_server(port: u16) {
     let mut servers = BACKGROUND.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(stop) = servers.as_mut().and_then(|s| s.remove(&port)) {
+    if let Some((stop, _)) = servers.as_mut().and_then(|s| s.remove(&port)) {
         let _ = stop.send(());
     }
 }

@@ -51,9 +51,13 @@ impl EmberService {
             .cloned()
     }
 
-    pub fn new(memory: ember_exec::SharedMemory) -> Self {
+    pub fn new(
+        memory: ember_exec::SharedMemory,
+        events: ember_exec::Events,
+        ui_url: Option<String>,
+    ) -> Self {
         EmberService {
-            sessions: Arc::new(SessionManager::new(memory)),
+            sessions: Arc::new(SessionManager::new(memory, events, ui_url)),
             operations: Arc::default(),
             buffers: Arc::default(),
             server_side_session_id: uuid::Uuid::new_v4().to_string(),

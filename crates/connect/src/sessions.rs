@@ -4,10 +4,10 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use datafusion::catalog::MemorySchemaProvider;
-use ember_exec::{GlobalViews, Session, SharedMemory};
+use ember_exec::{Events, GlobalViews, ServerEvent, Session, SharedMemory};
 
 use crate::error::{ConnectError, ConnectResult};
 
@@ -46,6 +46,10 @@ pub struct SessionManager {
     closed: Mutex<Closed>,
     global_views: GlobalViews,
     memory: SharedMemory,
+    /// Told about sessions and their queries (the web UI).
+    events: Events,
+    /// Shown to every session as `spark.ui.url`.
+    ui_url: Option<String>,
 }
 
 fn key(user_id: &str, session_id: &str) -> SessionKey {
@@ -53,13 +57,22 @@ fn key(user_id: &str, session_id: &str) -> SessionKey {
 }
 
 impl SessionManager {
-    pub fn new(memory: SharedMemory) -> Self {
+    pub fn new(memory: SharedMemory, events: Events, ui_url: Option<String>) -> Self {
         SessionManager {
             sessions: Mutex::default(),
             closed: Mutex::default(),
             global_views: Arc::new(MemorySchemaProvider::new()),
             memory,
+            events,
+            ui_url,
         }
+    }
+
+    fn ended(&self, session_id: &str) {
+        self.events.emit(ServerEvent::SessionEnded {
+            session: session_id.to_string(),
+            at: SystemTime::now(),
+        });
     }
 
     pub fn get_or_create(&self, user_id: &str, session_id: &str) -> ConnectResult<Arc<Session>> {
@@ -80,11 +93,17 @@ impl SessionManager {
                 "[INVALID_HANDLE.SESSION_CLOSED] The handle {session_id} is invalid. Session was closed."
             )));
         }
-        let session = Arc::new(Session::new(
-            session_id.to_string(),
-            &self.global_views,
-            &self.memory,
-        )?);
+        let session = Session::new(session_id.to_string(), &self.global_views, &self.memory)?
+            .with_events(self.events.clone());
+        if let Some(url) = &self.ui_url {
+            session.with_config(|config| config.set("spark.ui.url", url));
+        }
+        let session = Arc::new(session);
+        self.events.emit(ServerEvent::SessionStarted {
+            session: session_id.to_string(),
+            user: user_id.to_string(),
+            at: SystemTime::now(),
+        });
         sessions.insert(
             key,
             Entry {
@@ -107,6 +126,7 @@ impl SessionManager {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .insert(key);
+            self.ended(session_id);
         }
     }
 
@@ -128,6 +148,12 @@ impl SessionManager {
             sessions.remove(key);
             closed.insert(key.clone());
         }
-        expired.into_iter().map(|(_, id)| id).collect()
+        drop(closed);
+        drop(sessions);
+        let ids: Vec<String> = expired.into_iter().map(|(_, id)| id).collect();
+        for id in &ids {
+            self.ended(id);
+        }
+        ids
     }
 }

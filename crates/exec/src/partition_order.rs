@@ -17,20 +17,32 @@ use futures::StreamExt;
 use crate::progress::QueryProgress;
 use crate::ExecResult;
 
+/// The rows of a query, its stages' progress, and the plan that runs (whose operators hold
+/// the metrics).
+pub(crate) type Running = (
+    SendableRecordBatchStream,
+    Arc<QueryProgress>,
+    Arc<dyn ExecutionPlan>,
+);
+
 /// Runs `plan`, returning rows partition after partition; a limit over gathered partitions is
 /// taken from the partitions in order.
 pub(crate) fn in_partition_order(
     plan: Arc<dyn ExecutionPlan>,
     task_context: Arc<TaskContext>,
-) -> ExecResult<(SendableRecordBatchStream, Arc<QueryProgress>)> {
+) -> ExecResult<Running> {
     let plan = projection_below_limit(plan)?;
     if let Some((input, skip, fetch)) = limit_over_partitions(&plan) {
         let (input, progress) = crate::progress::instrument(input)?;
-        let stream = concatenated(input, task_context)?;
-        return Ok((limited(stream, skip, fetch), progress));
+        let stream = concatenated(Arc::clone(&input), task_context)?;
+        return Ok((limited(stream, skip, fetch), progress, input));
     }
     let (plan, progress) = crate::progress::instrument(plan)?;
-    Ok((concatenated(plan, task_context)?, progress))
+    Ok((
+        concatenated(Arc::clone(&plan), task_context)?,
+        progress,
+        plan,
+    ))
 }
 
 /// A projection above a limit that gathers partitions moves below it, where it runs on each

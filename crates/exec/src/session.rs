@@ -11,6 +11,7 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use ember_resolve::{client_arrow_type, Resolver, Warehouse};
 use ember_spec::{MlCommand, Plan};
 
+use crate::events::{Events, QueryOutcome, ServerEvent};
 use crate::memory::SharedMemory;
 use crate::progress::QueryProgress;
 use crate::{ExecError, ExecResult, SessionConfigValues};
@@ -36,6 +37,8 @@ pub struct Session {
     pub streams: crate::streaming::StreamingQueries,
     /// Fitted models and summaries `pyspark.ml` refers to by id.
     ml: Arc<ember_ml::MlSession>,
+    /// Where this session's queries are told (the server's listeners).
+    events: Events,
 }
 
 /// Spark's storage level flags.
@@ -170,6 +173,7 @@ impl Session {
             cached_tables: Mutex::default(),
             streams: crate::streaming::StreamingQueries::default(),
             ml: Arc::default(),
+            events: Events::default(),
         };
         session.mirror_settings(&(None, None));
         Ok(session)
@@ -380,17 +384,75 @@ impl Session {
         &self,
         logical: LogicalPlan,
     ) -> ExecResult<(SchemaRef, SendableRecordBatchStream)> {
-        let (schema, stream, _) = self.execute_logical_with_progress(logical).await?;
+        let (schema, stream, _, _) = self.execute_logical_with_progress(logical).await?;
         Ok((schema, stream))
     }
 
     /// Runs a plan, streaming its batches, with the progress of its stages to report.
+    /// `description` (the SQL text, when there is one) names the query to event listeners.
     pub async fn execute_with_progress(
         &self,
         plan: Plan,
+        description: Option<String>,
     ) -> ExecResult<(SchemaRef, SendableRecordBatchStream, Arc<QueryProgress>)> {
-        let logical = self.logical_plan(plan).await?;
-        self.execute_logical_with_progress(logical).await
+        let query = crate::events::next_query_id();
+        let logical = match self.logical_plan(plan).await {
+            Ok(logical) => logical,
+            Err(error) => {
+                let description = description.unwrap_or_default();
+                self.query_started(query, description);
+                self.query_failed(query, &error);
+                return Err(error);
+            }
+        };
+        let description = description.unwrap_or_else(|| crate::query_events::describe(&logical));
+        self.query_started(query, description);
+        match self.execute_logical_with_progress(logical).await {
+            Ok((schema, stream, progress, physical)) => {
+                if self.events.is_heard() {
+                    self.events.emit(ServerEvent::QueryPlanned {
+                        query,
+                        plan: physical,
+                        progress: Arc::clone(&progress),
+                    });
+                }
+                let stream = crate::query_events::observed(stream, query, self.events.clone());
+                Ok((schema, stream, progress))
+            }
+            Err(error) => {
+                self.query_failed(query, &error);
+                Err(error)
+            }
+        }
+    }
+
+    fn query_started(&self, query: u64, description: String) {
+        if self.events.is_heard() {
+            self.events.emit(ServerEvent::QueryStarted {
+                query,
+                session: self.id.clone(),
+                description,
+                at: std::time::SystemTime::now(),
+            });
+        }
+    }
+
+    fn query_failed(&self, query: u64, error: &ExecError) {
+        if self.events.is_heard() {
+            self.events.emit(ServerEvent::QueryEnded {
+                query,
+                outcome: QueryOutcome::Failed,
+                rows: 0,
+                error: Some(error.to_string()),
+                at: std::time::SystemTime::now(),
+            });
+        }
+    }
+
+    /// Tells `events`' listeners about this session's queries.
+    pub fn with_events(mut self, events: Events) -> Self {
+        self.events = events;
+        self
     }
 
     /// `spark.connect.progress.reportInterval`: how often a running query reports its
@@ -409,7 +471,12 @@ impl Session {
     async fn execute_logical_with_progress(
         &self,
         logical: LogicalPlan,
-    ) -> ExecResult<(SchemaRef, SendableRecordBatchStream, Arc<QueryProgress>)> {
+    ) -> ExecResult<(
+        SchemaRef,
+        SendableRecordBatchStream,
+        Arc<QueryProgress>,
+        Arc<dyn datafusion::physical_plan::ExecutionPlan>,
+    )> {
         if reads_a_stream(&logical) {
             return Err(ExecError::Analysis(
                 "[UNSUPPORTED_STREAMING_OPERATION] Queries with streaming sources must be executed with writeStream.start().".into(),
@@ -430,9 +497,14 @@ impl Session {
         let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
         let task_context = Arc::new(frame.task_ctx());
         let physical = frame.create_physical_plan().await?;
-        let (stream, progress) =
+        let (stream, progress, running) =
             crate::partition_order::in_partition_order(physical, task_context)?;
-        Ok((schema, interrupt_on_drop(stream, interrupt), progress))
+        Ok((
+            schema,
+            interrupt_on_drop(stream, interrupt),
+            progress,
+            running,
+        ))
     }
 
     /// `createTempView` and friends; `global` puts the view under `global_temp`.

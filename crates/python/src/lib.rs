@@ -8,9 +8,12 @@ use pyo3::prelude::*;
 /// accepts connections. `memory` bounds what its queries hold before spilling (Spark's size
 /// syntax, default a share of the machine's memory); spill files go to `local_dir`. Idle
 /// sessions end after `session_timeout`, unread queries stop after `detached_timeout`
-/// (Spark's duration syntax; defaults 60min and 60s).
+/// (Spark's duration syntax; defaults 60min and 60s). With `ui_port`, the web UI listens
+/// there (or on the next free port).
+// Each argument is a Python keyword argument with a default.
+#[allow(clippy::too_many_arguments)]
 #[pyfunction]
-#[pyo3(signature = (host, port, memory=None, local_dir=None, session_timeout=None, detached_timeout=None))]
+#[pyo3(signature = (host, port, memory=None, local_dir=None, session_timeout=None, detached_timeout=None, ui_port=None))]
 fn start_server(
     py: Python<'_>,
     host: String,
@@ -19,6 +22,7 @@ fn start_server(
     local_dir: Option<String>,
     session_timeout: Option<String>,
     detached_timeout: Option<String>,
+    ui_port: Option<u16>,
 ) -> PyResult<u16> {
     let mut lifetimes = ember_connect::Lifetimes::default();
     if let Some(text) = session_timeout {
@@ -39,6 +43,10 @@ fn start_server(
             spill_dir: local_dir.map(std::path::PathBuf::from),
         },
         lifetimes,
+        ui: ui_port.map(|port| ember_connect::UiSettings {
+            host: host.clone(),
+            port,
+        }),
     };
     py.detach(|| ember_connect::start_background_server(&host, port, settings))
         .map_err(|e| {
@@ -46,6 +54,12 @@ fn start_server(
                 "cannot start the Ember server on {host}:{port}: {e}"
             ))
         })
+}
+
+/// The web UI's URL of the server `start_server` bound to `port`, if it runs one.
+#[pyfunction]
+fn ui_url(port: u16) -> Option<String> {
+    ember_connect::background_ui_url(port)
 }
 
 /// Stops a server started by `start_server`.
@@ -58,5 +72,6 @@ fn stop_server(py: Python<'_>, port: u16) {
 fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(start_server, module)?)?;
     module.add_function(wrap_pyfunction!(stop_server, module)?)?;
+    module.add_function(wrap_pyfunction!(ui_url, module)?)?;
     Ok(())
 }
