@@ -148,3 +148,27 @@ def test_a_server_without_the_ui_has_no_url() -> None:
             spark.stop()
     finally:
         ember_server.stop_server(port)
+
+
+def test_the_event_log_is_served_by_history(tmp_path: Any) -> None:
+    from ember import server as ember_server
+
+    logs = tmp_path / "events"
+    port = ember_server.start_server(ui_port=None, event_log_dir=str(logs))
+    spark = SparkSession.builder.remote(ember_server.remote_url(port)).create()
+    try:
+        spark.range(300).filter("id >= 100").collect()
+        with pytest.raises(PySparkException):
+            spark.sql("SELECT missing_column").collect()
+    finally:
+        spark.stop()
+        ember_server.stop_server(port)
+    assert len(list(logs.glob("*.jsonl"))) == 1
+    history = ember_server.start_history(str(logs), port=0)
+    app = fetch(f"{history}/api/v1/applications")
+    assert len(app) == 1
+    queries = fetch(f"{history}/api/v1/applications/{app[0]['id']}/sql")
+    ran = [q for q in queries if q["status"] == "COMPLETED" and q["rows"] == 200]
+    assert ran and any(n["nodeName"] == "FilterExec" for n in ran[0]["nodes"])
+    failed = [q for q in queries if q["status"] == "FAILED"]
+    assert failed and "UNRESOLVED_COLUMN" in failed[0]["error"]

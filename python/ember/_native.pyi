@@ -8,6 +8,7 @@ def start_server(
     session_timeout: str | None = None,
     detached_timeout: str | None = None,
     ui_port: int | None = None,
+    event_log_dir: str | None = None,
 ) -> int:
     """Start a Spark Connect server on background threads of this process.
 
@@ -15,6 +16,9 @@ def start_server(
     before spilling to ``local_dir``. Returns the port the server is bound to, once it accepts
     connections; raises ``ValueError`` for a malformed size or timeout.
     """
+
+def start_history(dir: str, host: str, port: int) -> str:
+    """Serve the web UI over the event logs in ``dir``; return its URL."""
 
 def ui_url(port: int) -> str | None:
     """The web UI's URL of the server on ``port``, if it runs one."""

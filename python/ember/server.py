@@ -29,6 +29,7 @@ def start_server(
     session_timeout: str | None = None,
     detached_timeout: str | None = None,
     ui_port: int | None = 4040,
+    event_log_dir: str | None = None,
 ) -> int:
     """Start a Spark Connect server on ``host:port`` and return the bound port.
 
@@ -38,7 +39,8 @@ def start_server(
     (``EMBER_LOCAL_DIR``). A session idle for ``session_timeout`` ends (default ``"60min"``);
     a query whose results no client has read for ``detached_timeout`` stops (default
     ``"60s"``). The web UI listens on ``ui_port`` or the next free port (``None``: no UI);
-    :func:`ui_url` tells where. Each call starts a new server; see :func:`session` for the
+    :func:`ui_url` tells where. With ``event_log_dir`` its sessions and queries are logged there
+    for ``ember history``. Each call starts a new server; see :func:`session` for the
     once-per-process embedded one.
     """
     from ember import _native
@@ -47,8 +49,16 @@ def start_server(
     memory = memory or os.environ.get("EMBER_MEMORY") or None
     local_dir = local_dir or os.environ.get("EMBER_LOCAL_DIR") or None
     return _native.start_server(
-        host, port, memory, local_dir, session_timeout, detached_timeout, ui_port
+        host, port, memory, local_dir, session_timeout, detached_timeout, ui_port, event_log_dir
     )
+
+
+def start_history(directory: str, host: str = LOCALHOST, port: int = 18080) -> str:
+    """Serve the web UI over the event logs in ``directory`` (on ``port``, or the next free
+    one) from background threads of this process; return its URL."""
+    from ember import _native
+
+    return _native.start_history(directory, host, port)
 
 
 def ui_url(port: int) -> str | None:
@@ -84,7 +94,10 @@ def remote_url(port: int, host: str = LOCALHOST) -> str:
 
 
 def embedded_port(
-    memory: str | None = None, local_dir: str | None = None, ui_port: int | None = 4040
+    memory: str | None = None,
+    local_dir: str | None = None,
+    ui_port: int | None = 4040,
+    event_log_dir: str | None = None,
 ) -> int:
     """The port of this process's embedded server, starting it on first use (thread-safe);
     ``memory``, ``local_dir`` and ``ui_port`` apply when this call starts it (see
@@ -92,7 +105,9 @@ def embedded_port(
     global _embedded_port
     with _lock:
         if _embedded_port is None:
-            _embedded_port = start_server(LOCALHOST, 0, memory, local_dir, ui_port=ui_port)
+            _embedded_port = start_server(
+                LOCALHOST, 0, memory, local_dir, ui_port=ui_port, event_log_dir=event_log_dir
+            )
         return _embedded_port
 
 
@@ -108,8 +123,9 @@ def session(**config: Any) -> SparkSession:
     configuration keys and values, e.g. ``ember.session(**{"spark.sql.shuffle.partitions": 4})``;
     ``spark.ember.memory`` and ``spark.local.dir`` set the server's memory limit and spill
     directory, ``spark.ui.enabled`` and ``spark.ui.port`` its web UI (on by default, at 4040 or
-    the next free port; ``spark.conf.get("spark.ui.url")`` tells where), when this call starts
-    it. Like ``SparkSession.builder.getOrCreate()``, later calls
+    the next free port; ``spark.conf.get("spark.ui.url")`` tells where), and
+    ``spark.eventLog.enabled`` with ``spark.eventLog.dir`` (default ``/tmp/spark-events``) its
+    event log, when this call starts it. Like ``SparkSession.builder.getOrCreate()``, later calls
     return the same session.
     """
     import os
@@ -124,10 +140,12 @@ def session(**config: Any) -> SparkSession:
     memory = config.get("spark.ember.memory")
     local_dir = config.get("spark.local.dir")
     ui_on = str(config.get("spark.ui.enabled", "true")).lower() != "false"
+    log_on = str(config.get("spark.eventLog.enabled", "false")).lower() == "true"
     port = embedded_port(
         None if memory is None else str(memory),
         None if local_dir is None else str(local_dir),
         int(config.get("spark.ui.port", 4040)) if ui_on else None,
+        str(config.get("spark.eventLog.dir", "/tmp/spark-events")) if log_on else None,
     )
     builder = SparkSession.builder.remote(remote_url(port))
     for key, value in config.items():

@@ -12,6 +12,15 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Serve the web UI over the event logs in DIR (written with `--event-log-dir`).
+    History {
+        dir: std::path::PathBuf,
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        /// Spark's history server port.
+        #[arg(long, default_value_t = 18080)]
+        port: u16,
+    },
     /// Serve Spark Connect clients until interrupted.
     Server {
         /// Address to bind; loopback unless told otherwise.
@@ -40,6 +49,10 @@ enum Command {
         /// Run without the web UI (Spark's `spark.ui.enabled=false`): no port is opened.
         #[arg(long)]
         no_ui: bool,
+        /// Write the event log (sessions, queries with their plans and metrics) here, as
+        /// Spark's `spark.eventLog.dir`; `ember history` serves it later.
+        #[arg(long)]
+        event_log_dir: Option<std::path::PathBuf>,
         /// Directory for spill files (Spark's `spark.local.dir`); default: the system's
         /// temporary directory.
         #[arg(long)]
@@ -57,6 +70,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
     match command {
+        Command::History { dir, host, port } => {
+            let address =
+                ember_connect::start_history(&dir, &ember_connect::UiSettings { host, port })
+                    .await?;
+            println!("Ember history of {} on {address}", dir.display());
+            let _ = tokio::signal::ctrl_c().await;
+        }
         Command::Server {
             host,
             port,
@@ -66,6 +86,7 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             detached_timeout,
             ui_port,
             no_ui,
+            event_log_dir,
             local_dir,
         } => {
             if let Some(workers) = python_workers {
@@ -84,6 +105,7 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
                     host: host.clone(),
                     port: ui_port,
                 }),
+                event_log_dir,
             };
             let listener = tokio::net::TcpListener::bind((host.as_str(), port)).await?;
             println!(

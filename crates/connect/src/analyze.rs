@@ -155,27 +155,22 @@ pub async fn run_analyze(session: &Session, analyze: &Analyze) -> ConnectResult<
             })
         }
         Analyze::Explain(e) => {
-            let plan = logical(session, e.plan.as_ref()).await?;
-            let optimized = session.context().state().optimize(&plan)?;
-            let physical = session
-                .context()
-                .state()
-                .create_physical_plan(&optimized)
-                .await?;
-            let physical_text = datafusion::physical_plan::displayable(physical.as_ref())
-                .indent(true)
-                .to_string();
-            // explain_mode: 1 simple, 2 extended, 3 codegen, 4 cost, 5 formatted.
-            let text = if e.explain_mode == 2 || e.explain_mode == 4 {
-                format!(
-                    "== Parsed Logical Plan ==\n{}\n\n== Analyzed Logical Plan ==\n{}\n\n== Optimized Logical Plan ==\n{}\n\n== Physical Plan ==\n{physical_text}",
-                    plan.display_indent(),
-                    plan.display_indent_schema(),
-                    optimized.display_indent()
-                )
-            } else {
-                format!("== Physical Plan ==\n{physical_text}\n")
+            let plan = required(e.plan.as_ref(), "analyze.plan")?;
+            let relation = match required(plan.op_type.as_ref(), "plan.op_type")? {
+                OpType::Root(relation) => relation,
+                OpType::Command(_) => {
+                    return Err(ConnectError::InvalidPlan(
+                        "a command has no plan to explain".into(),
+                    ))
+                }
+                OpType::CompressedOperation(_) => return Err(ConnectError::CompressedPlan),
             };
+            let text = session
+                .explain(
+                    plan_from_proto(relation)?,
+                    ember_exec::ExplainMode::from_spark(e.explain_mode),
+                )
+                .await?;
             answer::Result::Explain(answer::Explain {
                 explain_string: text,
             })

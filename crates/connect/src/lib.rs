@@ -25,6 +25,6 @@ pub use ember_udf::set_worker_limit as set_python_worker_limit;
 pub use error::{ConnectError, ConnectResult};
 pub use server::{
     background_ui_url, parse_timeout, serve, serve_with_ui, server_runtime,
-    start_background_server, start_ui, stop_background_server, Lifetimes, RunningUi,
-    ServerSettings, UiSettings, SPARK_VERSION,
+    start_background_server, start_history, start_history_ui, start_ui, stop_background_server,
+    Lifetimes, RunningUi, ServerSettings, UiSettings, SPARK_VERSION,
 };

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use ember_exec::{MemorySettings, SharedMemory};
 use ember_proto::spark::connect::spark_connect_service_server::SparkConnectServiceServer;
@@ -28,6 +28,8 @@ pub struct ServerSettings {
     pub lifetimes: Lifetimes,
     /// Where the web UI should listen; None: no UI (`spark.ui.enabled=false`).
     pub ui: Option<UiSettings>,
+    /// Where the event log goes (`spark.eventLog.dir`); None: no log.
+    pub event_log_dir: Option<std::path::PathBuf>,
 }
 
 impl From<MemorySettings> for ServerSettings {
@@ -36,6 +38,7 @@ impl From<MemorySettings> for ServerSettings {
             memory,
             lifetimes: Lifetimes::default(),
             ui: None,
+            event_log_dir: None,
         }
     }
 }
@@ -47,6 +50,17 @@ fn service(
 ) -> SparkConnectServiceServer<EmberService> {
     let events = ember_exec::Events::default();
     let ui_url = ui.as_ref().map(|ui| ui.url.clone());
+    let application_id = ui
+        .as_ref()
+        .map(|ui| ui.state.application_id().to_string())
+        .unwrap_or_else(crate::web_ui::new_application_id);
+    if let Some(dir) = &settings.event_log_dir {
+        let environment = crate::web_ui::environment(&settings, ui_url.as_deref());
+        match ember_ui::EventLog::create(dir, &application_id, &environment) {
+            Ok(log) => events.subscribe(Arc::new(log)),
+            Err(error) => tracing::warn!("no event log in {}: {error}", dir.display()),
+        }
+    }
     if let Some(ui) = ui {
         events.subscribe(ui.state);
     }
@@ -142,6 +156,25 @@ pub fn start_background_server(
         .get_or_insert_with(HashMap::new)
         .insert(bound, (stop, ui_url));
     Ok(bound)
+}
+
+/// `ember history DIR` on the current runtime; returns the URL.
+pub async fn start_history(
+    dir: &std::path::Path,
+    settings: &UiSettings,
+) -> std::io::Result<String> {
+    Ok(ember_ui::url(ember_ui::start_history(settings, dir).await?))
+}
+
+/// `ember history DIR`: serves the UI over the runs logged in `dir` from a background
+/// runtime of this process until it ends; returns the URL.
+pub fn start_history_ui(dir: &std::path::Path, settings: &UiSettings) -> std::io::Result<String> {
+    let runtime = server_runtime()?;
+    let address = runtime.block_on(ember_ui::start_history(settings, dir))?;
+    std::thread::Builder::new()
+        .name("ember-history".into())
+        .spawn(move || runtime.block_on(std::future::pending::<()>()))?;
+    Ok(ember_ui::url(address))
 }
 
 /// The web UI's URL of the background server on `port`, if it has one.

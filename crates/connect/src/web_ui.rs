@@ -14,7 +14,7 @@ pub struct RunningUi {
     pub(crate) state: Arc<UiState>,
 }
 
-fn environment(settings: &ServerSettings, url: &str) -> Vec<(String, String)> {
+pub(crate) fn environment(settings: &ServerSettings, url: Option<&str>) -> Vec<(String, String)> {
     let memory = settings
         .memory
         .limit
@@ -26,7 +26,7 @@ fn environment(settings: &ServerSettings, url: &str) -> Vec<(String, String)> {
         .as_ref()
         .map(|p| p.display().to_string())
         .unwrap_or_else(|| std::env::temp_dir().display().to_string());
-    vec![
+    let mut entries: Vec<(String, String)> = vec![
         ("spark.version".into(), crate::SPARK_VERSION.into()),
         ("spark.ember.memory".into(), memory),
         ("spark.local.dir".into(), spill),
@@ -42,27 +42,38 @@ fn environment(settings: &ServerSettings, url: &str) -> Vec<(String, String)> {
             "spark.ember.python.workers".into(),
             ember_udf::worker_limit().to_string(),
         ),
-        ("spark.ui.url".into(), url.to_string()),
-    ]
+    ];
+    if let Some(url) = url {
+        entries.push(("spark.ui.url".into(), url.to_string()));
+    }
+    if let Some(dir) = &settings.event_log_dir {
+        entries.push(("spark.eventLog.dir".into(), dir.display().to_string()));
+    }
+    entries
+}
+
+/// One id per server run, naming it in the UI and its event log.
+pub(crate) fn new_application_id() -> String {
+    format!(
+        "ember-{}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis())
+            .unwrap_or(0)
+    )
 }
 
 /// Starts the UI when the settings ask for one; a UI that cannot bind is reported and left
 /// out, the server runs without it.
 pub async fn start_ui(settings: &ServerSettings) -> Option<RunningUi> {
     let wanted: &UiSettings = settings.ui.as_ref()?;
-    let application_id = format!(
-        "ember-{}",
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis())
-            .unwrap_or(0)
-    );
+    let application_id = new_application_id();
     // The environment names the URL, known only once bound; the state is filled after.
     let placeholder = Arc::new(UiState::new(application_id.clone(), Vec::new()));
     match ember_ui::start(wanted, Arc::clone(&placeholder)).await {
         Ok(address) => {
             let url = ember_ui::url(address);
-            placeholder.set_environment(environment(settings, &url));
+            placeholder.set_environment(environment(settings, Some(&url)));
             Some(RunningUi {
                 url,
                 state: placeholder,

@@ -33,19 +33,21 @@ pub(crate) fn describe(plan: &LogicalPlan) -> String {
     description
 }
 
-/// `stream`, telling `events` how the query ended.
+/// Run once when a query ends, however it ends.
+pub(crate) type OnEnd = Box<dyn FnOnce() + Send>;
+
+/// `stream`, telling `events` how the query ended and running `on_end` then.
 pub(crate) fn observed(
     stream: SendableRecordBatchStream,
     query: u64,
     events: Events,
+    on_end: OnEnd,
 ) -> SendableRecordBatchStream {
-    if !events.is_heard() {
-        return stream;
-    }
     Box::pin(Observed {
         stream,
         query,
         events,
+        on_end: Some(on_end),
         rows: 0,
         ended: false,
     })
@@ -55,13 +57,17 @@ struct Observed {
     stream: SendableRecordBatchStream,
     query: u64,
     events: Events,
+    on_end: Option<OnEnd>,
     rows: u64,
     ended: bool,
 }
 
 impl Observed {
     fn end(&mut self, outcome: QueryOutcome, error: Option<String>) {
-        if !self.ended {
+        if let Some(on_end) = self.on_end.take() {
+            on_end();
+        }
+        if !self.ended && self.events.is_heard() {
             self.ended = true;
             self.events.emit(ServerEvent::QueryEnded {
                 query: self.query,

@@ -39,6 +39,8 @@ pub struct Session {
     ml: Arc<ember_ml::MlSession>,
     /// Where this session's queries are told (the server's listeners).
     events: Events,
+    /// Recent runs' plans with metrics, for `explain("formatted")`.
+    last_runs: Arc<crate::explain::LastRuns>,
 }
 
 /// Spark's storage level flags.
@@ -174,6 +176,7 @@ impl Session {
             streams: crate::streaming::StreamingQueries::default(),
             ml: Arc::default(),
             events: Events::default(),
+            last_runs: Arc::default(),
         };
         session.mirror_settings(&(None, None));
         Ok(session)
@@ -396,6 +399,7 @@ impl Session {
         description: Option<String>,
     ) -> ExecResult<(SchemaRef, SendableRecordBatchStream, Arc<QueryProgress>)> {
         let query = crate::events::next_query_id();
+        let spec = plan.clone();
         let logical = match self.logical_plan(plan).await {
             Ok(logical) => logical,
             Err(error) => {
@@ -412,11 +416,17 @@ impl Session {
                 if self.events.is_heard() {
                     self.events.emit(ServerEvent::QueryPlanned {
                         query,
-                        plan: physical,
+                        plan: Arc::clone(&physical),
                         progress: Arc::clone(&progress),
                     });
                 }
-                let stream = crate::query_events::observed(stream, query, self.events.clone());
+                // `explain("formatted")` of the same DataFrame shows this run's metrics.
+                let runs = Arc::clone(&self.last_runs);
+                let on_end = Box::new(move || {
+                    runs.record(spec, crate::explain::formatted(&physical));
+                });
+                let stream =
+                    crate::query_events::observed(stream, query, self.events.clone(), on_end);
                 Ok((schema, stream, progress))
             }
             Err(error) => {
@@ -447,6 +457,24 @@ impl Session {
                 at: std::time::SystemTime::now(),
             });
         }
+    }
+
+    /// `df.explain(mode)` in Spark's layout (see `explain.rs`).
+    pub async fn explain(&self, plan: Plan, mode: crate::ExplainMode) -> ExecResult<String> {
+        let last_run = self.last_runs.of(&plan);
+        let analyzed = self.logical_plan(plan).await?;
+        let state = self.context.state();
+        let optimized = state.optimize(&analyzed)?;
+        let physical = state.create_physical_plan(&optimized).await?;
+        Ok(crate::explain::explain(
+            &crate::explain::Explained {
+                analyzed: &analyzed,
+                optimized: &optimized,
+                physical: &physical,
+                last_run,
+            },
+            mode,
+        ))
     }
 
     /// Tells `events`' listeners about this session's queries.

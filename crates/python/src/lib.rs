@@ -13,7 +13,7 @@ use pyo3::prelude::*;
 // Each argument is a Python keyword argument with a default.
 #[allow(clippy::too_many_arguments)]
 #[pyfunction]
-#[pyo3(signature = (host, port, memory=None, local_dir=None, session_timeout=None, detached_timeout=None, ui_port=None))]
+#[pyo3(signature = (host, port, memory=None, local_dir=None, session_timeout=None, detached_timeout=None, ui_port=None, event_log_dir=None))]
 fn start_server(
     py: Python<'_>,
     host: String,
@@ -23,6 +23,7 @@ fn start_server(
     session_timeout: Option<String>,
     detached_timeout: Option<String>,
     ui_port: Option<u16>,
+    event_log_dir: Option<String>,
 ) -> PyResult<u16> {
     let mut lifetimes = ember_connect::Lifetimes::default();
     if let Some(text) = session_timeout {
@@ -47,6 +48,7 @@ fn start_server(
             host: host.clone(),
             port,
         }),
+        event_log_dir: event_log_dir.map(std::path::PathBuf::from),
     };
     py.detach(|| ember_connect::start_background_server(&host, port, settings))
         .map_err(|e| {
@@ -54,6 +56,19 @@ fn start_server(
                 "cannot start the Ember server on {host}:{port}: {e}"
             ))
         })
+}
+
+/// `ember history DIR`: serves the web UI over the event logs in `dir` on background
+/// threads; returns its URL.
+#[pyfunction]
+fn start_history(py: Python<'_>, dir: String, host: String, port: u16) -> PyResult<String> {
+    py.detach(|| {
+        ember_connect::start_history_ui(
+            std::path::Path::new(&dir),
+            &ember_connect::UiSettings { host, port },
+        )
+    })
+    .map_err(|e| PyOSError::new_err(format!("cannot serve the history of {dir}: {e}")))
 }
 
 /// The web UI's URL of the server `start_server` bound to `port`, if it runs one.
@@ -73,5 +88,6 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(start_server, module)?)?;
     module.add_function(wrap_pyfunction!(stop_server, module)?)?;
     module.add_function(wrap_pyfunction!(ui_url, module)?)?;
+    module.add_function(wrap_pyfunction!(start_history, module)?)?;
     Ok(())
 }

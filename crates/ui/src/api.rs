@@ -11,6 +11,8 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use datafusion::physical_plan::ExecutionPlan;
+use ember_exec::progress::QueryProgress;
 use ember_exec::QueryOutcome;
 use serde_json::{json, Value};
 
@@ -19,7 +21,16 @@ use crate::state::{QueryRecord, UiState};
 
 const PAGE: &str = include_str!("../assets/index.html");
 
-pub(crate) fn router(state: Arc<UiState>) -> Router {
+/// The applications a UI shows: the live server, or the logged runs of `ember history`.
+pub(crate) struct Applications(pub Vec<Arc<UiState>>);
+
+impl Applications {
+    fn find(&self, app: &str) -> Option<&Arc<UiState>> {
+        self.0.iter().find(|state| state.application_id == app)
+    }
+}
+
+pub(crate) fn router(served: Applications) -> Router {
     Router::new()
         .route("/", get(page))
         .route("/api/v1/applications", get(applications))
@@ -27,7 +38,7 @@ pub(crate) fn router(state: Arc<UiState>) -> Router {
         .route("/api/v1/applications/{app}/sql/{id}", get(query))
         .route("/api/v1/applications/{app}/sessions", get(sessions))
         .route("/api/v1/applications/{app}/environment", get(environment))
-        .with_state(state)
+        .with_state(Arc::new(served))
 }
 
 async fn page() -> Response {
@@ -65,21 +76,30 @@ fn not_found(what: String) -> Response {
     json_response(StatusCode::NOT_FOUND, &json!({ "message": what }))
 }
 
-/// The answer for an application id that is not this server's; None for this server's.
-fn unknown_app(state: &UiState, app: &str) -> Option<Response> {
-    (app != state.application_id).then(|| not_found(format!("unknown app: {app}")))
+/// The application `app` names, or the answer that there is none.
+fn application(applications: &Applications, app: &str) -> Result<Arc<UiState>, Box<Response>> {
+    applications
+        .find(app)
+        .cloned()
+        .ok_or_else(|| Box::new(not_found(format!("unknown app: {app}"))))
 }
 
-async fn applications(State(state): State<Arc<UiState>>) -> Response {
-    ok(&json!([{
-        "id": state.application_id,
-        "name": "Ember",
-        "attempts": [{
-            "startTime": time(state.started),
-            "completed": false,
-            "duration": millis_between(state.started, SystemTime::now()),
-        }],
-    }]))
+async fn applications(State(applications): State<Arc<Applications>>) -> Response {
+    let list: Vec<Value> = applications
+        .0
+        .iter()
+        .map(|state| {
+            json!({
+                "id": state.application_id,
+                "name": "Ember",
+                "attempts": [{
+                    "startTime": time(state.started),
+                    "duration": millis_between(state.started, SystemTime::now()),
+                }],
+            })
+        })
+        .collect();
+    ok(&Value::Array(list))
 }
 
 /// Spark's options of the SQL list: `details`, `planDescription`, `offset`, `length`.
@@ -117,19 +137,13 @@ fn status(record: &QueryRecord) -> &'static str {
     }
 }
 
-fn query_json(record: &QueryRecord, details: bool, plan_description: bool) -> Value {
-    let end = record.ended.unwrap_or_else(SystemTime::now);
-    let mut value = json!({
-        "id": record.id,
-        "status": status(record),
-        "description": record.description,
-        "session": record.session,
-        "submissionTime": time(record.submitted),
-        "duration": millis_between(record.submitted, end),
-        "rows": record.rows,
-        "error": record.error,
-    });
-    if let Some(progress) = &record.progress {
+/// A query's plan (operators with metrics, edges, text) and stages, as they are now.
+pub(crate) fn plan_details(
+    plan: Option<&Arc<dyn ExecutionPlan>>,
+    progress: Option<&Arc<QueryProgress>>,
+) -> Value {
+    let mut value = json!({});
+    if let Some(progress) = progress {
         let (stages, running) = progress.report();
         value["runningTasks"] = json!(running);
         value["stages"] = stages
@@ -145,27 +159,55 @@ fn query_json(record: &QueryRecord, details: bool, plan_description: bool) -> Va
             })
             .collect();
     }
-    if let Some(plan) = &record.plan {
-        if details {
-            let (nodes, edges) = plan_json(plan);
-            value["nodes"] = Value::Array(nodes);
-            value["edges"] = Value::Array(edges);
-        }
-        if plan_description {
-            value["planDescription"] = json!(plan_text(plan));
+    if let Some(plan) = plan {
+        let (nodes, edges) = plan_json(plan);
+        value["nodes"] = Value::Array(nodes);
+        value["edges"] = Value::Array(edges);
+        value["planDescription"] = json!(plan_text(plan));
+    }
+    value
+}
+
+fn query_json(record: &QueryRecord, details_wanted: bool, plan_description: bool) -> Value {
+    let end = record.ended.unwrap_or_else(SystemTime::now);
+    let mut value = json!({
+        "id": record.id,
+        "status": status(record),
+        "description": record.description,
+        "session": record.session,
+        "submissionTime": time(record.submitted),
+        "duration": millis_between(record.submitted, end),
+        "rows": record.rows,
+        "error": record.error,
+    });
+    let details = match &record.snapshot {
+        Some(snapshot) => snapshot.clone(),
+        None => plan_details(record.plan.as_ref(), record.progress.as_ref()),
+    };
+    if let (Value::Object(into), Value::Object(from)) = (&mut value, details) {
+        for (key, item) in from {
+            let wanted = match key.as_str() {
+                "nodes" | "edges" => details_wanted,
+                "planDescription" => plan_description,
+                _ => true,
+            };
+            if wanted {
+                into.insert(key, item);
+            }
         }
     }
     value
 }
 
 async fn queries(
-    State(state): State<Arc<UiState>>,
+    State(applications): State<Arc<Applications>>,
     Path(app): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    if let Some(response) = unknown_app(&state, &app) {
-        return response;
-    }
+    let state = match application(&applications, &app) {
+        Ok(state) => state,
+        Err(response) => return *response,
+    };
     let options = QueryOptions::parse(query.as_deref());
     let details = options.details.unwrap_or(true);
     let plan_description = options.plan_description.unwrap_or(true);
@@ -180,22 +222,27 @@ async fn queries(
 }
 
 async fn query(
-    State(state): State<Arc<UiState>>,
+    State(applications): State<Arc<Applications>>,
     Path((app, id)): Path<(String, u64)>,
 ) -> Response {
-    if let Some(response) = unknown_app(&state, &app) {
-        return response;
-    }
+    let state = match application(&applications, &app) {
+        Ok(state) => state,
+        Err(response) => return *response,
+    };
     match state.query(id) {
         Some(record) => ok(&query_json(&record, true, true)),
         None => not_found(format!("unknown query: {id}")),
     }
 }
 
-async fn sessions(State(state): State<Arc<UiState>>, Path(app): Path<String>) -> Response {
-    if let Some(response) = unknown_app(&state, &app) {
-        return response;
-    }
+async fn sessions(
+    State(applications): State<Arc<Applications>>,
+    Path(app): Path<String>,
+) -> Response {
+    let state = match application(&applications, &app) {
+        Ok(state) => state,
+        Err(response) => return *response,
+    };
     let list: Vec<Value> = state
         .sessions()
         .into_iter()
@@ -213,10 +260,14 @@ async fn sessions(State(state): State<Arc<UiState>>, Path(app): Path<String>) ->
     ok(&Value::Array(list))
 }
 
-async fn environment(State(state): State<Arc<UiState>>, Path(app): Path<String>) -> Response {
-    if let Some(response) = unknown_app(&state, &app) {
-        return response;
-    }
+async fn environment(
+    State(applications): State<Arc<Applications>>,
+    Path(app): Path<String>,
+) -> Response {
+    let state = match application(&applications, &app) {
+        Ok(state) => state,
+        Err(response) => return *response,
+    };
     let properties: Vec<Value> = state
         .environment()
         .iter()

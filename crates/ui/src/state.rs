@@ -22,8 +22,12 @@ pub(crate) struct QueryRecord {
     pub outcome: Option<QueryOutcome>,
     pub rows: u64,
     pub error: Option<String>,
+    /// While the query runs: its plan and stage counters, read live.
     pub plan: Option<Arc<dyn ExecutionPlan>>,
     pub progress: Option<Arc<QueryProgress>>,
+    /// Once it ended: what the plan and counters showed then (the plan itself is let go,
+    /// with whatever data its operators held).
+    pub snapshot: Option<serde_json::Value>,
 }
 
 #[derive(Clone)]
@@ -56,6 +60,40 @@ impl UiState {
             environment: Mutex::new(environment),
             known: Mutex::default(),
         }
+    }
+
+    /// An application read back from its event log.
+    pub(crate) fn started_at(
+        application_id: String,
+        environment: Vec<(String, String)>,
+        started: SystemTime,
+    ) -> Self {
+        let mut state = UiState::new(application_id, environment);
+        state.started = started;
+        state
+    }
+
+    /// A logged query's end, with the plan details the log kept.
+    pub(crate) fn record_end(
+        &self,
+        query: u64,
+        outcome: QueryOutcome,
+        rows: u64,
+        error: Option<String>,
+        at: SystemTime,
+        details: serde_json::Value,
+    ) {
+        if let Some(record) = self.known().queries.get_mut(&query) {
+            record.outcome = Some(outcome);
+            record.rows = rows;
+            record.error = error;
+            record.ended = Some(at);
+            record.snapshot = Some(details);
+        }
+    }
+
+    pub fn application_id(&self) -> &str {
+        &self.application_id
     }
 
     pub fn set_environment(&self, environment: Vec<(String, String)>) {
@@ -136,6 +174,7 @@ impl EventListener for UiState {
                         error: None,
                         plan: None,
                         progress: None,
+                        snapshot: None,
                     },
                 );
                 forget_old_queries(&mut known.queries);
@@ -162,6 +201,10 @@ impl EventListener for UiState {
                     record.rows = *rows;
                     record.error = error.clone();
                     record.ended = Some(*at);
+                    record.snapshot = Some(crate::api::plan_details(
+                        record.plan.take().as_ref(),
+                        record.progress.take().as_ref(),
+                    ));
                 }
             }
         }
