@@ -164,7 +164,8 @@ class Smoke:
         def halve(s: pd.Series) -> pd.Series:
             return s / 2.0
 
-        df = big_frame(self.spark).select(pandas_udf(halve, "double")("id").alias("h"))
+        halved = pandas_udf(halve, "double")  # type: ignore[call-overload]  # stubs want a type
+        df = big_frame(self.spark).select(halved("id").alias("h"))
         check_equal("sum", df.agg(sf.sum("h")).collect()[0][0], BIG * (BIG - 1) / 4)
 
     def parquet(self) -> None:
@@ -189,8 +190,7 @@ class Smoke:
 
     def to_pandas(self) -> None:
         pdf = big_frame(self.spark).orderBy("id").toPandas()
-        check_equal("shape", pdf.shape, (BIG, 3))
-        check_equal("columns", list(pdf.columns), ["id", "g", "name"])
+        check_equal("shape", (pdf.shape, list(pdf.columns)), ((BIG, 3), ["id", "g", "name"]))
         check_equal("ids", pdf["id"].tolist(), list(range(BIG)))
         check_equal("names", pdf["name"].iloc[[0, -1]].tolist(), ["n0", f"n{BIG - 1}"])
         small = self.spark.createDataFrame([(1, None), (2, 2.5)], "a int, b double").toPandas()
@@ -203,13 +203,11 @@ def main() -> int:
     parser.add_argument("--remote", default=os.environ.get("SPARK_REMOTE"), help="sc:// URL")
     parser.add_argument("--newer-protocol", action="store_true", help="also call newer APIs")
     options = parser.parse_args()
-    if not options.remote:
-        parser.error("give --remote or set SPARK_REMOTE")
+    _ = options.remote or parser.error("give --remote or set SPARK_REMOTE")
     print(f"client: pyspark {pyspark.__version__} on Python {sys.version.split()[0]}", flush=True)
     record_config_reads()
     spark = SparkSession.builder.remote(options.remote).getOrCreate()
-    workdir = tempfile.mkdtemp(prefix="ember-smoke-")
-    smoke = Smoke(spark, workdir)
+    smoke = Smoke(spark, workdir := tempfile.mkdtemp(prefix="ember-smoke-"))
     checks: list[tuple[str, Callable[[], None]]] = [
         ("createDataFrame small", smoke.create_small),
         (f"createDataFrame {BIG} rows", smoke.create_big),

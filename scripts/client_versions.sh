@@ -9,7 +9,8 @@
 # Default: the newest pyspark-client 4.0.x, pyspark-client 4.1.1 (Ember's own), the newest
 # pyspark-client 4.2.x, and the newest pyspark 4.3.x in Connect mode when it is published.
 # EMBER_SMOKE_REMOTE=sc://host:port runs against a server already running instead of starting
-# one. Exits 1 if any version fails.
+# one; EMBER_SMOKE_NEWER_PROTOCOL=1 adds the smoke's --newer-protocol check (APIs newer than
+# Ember's protocol descriptors must work or be refused clearly). Exits 1 if any version fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -77,7 +78,9 @@ requirements() {
     pyspark-client) reqs=("pyspark-client==$version") ;;
     *) echo "client_versions: unknown client $1" >&2; return 1 ;;
   esac
-  # Clients before 4.3 support pandas 2 only (pip would pick pandas 3 for them).
+  # pip picks pandas 3 for any of them; PySpark up to 4.3 recommends pandas 2 (4.2 on warn about
+  # 3). The smoke passes with either, so the older clients get pandas 2 and 4.3 gets what pip
+  # picks: both pandas lines are covered.
   case "$version" in
     4.0.* | 4.1.* | 4.2.*) reqs+=("pandas>=2.2,<3") ;;
     *) reqs+=("pandas>=2.2") ;;
@@ -85,25 +88,25 @@ requirements() {
   printf '%s\n' "${reqs[@]}" pyarrow numpy
 }
 
-# Make or reuse the venv for client $1; prints its directory.
+# Make or reuse the venv for client $1; prints its directory. It is called as a condition, where
+# `set -e` does not apply, hence the explicit returns.
 client_venv() {
-  local dir="$VENVS/${1/==/-}" reqs
-  reqs="$(requirements "$1")"
-  if [ ! -f "$dir/.ember-smoke-requirements" ] ||
-    [ "$(cat "$dir/.ember-smoke-requirements")" != "$reqs" ] || [ ! -x "$dir/bin/python" ]; then
+  local dir="$VENVS/${1/==/-}" reqs stamp
+  reqs="$(requirements "$1")" || return 1
+  stamp="$dir/.ember-smoke-requirements"
+  if [ ! -x "$dir/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$reqs" ]; then
     echo "client_versions: installing $1 into $dir" >&2
-    rm -rf "$dir"
-    mkdir -p "$VENVS"
-    "$BASE_PY" -m venv "$dir"
+    rm -rf "$dir" && mkdir -p "$VENVS" && "$BASE_PY" -m venv "$dir" || return 1
     mapfile -t req_list <<<"$reqs"
-    "$dir/bin/python" -m pip install "${PIP_QUIET[@]}" "${req_list[@]}" >&2
-    printf '%s\n' "$reqs" >"$dir/.ember-smoke-requirements"
+    "$dir/bin/python" -m pip install "${PIP_QUIET[@]}" "${req_list[@]}" >&2 || return 1
+    printf '%s\n' "$reqs" >"$stamp" || return 1
   fi
   echo "$dir"
 }
 
 WORK="$(mktemp -d -t ember-client-versions.XXXXXX)"
 SERVER_PID=""
+# shellcheck disable=SC2317  # run by the EXIT trap
 cleanup() {
   if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
     kill "$SERVER_PID" 2>/dev/null || true
@@ -115,11 +118,10 @@ trap cleanup EXIT
 
 start_server() {
   # The server's warehouse and UDF workers' files go in its working folder: a temporary one.
-  (cd "$WORK" && EMBER_PYTHON="$BASE_PY" exec "$ROOT/.venv/bin/ember" server --port 0) \
+  (cd "$WORK" && EMBER_PYTHON="$BASE_PY" exec "$ROOT/.venv/bin/ember" server --port 0 --no-ui) \
     >"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
-  local i
-  for i in $(seq 1 600); do
+  for _ in $(seq 1 600); do
     REMOTE="$(sed -n 's/.*listening on \(sc:\/\/[^ ]*\).*/\1/p' "$WORK/server.log")"
     [ -n "$REMOTE" ] && return 0
     if ! kill -0 "$SERVER_PID" 2>/dev/null; then break; fi
@@ -135,6 +137,10 @@ REMOTE="${EMBER_SMOKE_REMOTE:-}"
 if [ -z "$REMOTE" ]; then
   start_server
 fi
+SMOKE_ARGS=(--remote "$REMOTE")
+if [ "${EMBER_SMOKE_NEWER_PROTOCOL:-}" = 1 ]; then
+  SMOKE_ARGS+=(--newer-protocol)
+fi
 echo "client_versions: Ember server at $REMOTE; clients: ${CLIENTS[*]}"
 
 declare -a RESULTS=()
@@ -148,7 +154,7 @@ for client in "${CLIENTS[@]}"; do
     continue
   fi
   t1=$SECONDS
-  if timeout 900 "$venv/bin/python" "$ROOT/scripts/client_smoke.py" --remote "$REMOTE"; then
+  if timeout 900 "$venv/bin/python" "$ROOT/scripts/client_smoke.py" "${SMOKE_ARGS[@]}"; then
     RESULTS+=("PASS $client (install $((t1 - t0))s, smoke $((SECONDS - t1))s)")
   else
     RESULTS+=("FAIL $client (install $((t1 - t0))s, smoke $((SECONDS - t1))s)")
@@ -163,6 +169,10 @@ for client in "${CLIENTS[@]}"; do
   fi
 done
 
+if [ "$failed" != 0 ] && [ -f "$WORK/server.log" ]; then
+  echo "== the Ember server's log (last 40 lines)"
+  tail -n 40 "$WORK/server.log"
+fi
 echo "== client versions"
 for line in "${RESULTS[@]}" "${SKIPPED[@]}"; do
   echo "  $line"

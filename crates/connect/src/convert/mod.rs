@@ -15,6 +15,14 @@ pub use relation::{plan_from_proto, sql_parameters, table_write_from_proto, writ
 use crate::error::{ConnectError, ConnectResult};
 
 /// Reads a required proto field, naming it when absent.
+/// A field the request must have. An operation a newer client sends arrives the same way:
+/// the decoder drops what the 4.1.1 protocol does not define, so the message says both.
 pub(crate) fn required<T>(value: Option<T>, field: &str) -> ConnectResult<T> {
-    value.ok_or_else(|| ConnectError::InvalidPlan(format!("missing field `{field}`")))
+    value.ok_or_else(|| {
+        ConnectError::InvalidPlan(format!(
+            "missing field `{field}`: the request has none, or one from a newer Spark Connect \
+             protocol than this server's ({}); that operation is not supported here",
+            crate::SPARK_VERSION
+        ))
+    })
 }
